@@ -1,0 +1,122 @@
+// Runs one built lab Worker in workerd through Miniflare, for the checker.
+//
+// Usage: node run-worker.mjs '<json config>'
+//   { "script": "/abs/index.js", "compatibilityDate": "2026-04-01",
+//     "kv": ["KV"], "d1": ["DB"], "d1Fixture": "/abs/d1.sql" | null, "host": "127.0.0.1" }
+//
+// Talks to the checker in JSON lines. stdout: {"event":"ready","url":…,"workerd":…,"miniflare":…}
+// once serving, or {"event":"error","message":…}. stdin: {"id":…,"op":"d1.query","db":…,"sql":…}
+// and {"id":…,"op":"kv.get"|"kv.list",…} for inspecting state from outside the Worker; each
+// answered with {"id":…,"ok":…}. When stdin closes (the checker finished, crashed or was
+// killed) or on SIGINT/SIGTERM, Miniflare is disposed, which stops workerd, and we exit.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createInterface } from "node:readline";
+import { Miniflare } from "miniflare";
+
+const require = createRequire(import.meta.url);
+const config = JSON.parse(process.argv[2]);
+
+function send(message) {
+  process.stdout.write(JSON.stringify(message) + "\n");
+}
+
+function packageVersion(name) {
+  try {
+    return require(`${name}/package.json`).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+// Splits a fixture into statements at `;` line ends. Fixtures are course-owned and kept
+// simple (no `;` inside string literals at a line end).
+function statements(sql) {
+  return sql
+    .split(/;\s*$/m)
+    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
+    .filter((s) => s.length > 0);
+}
+
+let mf;
+let stopping = false;
+
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await mf?.dispose();
+  } finally {
+    process.exit(code);
+  }
+}
+
+process.on("SIGINT", () => stop(130));
+process.on("SIGTERM", () => stop(143));
+
+async function handle(request) {
+  switch (request.op) {
+    case "d1.query": {
+      const db = await mf.getD1Database(request.db);
+      const { results } = await db.prepare(request.sql).all();
+      return results;
+    }
+    case "kv.get": {
+      const kv = await mf.getKVNamespace(request.ns);
+      return await kv.get(request.key);
+    }
+    case "kv.list": {
+      const kv = await mf.getKVNamespace(request.ns);
+      const { keys } = await kv.list();
+      return keys.map((k) => k.name);
+    }
+    default:
+      throw new Error(`unknown op ${request.op}`);
+  }
+}
+
+try {
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: config.script,
+    // wasm-bindgen writes ES modules with a .js extension (Miniflare would assume CommonJS).
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: config.compatibilityDate,
+    kvNamespaces: config.kv,
+    d1Databases: config.d1,
+    host: config.host ?? "127.0.0.1",
+    port: 0,
+    // Show the Worker's own console output (panics, console_log!) on our stderr.
+    verbose: false,
+  });
+  const url = await mf.ready;
+  if (config.d1Fixture) {
+    const db = await mf.getD1Database(config.d1[0]);
+    const sql = readFileSync(config.d1Fixture, "utf8");
+    await db.batch(statements(sql).map((s) => db.prepare(s)));
+  }
+  send({
+    event: "ready",
+    url: url.href,
+    workerd: packageVersion("workerd"),
+    miniflare: packageVersion("miniflare"),
+  });
+} catch (error) {
+  send({ event: "error", message: String(error?.stack ?? error) });
+  await stop(1);
+}
+
+const lines = createInterface({ input: process.stdin });
+lines.on("line", async (line) => {
+  let request;
+  try {
+    request = JSON.parse(line);
+    send({ id: request.id, ok: await handle(request) });
+  } catch (error) {
+    send({ id: request?.id ?? null, error: String(error?.message ?? error) });
+  }
+});
+lines.on("close", () => stop(0));
