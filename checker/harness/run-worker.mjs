@@ -2,7 +2,8 @@
 //
 // Usage: node run-worker.mjs '<json config>'
 //   { "script": "/abs/index.js", "compatibilityDate": "2026-04-01",
-//     "kv": ["KV"], "d1": ["DB"], "d1Fixture": "/abs/d1.sql" | null, "host": "127.0.0.1" }
+//     "kv": ["KV"], "d1": ["DB"], "d1Fixture": "/abs/d1.sql" | null,
+//     "host": "127.0.0.1", "port": 0 (0 picks a free port) }
 //
 // Talks to the checker in JSON lines. stdout: {"event":"ready","url":…,"workerd":…,"miniflare":…}
 // once serving, or {"event":"error","message":…}. stdin: {"id":…,"op":"d1.query","db":…,"sql":…}
@@ -88,7 +89,7 @@ try {
     kvNamespaces: config.kv,
     d1Databases: config.d1,
     host: config.host ?? "127.0.0.1",
-    port: 0,
+    port: config.port ?? 0,
     // Show the Worker's own console output (panics, console_log!) on our stderr.
     verbose: false,
   });

@@ -1,1 +1,44 @@
-fn main() {}
+//! `checker`: grades the course labs. See `checker --help`.
+
+mod bootstrap;
+mod checks;
+mod cli;
+mod commands;
+mod course;
+mod fingerprint;
+mod grading;
+mod mcp_client;
+mod pipeline;
+mod processes;
+mod progress;
+mod render;
+mod report;
+mod runtime;
+mod schema;
+
+use clap::Parser;
+
+fn main() {
+    processes::install_interrupt_handler();
+    let cli = cli::Cli::parse();
+    let root = course::root();
+    let result = match cli.command {
+        cli::Cmd::Check {
+            lab,
+            solution,
+            format,
+            out,
+        } => commands::check(&root, &lab, solution, format, out.as_deref()),
+        cli::Cmd::List => commands::list(&root),
+        cli::Cmd::Serve {
+            lab,
+            solution,
+            port,
+        } => commands::serve(&root, &lab, solution, port),
+    };
+    let code = result.unwrap_or_else(|e| {
+        anstream::eprintln!("error: {e:#}");
+        commands::NOT_GRADABLE
+    });
+    std::process::exit(code);
+}

@@ -18,7 +18,10 @@ async fn fetch(mut req: Request, _env: Env, _ctx: Context) -> Result<Response> {
         Err(_) => return Response::error("bad json", 500),
     };
     let id = message.get("id").cloned().unwrap_or(Value::Null);
-    let method = message.get("method").and_then(Value::as_str).unwrap_or_default();
+    let method = message
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let result = match method {
         // TODO: negotiate the version the client asked for, and describe the server fully.
         "initialize" => json!({

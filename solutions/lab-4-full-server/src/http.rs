@@ -60,7 +60,10 @@ async fn post(req: &mut Request, env: &Env) -> Result<Response> {
         Value::Array(batch) => {
             // JSON-RPC batches existed in 2024-11-05 and 2025-03-26 only.
             if version >= "2025-06-18" || batch.is_empty() {
-                let err = RpcError::new(INVALID_REQUEST, "batches are not accepted by this protocol version");
+                let err = RpcError::new(
+                    INVALID_REQUEST,
+                    "batches are not accepted by this protocol version",
+                );
                 return json(400, &jsonrpc::error(Value::Null, err));
             }
             let mut replies = Vec::new();
@@ -103,7 +106,9 @@ fn allow_header() -> Result<Headers> {
 }
 
 fn with_cors(response: Response, origin: Option<&str>) -> Result<Response> {
-    let Some(origin) = origin else { return Ok(response) };
+    let Some(origin) = origin else {
+        return Ok(response);
+    };
     let headers = response.headers().clone();
     headers.set("Access-Control-Allow-Origin", origin)?;
     headers.set("Vary", "Origin")?;

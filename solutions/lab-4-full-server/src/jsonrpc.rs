@@ -43,26 +43,43 @@ pub struct Incoming {
 /// id itself is unusable) and the error.
 pub fn parse_message(msg: &Value) -> Result<Incoming, (Value, RpcError)> {
     let Some(obj) = msg.as_object() else {
-        return Err((Value::Null, RpcError::new(INVALID_REQUEST, "a JSON-RPC message must be an object")));
+        return Err((
+            Value::Null,
+            RpcError::new(INVALID_REQUEST, "a JSON-RPC message must be an object"),
+        ));
     };
     let id = match obj.get("id") {
         None => None,
         Some(id @ (Value::String(_) | Value::Number(_))) => Some(id.clone()),
         Some(_) => {
-            return Err((Value::Null, RpcError::new(INVALID_REQUEST, "id must be a string or a number")))
+            return Err((
+                Value::Null,
+                RpcError::new(INVALID_REQUEST, "id must be a string or a number"),
+            ))
         }
     };
     let reply_id = id.clone().unwrap_or(Value::Null);
     if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-        return Err((reply_id, RpcError::new(INVALID_REQUEST, "jsonrpc must be \"2.0\"")));
+        return Err((
+            reply_id,
+            RpcError::new(INVALID_REQUEST, "jsonrpc must be \"2.0\""),
+        ));
     }
     let Some(method) = obj.get("method").and_then(Value::as_str) else {
-        return Err((reply_id, RpcError::new(INVALID_REQUEST, "method must be a string")));
+        return Err((
+            reply_id,
+            RpcError::new(INVALID_REQUEST, "method must be a string"),
+        ));
     };
     let params = match obj.get("params") {
         None => Value::Object(Default::default()),
         Some(p @ Value::Object(_)) => p.clone(),
-        Some(_) => return Err((reply_id, RpcError::invalid_params("params must be an object"))),
+        Some(_) => {
+            return Err((
+                reply_id,
+                RpcError::invalid_params("params must be an object"),
+            ))
+        }
     };
     Ok(Incoming {
         id,

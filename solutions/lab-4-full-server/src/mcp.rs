@@ -31,7 +31,10 @@ pub async fn dispatch(msg: Incoming, version: &str, env: &Env) -> Option<Value> 
         "tools/list" => Ok(json!({ "tools": tools::definitions(version) })),
         "tools/call" => tools::call(&params, version, env).await,
         m if m.starts_with("notifications/") => return None,
-        other => Err(RpcError::new(METHOD_NOT_FOUND, format!("method not found: {other}"))),
+        other => Err(RpcError::new(
+            METHOD_NOT_FOUND,
+            format!("method not found: {other}"),
+        )),
     };
     let id = id?;
     Some(match outcome {
@@ -42,7 +45,9 @@ pub async fn dispatch(msg: Incoming, version: &str, env: &Env) -> Option<Value> 
 
 fn initialize(params: &Value) -> Result<Value, RpcError> {
     let Some(requested) = params.get("protocolVersion").and_then(Value::as_str) else {
-        return Err(RpcError::invalid_params("initialize needs params.protocolVersion (a string)"));
+        return Err(RpcError::invalid_params(
+            "initialize needs params.protocolVersion (a string)",
+        ));
     };
     Ok(json!({
         "protocolVersion": negotiate(Some(requested)),

@@ -7,9 +7,26 @@
 
 /// Words that change data, schema, or connection state; none may appear in a read-only query.
 const FORBIDDEN: &[&str] = &[
-    "INSERT", "UPDATE", "DELETE", "REPLACE", "UPSERT", "CREATE", "DROP", "ALTER", "ATTACH",
-    "DETACH", "PRAGMA", "VACUUM", "REINDEX", "ANALYZE", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
-    "RELEASE", "TRANSACTION",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "REPLACE",
+    "UPSERT",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "ATTACH",
+    "DETACH",
+    "PRAGMA",
+    "VACUUM",
+    "REINDEX",
+    "ANALYZE",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+    "TRANSACTION",
 ];
 
 #[derive(Debug, PartialEq, Eq)]
@@ -26,7 +43,10 @@ impl std::fmt::Display for Rejection {
         match self {
             Rejection::Empty => write!(f, "the query is empty"),
             Rejection::MultipleStatements => write!(f, "only one statement is allowed"),
-            Rejection::NotAQuery(w) => write!(f, "only SELECT or WITH … SELECT queries are allowed, not {w}"),
+            Rejection::NotAQuery(w) => write!(
+                f,
+                "only SELECT or WITH … SELECT queries are allowed, not {w}"
+            ),
             Rejection::Forbidden(w) => write!(f, "{w} is not allowed in a read-only query"),
             Rejection::Unterminated => write!(f, "unterminated string, identifier or comment"),
         }
@@ -75,19 +95,30 @@ fn scan(sql: &str) -> Result<Vec<Word<'_>>, Rejection> {
             b'\'' | b'"' | b'`' => i = skip_quoted(bytes, i, c)?,
             b'[' => i = find(bytes, i + 1, b"]")? + 1,
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p + 1)
+                i = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(bytes.len(), |p| i + p + 1)
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => i = find(bytes, i + 2, b"*/")? + 2,
             b';' => {
-                words.push(Word { text: ";", start: i });
+                words.push(Word {
+                    text: ";",
+                    start: i,
+                });
                 i += 1;
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$') {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+                {
                     i += 1;
                 }
-                words.push(Word { text: &sql[start..i], start });
+                words.push(Word {
+                    text: &sql[start..i],
+                    start,
+                });
             }
             _ => i += 1,
         }
@@ -125,7 +156,10 @@ mod tests {
 
     #[test]
     fn accepts_plain_and_cte_queries() {
-        assert_eq!(check_read_only("SELECT * FROM products;"), Ok("SELECT * FROM products"));
+        assert_eq!(
+            check_read_only("SELECT * FROM products;"),
+            Ok("SELECT * FROM products")
+        );
         assert!(check_read_only("  with t as (select 1) select * from t").is_ok());
         assert!(check_read_only("SELECT 'DROP TABLE x; --' AS s").is_ok());
         assert!(check_read_only("SELECT \"delete\" FROM \"update\"").is_ok());
@@ -134,15 +168,27 @@ mod tests {
 
     #[test]
     fn refuses_what_a_prefix_check_lets_through() {
-        assert_eq!(check_read_only("SELECT 1; DROP TABLE products"), Err(Rejection::MultipleStatements));
+        assert_eq!(
+            check_read_only("SELECT 1; DROP TABLE products"),
+            Err(Rejection::MultipleStatements)
+        );
         assert_eq!(
             check_read_only("WITH x AS (SELECT 1) DELETE FROM products"),
             Err(Rejection::Forbidden("DELETE".into()))
         );
-        assert_eq!(check_read_only("/* SELECT */ PRAGMA table_list"), Err(Rejection::NotAQuery("PRAGMA".into())));
-        assert_eq!(check_read_only("-- SELECT\nDELETE FROM products"), Err(Rejection::NotAQuery("DELETE".into())));
+        assert_eq!(
+            check_read_only("/* SELECT */ PRAGMA table_list"),
+            Err(Rejection::NotAQuery("PRAGMA".into()))
+        );
+        assert_eq!(
+            check_read_only("-- SELECT\nDELETE FROM products"),
+            Err(Rejection::NotAQuery("DELETE".into()))
+        );
         assert_eq!(check_read_only("SELECT 'x"), Err(Rejection::Unterminated));
-        assert_eq!(check_read_only("  ;  "), Err(Rejection::NotAQuery(";".into())));
+        assert_eq!(
+            check_read_only("  ;  "),
+            Err(Rejection::NotAQuery(";".into()))
+        );
         assert_eq!(check_read_only(""), Err(Rejection::Empty));
     }
 }

@@ -133,13 +133,19 @@ impl<E: std::fmt::Display> From<E> for ToolError {
 
 pub async fn call(params: &Value, version: &str, env: &Env) -> Result<Value, RpcError> {
     let Some(name) = params.get("name").and_then(Value::as_str) else {
-        return Err(RpcError::invalid_params("tools/call needs params.name (a string)"));
+        return Err(RpcError::invalid_params(
+            "tools/call needs params.name (a string)",
+        ));
     };
     let empty = Map::new();
     let args = match params.get("arguments") {
         None | Some(Value::Null) => &empty,
         Some(Value::Object(args)) => args,
-        Some(_) => return Err(RpcError::invalid_params("params.arguments must be an object")),
+        Some(_) => {
+            return Err(RpcError::invalid_params(
+                "params.arguments must be an object",
+            ))
+        }
     };
     let outcome = match name {
         "query_data" => query_data(args, env).await,
@@ -178,12 +184,19 @@ fn required_string<'a>(args: &'a Map<String, Value>, name: &str) -> Result<&'a s
     string_arg(args, name)?.ok_or_else(|| ToolError(format!("`{name}` is required")))
 }
 
-fn integer_arg(args: &Map<String, Value>, name: &str, min: u64, max: u64) -> Result<Option<u64>, ToolError> {
+fn integer_arg(
+    args: &Map<String, Value>,
+    name: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, ToolError> {
     match args.get(name) {
         None => Ok(None),
         Some(v) => match v.as_u64() {
             Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(ToolError(format!("`{name}` must be an integer from {min} to {max}"))),
+            _ => Err(ToolError(format!(
+                "`{name}` must be an integer from {min} to {max}"
+            ))),
         },
     }
 }
@@ -198,10 +211,14 @@ fn reject_unknown(args: &Map<String, Value>, known: &[&str]) -> Result<(), ToolE
 fn checked_key(args: &Map<String, Value>) -> Result<&str, ToolError> {
     let key = required_string(args, "key")?;
     if key.is_empty() || key.len() > MAX_KEY_BYTES {
-        return Err(ToolError(format!("`key` must be 1 to {MAX_KEY_BYTES} bytes")));
+        return Err(ToolError(format!(
+            "`key` must be 1 to {MAX_KEY_BYTES} bytes"
+        )));
     }
     if key.chars().any(char::is_control) {
-        return Err(ToolError("`key` must not contain control characters".into()));
+        return Err(ToolError(
+            "`key` must not contain control characters".into(),
+        ));
     }
     Ok(key)
 }
@@ -230,7 +247,11 @@ fn to_js(value: &Value) -> Result<JsValue, ToolError> {
         Value::Bool(b) => JsValue::from_bool(*b),
         Value::Number(n) => JsValue::from_f64(n.as_f64().unwrap_or(f64::NAN)),
         Value::String(s) => JsValue::from_str(s),
-        _ => return Err(ToolError("`params` may hold only strings, numbers, booleans and null".into())),
+        _ => {
+            return Err(ToolError(
+                "`params` may hold only strings, numbers, booleans and null".into(),
+            ))
+        }
     })
 }
 
@@ -239,7 +260,9 @@ async fn store_value(args: &Map<String, Value>, env: &Env) -> Result<Value, Tool
     let key = checked_key(args)?;
     let value = required_string(args, "value")?;
     if value.len() > MAX_VALUE_BYTES {
-        return Err(ToolError(format!("`value` must be at most {MAX_VALUE_BYTES} bytes")));
+        return Err(ToolError(format!(
+            "`value` must be at most {MAX_VALUE_BYTES} bytes"
+        )));
     }
     let ttl = integer_arg(args, "ttl_seconds", MIN_TTL_SECONDS, 365 * 24 * 3600)?;
     let mut put = env.kv(KV_BINDING)?.put(key, value)?;

@@ -1,0 +1,56 @@
+//! Command-line interface. The doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Grades the Rust MCP-on-Workers labs: builds a lab for wasm32, runs it in workerd
+/// (through Miniflare) and checks it against the course's requirements.
+#[derive(Debug, Parser)]
+#[command(name = "checker", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Build a lab, run it in workerd and grade it.
+    ///
+    /// Exit status: 0 when every check passes, 1 when a check fails, 2 when the lab could not
+    /// be graded (it does not build, or a tool is missing).
+    Check {
+        /// The lab: `lab-4`, `4` or `full-server`.
+        lab: String,
+        /// Grade the reference solution instead of your lab.
+        #[arg(long)]
+        solution: bool,
+        /// How to print the result.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Write the result to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// List the labs.
+    List,
+    /// Build a lab and serve it on 127.0.0.1 until Ctrl-C, for any MCP client to talk to.
+    Serve {
+        /// The lab: `lab-4`, `4` or `full-server`.
+        lab: String,
+        /// Serve the reference solution instead of your lab.
+        #[arg(long)]
+        solution: bool,
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: one line per check, details for each miss.
+    Human,
+    /// The versioned report (`schema_version` 1), for tools and CI.
+    Json,
+}

@@ -1,0 +1,240 @@
+//! One graded run: bootstrap → build → run in workerd → checks → [`Report`].
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::bootstrap;
+use crate::checks::{self, Context, Outcome};
+use crate::course::{CheckSpec, Lab};
+use crate::fingerprint::version_of;
+use crate::mcp_client::Client;
+use crate::pipeline::{self, BuildError};
+use crate::progress;
+use crate::report::{Category, CheckResult, Environment, Report, Status, SCHEMA_VERSION};
+use crate::runtime::Server;
+use crate::schema::Schemas;
+
+/// Path of the MCP endpoint every lab serves.
+pub const MCP_PATH: &str = "/mcp";
+
+pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
+    let started = Instant::now();
+    let krate = lab.crate_ref(solution);
+    let mut environment = Environment {
+        rustc: version_of("rustc", root),
+        node: version_of("node", root),
+        ..Environment::default()
+    };
+    let mut results = Vec::new();
+    let build_spec = lab.checks.iter().find(|c| c.id == "build");
+    let runtime_specs: Vec<&CheckSpec> = lab.checks.iter().filter(|c| c.id != "build").collect();
+
+    let artefact = match bootstrap::ensure(root) {
+        Err(e) => {
+            results.push(build_result(
+                build_spec,
+                Status::Error,
+                format!("the tools could not be prepared: {e:#}"),
+                None,
+            ));
+            None
+        }
+        Ok(tools) => {
+            environment.wasm_bindgen = tools.wasm_bindgen_version.clone();
+            let step = progress::step(format!("building {} for wasm32", krate.dir));
+            progress::note(format!(
+                "cargo profile `{}`; a first build takes about a minute",
+                lab.worker.profile
+            ));
+            let built = pipeline::build(root, lab, krate, &tools);
+            step.done();
+            match built {
+                Ok(artefact) => {
+                    let size = std::fs::metadata(&artefact.wasm)
+                        .map(|m| m.len())
+                        .unwrap_or(0);
+                    results.push(build_result(
+                        build_spec,
+                        Status::Pass,
+                        format!(
+                            "{} built for wasm32 and bound for Workers ({size} bytes of wasm)",
+                            krate.package
+                        ),
+                        None,
+                    ));
+                    Some((artefact, tools))
+                }
+                Err(BuildError::Compile { first_error }) => {
+                    results.push(build_result(
+                        build_spec,
+                        Status::Error,
+                        format!("{} does not compile for wasm32:\n{first_error}", krate.dir),
+                        Some(format!(
+                            "Fix the error above; `cargo build --profile {} --target wasm32-unknown-unknown -p {}` shows all of them.",
+                            lab.worker.profile, krate.package
+                        )),
+                    ));
+                    None
+                }
+                Err(BuildError::Tool(e)) => {
+                    results.push(build_result(
+                        build_spec,
+                        Status::Error,
+                        format!("the build tools failed: {e:#}"),
+                        None,
+                    ));
+                    None
+                }
+            }
+        }
+    };
+
+    match artefact {
+        None => results.extend(
+            runtime_specs
+                .iter()
+                .map(|spec| skipped(spec, "not run: the lab was not built")),
+        ),
+        Some((artefact, tools)) => {
+            let step = progress::step("starting the Worker in workerd (Miniflare)");
+            let server = Server::start(root, lab, &artefact, &tools, 0);
+            step.done();
+            match server {
+                Err(e) => {
+                    let message = format!("the Worker could not be started in workerd: {e:#}");
+                    results.extend(runtime_specs.iter().map(|spec| errored(spec, &message)));
+                }
+                Ok(mut server) => {
+                    environment.workerd = server.workerd_version.clone();
+                    let client = Client::new(&server.url, MCP_PATH);
+                    let mut schemas = Schemas::new(root);
+                    for spec in runtime_specs {
+                        let Some(check) = checks::find(&spec.id) else {
+                            results.push(errored(
+                                spec,
+                                "the checker has no such check (fix the lab manifest)",
+                            ));
+                            continue;
+                        };
+                        let mut ctx = Context {
+                            server: &mut server,
+                            client: &client,
+                            schemas: &mut schemas,
+                            spec,
+                            lab,
+                        };
+                        let outcome = check.run(&mut ctx);
+                        results.push(scored(check.as_ref(), spec, outcome));
+                    }
+                    // Dropping the server stops node and workerd before the report is shown.
+                }
+            }
+        }
+    }
+
+    let score: f64 = results.iter().map(|c| c.points).sum();
+    let max_score: f64 = results.iter().map(|c| c.max_points).sum();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        lab: lab.id.clone(),
+        title: lab.title.clone(),
+        target: krate.dir.clone(),
+        solution,
+        passed: results.iter().all(|c| c.status == Status::Pass),
+        score: round2(score),
+        max_score: round2(max_score),
+        checks: results,
+        environment,
+        duration_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn build_result(
+    spec: Option<&CheckSpec>,
+    status: Status,
+    message: String,
+    hint: Option<String>,
+) -> CheckResult {
+    let max_points = spec.map_or(0.0, |s| s.points);
+    CheckResult {
+        id: "build".into(),
+        category: Category::Build,
+        title: "the crate builds for wasm32-unknown-unknown into a Worker".into(),
+        status,
+        points: if status == Status::Pass {
+            max_points
+        } else {
+            0.0
+        },
+        max_points,
+        measured: None,
+        budget: None,
+        message,
+        hint,
+        doc: "reference/checker.md#build".into(),
+        spec: None,
+        evidence: None,
+    }
+}
+
+fn scored(check: &dyn checks::Check, spec: &CheckSpec, outcome: Outcome) -> CheckResult {
+    let credit = outcome.credit.clamp(0.0, 1.0);
+    CheckResult {
+        id: spec.id.clone(),
+        category: check.category(),
+        title: check.title().into(),
+        status: if credit >= 1.0 {
+            Status::Pass
+        } else {
+            Status::Fail
+        },
+        points: round2(spec.points * credit),
+        max_points: spec.points,
+        measured: outcome.measured,
+        budget: outcome.budget,
+        message: outcome.message,
+        hint: if credit >= 1.0 { None } else { outcome.hint },
+        doc: check.doc().into(),
+        spec: check.spec().map(str::to_owned),
+        evidence: if credit >= 1.0 {
+            None
+        } else {
+            outcome.evidence
+        },
+    }
+}
+
+fn unrun(spec: &CheckSpec, status: Status, message: &str) -> CheckResult {
+    let check = checks::find(&spec.id);
+    CheckResult {
+        id: spec.id.clone(),
+        category: check.as_ref().map_or(Category::Build, |c| c.category()),
+        title: check
+            .as_ref()
+            .map_or_else(|| spec.id.clone(), |c| c.title().to_owned()),
+        status,
+        points: 0.0,
+        max_points: spec.points,
+        measured: None,
+        budget: None,
+        message: message.to_owned(),
+        hint: None,
+        doc: check
+            .as_ref()
+            .map_or_else(String::new, |c| c.doc().to_owned()),
+        spec: check.as_ref().and_then(|c| c.spec().map(str::to_owned)),
+        evidence: None,
+    }
+}
+
+fn skipped(spec: &CheckSpec, message: &str) -> CheckResult {
+    unrun(spec, Status::Skipped, message)
+}
+
+fn errored(spec: &CheckSpec, message: &str) -> CheckResult {
+    unrun(spec, Status::Error, message)
+}

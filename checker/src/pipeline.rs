@@ -1,0 +1,147 @@
+//! Lab crate → deployable Worker.
+//!
+//! Why not worker-build: it would need another ~140 s `cargo install` on a fresh machine, it
+//! runs wasm-opt on every build (seconds per re-check), and its shim hides the instance from
+//! us. Instead the checker runs the same steps itself: `cargo build` for wasm32, then
+//! wasm-bindgen with the flags worker-build passes (`--experimental-reset-state-function
+//! --force-enable-abort-handler`), then adds an entry module it owns (`harness/entry.mjs`)
+//! that re-creates the instance after a panic, as worker-build's shim does. The result is
+//! a module Worker that `wrangler deploy` accepts as is.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result};
+
+use crate::bootstrap::{Tools, WASM_TARGET};
+use crate::course::{CrateRef, Lab};
+
+/// A built Worker, ready for the runtime.
+#[derive(Debug, Clone)]
+pub struct Artefact {
+    /// The entry module (`index.js`).
+    pub entry: PathBuf,
+    /// The `.wasm` module the Worker instantiates (the deployed one).
+    pub wasm: PathBuf,
+}
+
+/// Why a build produced no Worker.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The crate does not compile: the compiler's first error, as it printed it.
+    Compile { first_error: String },
+    /// A tool failed (wasm-bindgen, file system): not the student's code.
+    Tool(anyhow::Error),
+}
+
+pub fn build(
+    root: &Path,
+    lab: &Lab,
+    krate: &CrateRef,
+    tools: &Tools,
+) -> Result<Artefact, BuildError> {
+    let wasm = cargo_build(root, &lab.worker.profile, krate)?;
+    bindgen(root, krate, &wasm, tools).map_err(BuildError::Tool)
+}
+
+fn cargo_build(root: &Path, profile: &str, krate: &CrateRef) -> Result<PathBuf, BuildError> {
+    let output = Command::new("cargo")
+        .current_dir(root)
+        .args([
+            "build",
+            "--profile",
+            profile,
+            "--target",
+            WASM_TARGET,
+            "-p",
+            &krate.package,
+        ])
+        .env("CARGO_TERM_COLOR", "never")
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run cargo")
+        .map_err(BuildError::Tool)?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(BuildError::Compile {
+            first_error: first_error(&stderr),
+        });
+    }
+    // The `worker` profile's outputs live in a directory named after it.
+    Ok(root
+        .join("target")
+        .join(WASM_TARGET)
+        .join(profile)
+        .join(format!("{}.wasm", krate.package.replace('-', "_"))))
+}
+
+/// The first `error` block cargo printed (up to the blank line that ends it), or the tail of
+/// the output when there is none (a linker or build-script failure).
+pub fn first_error(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().collect();
+    if let Some(start) = lines.iter().position(|l| l.starts_with("error")) {
+        let end = lines[start..]
+            .iter()
+            .position(|l| l.trim().is_empty())
+            .map_or(lines.len(), |n| start + n);
+        return lines[start..end].join("\n");
+    }
+    let tail = lines.len().saturating_sub(15);
+    lines[tail..].join("\n")
+}
+
+fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<Artefact> {
+    let dir = root.join("target").join("checker").join(&krate.package);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let output = Command::new(&tools.wasm_bindgen)
+        .arg(wasm)
+        .arg("--out-dir")
+        .arg(&dir)
+        .args([
+            "--out-name",
+            "glue",
+            "--target",
+            "web",
+            "--no-typescript",
+            "--experimental-reset-state-function",
+            "--force-enable-abort-handler",
+        ])
+        .output()
+        .with_context(|| format!("cannot run {}", tools.wasm_bindgen.display()))?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "wasm-bindgen failed on {}:\n{}",
+            wasm.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let entry = dir.join("index.js");
+    std::fs::copy(root.join("checker/harness/entry.mjs"), &entry)
+        .context("cannot write the entry module")?;
+    Ok(Artefact {
+        wasm: dir.join("glue_bg.wasm"),
+        entry,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_error;
+
+    #[test]
+    fn first_error_is_the_first_compiler_block() {
+        let stderr = "   Compiling lab v0.1.0\nwarning: unused\n\nerror[E0425]: cannot find value `x`\n --> src/lib.rs:3:5\n  |\n3 |     x\n  |     ^ not found\n\nerror: aborting due to 1 previous error\n";
+        assert_eq!(
+            first_error(stderr),
+            "error[E0425]: cannot find value `x`\n --> src/lib.rs:3:5\n  |\n3 |     x\n  |     ^ not found"
+        );
+    }
+
+    #[test]
+    fn without_an_error_block_the_tail_is_kept() {
+        assert_eq!(first_error("a\nb\nlinker failed"), "a\nb\nlinker failed");
+    }
+}

@@ -1,0 +1,70 @@
+//! Child process groups the checker must never leave behind.
+//!
+//! The runtime (node + workerd) runs in its own process group so one signal reaches both,
+//! and so the terminal's Ctrl-C reaches the checker first. Every group is registered here;
+//! the Ctrl-C handler and `Drop` both stop whatever is registered.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// Stop every registered group and exit when the user presses Ctrl-C (or the checker gets
+/// SIGTERM/SIGHUP), so no workerd outlives an interrupted run.
+pub fn install_interrupt_handler() {
+    let result = ctrlc::set_handler(|| {
+        let groups: Vec<i32> = GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
+        for pgid in groups {
+            stop_group(pgid, Duration::from_secs(2));
+        }
+        eprintln!("\ninterrupted: the runtime was stopped; nothing is left running.");
+        std::process::exit(130);
+    });
+    if let Err(e) = result {
+        eprintln!("warning: cannot install the Ctrl-C handler ({e}); an interrupted run may leave workerd running");
+    }
+}
+
+pub fn register(pgid: i32) {
+    if let Ok(mut groups) = GROUPS.lock() {
+        groups.push(pgid);
+    }
+}
+
+pub fn unregister(pgid: i32) {
+    if let Ok(mut groups) = GROUPS.lock() {
+        groups.retain(|g| *g != pgid);
+    }
+}
+
+/// SIGTERM the whole group, give it `grace` to exit, then SIGKILL whatever remains.
+pub fn stop_group(pgid: i32, grace: Duration) {
+    // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
+    unsafe {
+        libc::kill(-pgid, libc::SIGTERM);
+    }
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        reap(pgid);
+        if !group_alive(pgid) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    unsafe {
+        libc::kill(-pgid, libc::SIGKILL);
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    reap(pgid);
+}
+
+/// Collect exited children of the group, so a zombie does not look alive.
+fn reap(pgid: i32) {
+    // SAFETY: waitpid with WNOHANG on our own children; a null status pointer is allowed.
+    unsafe { while libc::waitpid(-pgid, std::ptr::null_mut(), libc::WNOHANG) > 0 {} }
+}
+
+/// Whether any process of the group still exists (signal 0 probes without signalling).
+pub fn group_alive(pgid: i32) -> bool {
+    unsafe { libc::kill(-pgid, 0) == 0 }
+}

@@ -1,0 +1,135 @@
+//! The result of grading one lab: the contract every rendering reads (`--format json`
+//! prints it as is). Versioned by `schema_version`; add fields, never change their meaning.
+
+use serde::{Deserialize, Serialize};
+
+/// Version of this report's shape. Bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// Canonical lab id, e.g. `lab-4`.
+    pub lab: String,
+    /// Human title of the lab.
+    pub title: String,
+    /// The crate directory that was graded, relative to the repository root.
+    pub target: String,
+    /// Whether the reference solution was graded instead of the student's lab.
+    pub solution: bool,
+    /// True when every check passed.
+    pub passed: bool,
+    /// Sum of the points earned.
+    pub score: f64,
+    /// Sum of the points available.
+    pub max_score: f64,
+    pub checks: Vec<CheckResult>,
+    pub environment: Environment,
+    /// Wall time of the whole run, build included.
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Build,
+    Tests,
+    Size,
+    Memory,
+    Protocol,
+    Robustness,
+    Audit,
+    Integrity,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The requirement is met.
+    Pass,
+    /// The lab ran, and the requirement is not met.
+    Fail,
+    /// The check could not be carried out (build failed, runtime did not start, ...).
+    Error,
+    /// Not run, because something it depends on failed first.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckResult {
+    /// Stable id, `<category>.<name>` (or `build`).
+    pub id: String,
+    pub category: Category,
+    /// One line saying what is required.
+    pub title: String,
+    pub status: Status,
+    pub points: f64,
+    pub max_points: f64,
+    /// What the checker measured, when the check measures a quantity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<Measure>,
+    /// The budget the measurement is held to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+    /// What happened, in a sentence or two.
+    pub message: String,
+    /// What to try next, when the check did not pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// Book page and anchor that teaches this requirement.
+    pub doc: String,
+    /// Spec section the requirement comes from, for protocol checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec: Option<String>,
+    /// The request sent and the reply received, so a miss can be reproduced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Measure {
+    pub value: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Budget {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Evidence {
+    /// The request body sent.
+    pub request: String,
+    /// HTTP status and body received (body cut to a few KiB).
+    pub response: String,
+    /// A `curl` command that sends the same request to a server started with `checker serve`.
+    pub reproduce: String,
+}
+
+/// Versions of the tools the result was produced with, so two results can be compared.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Environment {
+    pub rustc: String,
+    pub wasm_bindgen: String,
+    pub workerd: String,
+    pub node: String,
+}
+
+impl Report {
+    /// Exit status of `checker check`: 0 all passed, 1 a check failed, 2 not gradable.
+    pub fn exit_code(&self) -> i32 {
+        if self.checks.iter().any(|c| c.status == Status::Error) {
+            2
+        } else if self.passed {
+            0
+        } else {
+            1
+        }
+    }
+}

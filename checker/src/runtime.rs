@@ -1,0 +1,152 @@
+//! The lab's Worker running in workerd, through the checker's Node harness
+//! (`harness/run-worker.mjs`). Dropping a [`Server`] stops node and workerd.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Value};
+
+use crate::bootstrap::Tools;
+use crate::course::Lab;
+use crate::pipeline::Artefact;
+use crate::processes;
+
+/// How long workerd may take to start and seed D1 before the run is called failed.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one inspection (a D1 query or KV read from outside the Worker) may take.
+const INSPECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Server {
+    /// Base URL, e.g. `http://127.0.0.1:41234/`.
+    pub url: String,
+    pub workerd_version: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    next_id: u64,
+}
+
+impl Server {
+    /// Starts the Worker on `127.0.0.1:port` (`port` 0 picks a free one) and waits until it
+    /// serves, with the lab's D1 fixture loaded.
+    pub fn start(
+        root: &Path,
+        lab: &Lab,
+        artefact: &Artefact,
+        tools: &Tools,
+        port: u16,
+    ) -> Result<Self> {
+        let config = json!({
+            "script": artefact.entry,
+            "compatibilityDate": lab.worker.compatibility_date,
+            "kv": lab.worker.kv,
+            "d1": lab.worker.d1,
+            "d1Fixture": lab.d1_fixture(),
+            "host": "127.0.0.1",
+            "port": port,
+        });
+        let mut child = Command::new(&tools.node)
+            .arg(root.join("checker/harness/run-worker.mjs"))
+            .arg(config.to_string())
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            // Own process group: Ctrl-C in the terminal reaches the checker, which then
+            // stops node and workerd together.
+            .process_group(0)
+            .spawn()
+            .context("cannot start node to run the Worker")?;
+        let pgid = child.id() as i32;
+        processes::register(pgid);
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        let mut server = Server {
+            url: String::new(),
+            workerd_version: String::new(),
+            child,
+            stdin,
+            lines,
+            next_id: 0,
+        };
+        let ready = server
+            .next_message(START_TIMEOUT)
+            .context("workerd did not start")?;
+        match ready["event"].as_str() {
+            Some("ready") => {
+                server.url = ready["url"].as_str().unwrap_or_default().to_owned();
+                server.workerd_version = ready["workerd"].as_str().unwrap_or("unknown").to_owned();
+                Ok(server)
+            }
+            _ => bail!(
+                "workerd could not run the Worker: {}",
+                ready["message"].as_str().unwrap_or("no reason given")
+            ),
+        }
+    }
+
+    /// The MCP endpoint.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.url, path.trim_start_matches('/'))
+    }
+
+    fn next_message(&mut self, timeout: Duration) -> Result<Value> {
+        let line = self.lines.recv_timeout(timeout).map_err(|e| match e {
+            mpsc::RecvTimeoutError::Timeout => {
+                anyhow::anyhow!("no answer from the runtime harness within {timeout:?}")
+            }
+            mpsc::RecvTimeoutError::Disconnected => {
+                anyhow::anyhow!("the runtime harness exited (see its output above)")
+            }
+        })?;
+        serde_json::from_str(&line)
+            .with_context(|| format!("unexpected line from the runtime harness: {line}"))
+    }
+
+    /// Reads state from outside the Worker, through Miniflare's own handles
+    /// (`{"op":"d1.query","db":"DB","sql":…}`, `{"op":"kv.get","ns":"KV","key":…}`, `{"op":"kv.list","ns":"KV"}`).
+    pub fn inspect(&mut self, mut request: Value) -> Result<Value> {
+        self.next_id += 1;
+        request["id"] = json!(self.next_id);
+        let stdin = self
+            .stdin
+            .as_mut()
+            .context("the runtime harness is stopped")?;
+        writeln!(stdin, "{request}").context("the runtime harness is gone")?;
+        let reply = self.next_message(INSPECT_TIMEOUT)?;
+        if let Some(error) = reply.get("error") {
+            bail!("inspection failed: {error}");
+        }
+        Ok(reply["ok"].clone())
+    }
+
+    /// Waits until the harness exits on its own (used by `serve`, where Ctrl-C ends it).
+    pub fn wait(&mut self) -> Result<()> {
+        self.child.wait().context("waiting for the runtime")?;
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Closing stdin asks the harness to dispose Miniflare (and with it workerd); the
+        // group signal afterwards makes sure, even if the harness is stuck.
+        drop(self.stdin.take());
+        let pgid = self.child.id() as i32;
+        processes::stop_group(pgid, Duration::from_secs(3));
+        processes::unregister(pgid);
+    }
+}
