@@ -106,7 +106,9 @@ try {
     miniflare: packageVersion("miniflare"),
   });
 } catch (error) {
-  send({ event: "error", message: String(error?.stack ?? error) });
+  // undici hides the reason for "fetch failed" in `cause`.
+  const cause = error?.cause ? `\ncaused by: ${error.cause?.stack ?? error.cause}` : "";
+  send({ event: "error", message: String(error?.stack ?? error) + cause });
   await stop(1);
 }
 

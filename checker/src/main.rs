@@ -36,6 +36,11 @@ fn main() {
             port,
         } => commands::serve(&root, &lab, solution, port),
     };
+    // After Ctrl-C the handler owns the exit (130, once the runtime is stopped); whatever the
+    // interrupted command returned is a consequence of the interrupt, not a result.
+    if processes::interrupted() {
+        processes::wait_for_interrupt_exit();
+    }
     let code = result.unwrap_or_else(|e| {
         anstream::eprintln!("error: {e:#}");
         commands::NOT_GRADABLE

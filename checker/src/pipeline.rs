@@ -67,12 +67,25 @@ fn cargo_build(root: &Path, profile: &str, krate: &CrateRef) -> Result<PathBuf, 
             first_error: first_error(&stderr),
         });
     }
-    // The `worker` profile's outputs live in a directory named after it.
-    Ok(root
-        .join("target")
+    // A custom profile's outputs live in a directory named after it.
+    Ok(target_dir(root)
         .join(WASM_TARGET)
         .join(profile)
         .join(format!("{}.wasm", krate.package.replace('-', "_"))))
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set (CI shares one), else `<root>/target`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root.join(dir)
+            }
+        })
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// The first `error` block cargo printed (up to the blank line that ends it), or the tail of
@@ -91,7 +104,7 @@ pub fn first_error(stderr: &str) -> String {
 }
 
 fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<Artefact> {
-    let dir = root.join("target").join("checker").join(&krate.package);
+    let dir = target_dir(root).join("checker").join(&krate.package);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
     }

@@ -4,15 +4,31 @@
 //! and so the terminal's Ctrl-C reaches the checker first. Every group is registered here;
 //! the Ctrl-C handler and `Drop` both stop whatever is registered.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// True once Ctrl-C was pressed: the handler is stopping the runtime and will exit 130.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Called by a thread that noticed the runtime stop because of an interrupt: wait for the
+/// handler to finish cleaning up and end the process, rather than report a failure.
+pub fn wait_for_interrupt_exit() -> ! {
+    loop {
+        std::thread::park();
+    }
+}
 
 /// Stop every registered group and exit when the user presses Ctrl-C (or the checker gets
 /// SIGTERM/SIGHUP), so no workerd outlives an interrupted run.
 pub fn install_interrupt_handler() {
     let result = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, Ordering::SeqCst);
         let groups: Vec<i32> = GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
         for pgid in groups {
             stop_group(pgid, Duration::from_secs(2));

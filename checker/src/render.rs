@@ -49,7 +49,7 @@ pub fn human(report: &Report) -> String {
             points(check.max_points),
             summary_line(check),
         );
-        if check.status != Status::Pass {
+        if matches!(check.status, Status::Fail | Status::Error) {
             details(&mut out, check);
         }
     }
@@ -126,5 +126,149 @@ fn details(out: &mut String, check: &CheckResult) {
     }
     if !check.doc.is_empty() {
         let _ = writeln!(out, "{pad}{DIM}read:{DIM:#}      book/src/{}", check.doc);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Budget, Category, Environment, Evidence, Measure, SCHEMA_VERSION};
+
+    fn check(id: &str, status: Status, points: f64, max_points: f64, message: &str) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            category: if id == "build" {
+                Category::Build
+            } else {
+                Category::Protocol
+            },
+            title: format!("{id} works"),
+            status,
+            points,
+            max_points,
+            measured: None,
+            budget: None,
+            message: message.into(),
+            hint: None,
+            doc: format!("labs/lab-4-full-server.md#{id}"),
+            spec: None,
+            evidence: None,
+        }
+    }
+
+    fn report(checks: Vec<CheckResult>) -> Report {
+        let score = checks.iter().map(|c| c.points).sum();
+        let max_score = checks.iter().map(|c| c.max_points).sum();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            lab: "lab-4".into(),
+            title: "Full MCP server".into(),
+            target: "labs/lab-4-full-server".into(),
+            solution: false,
+            passed: checks.iter().all(|c| c.status == Status::Pass),
+            score,
+            max_score,
+            checks,
+            environment: Environment {
+                rustc: "rustc 1.95.0".into(),
+                wasm_bindgen: "0.2.130".into(),
+                workerd: "1.20260426.1".into(),
+                node: "v20.20.2".into(),
+            },
+            duration_ms: 2345,
+        }
+    }
+
+    fn protocol_miss() -> Report {
+        let mut miss = check(
+            "protocol.initialize",
+            Status::Fail,
+            0.0,
+            2.0,
+            "the reply does not match InitializeResult",
+        );
+        miss.hint = Some("Compare your reply with the schema.".into());
+        miss.spec = Some("2025-11-25/basic/lifecycle#initialization".into());
+        miss.evidence = Some(Evidence {
+            request: r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#.into(),
+            response: r#"HTTP 200 {"jsonrpc":"2.0","id":1,"result":{}}"#.into(),
+            reproduce: "curl -si -X POST http://127.0.0.1:8787/mcp --data '{}'".into(),
+        });
+        let mut measured = check(
+            "protocol.partial",
+            Status::Fail,
+            0.8,
+            2.0,
+            "2 of 5 cases right",
+        );
+        measured.measured = Some(Measure {
+            value: 2.0,
+            unit: "cases".into(),
+        });
+        measured.budget = Some(Budget {
+            min: Some(5.0),
+            max: None,
+            unit: "cases".into(),
+        });
+        report(vec![
+            check("build", Status::Pass, 1.0, 1.0, "built"),
+            miss,
+            measured,
+        ])
+    }
+
+    fn plain(text: &str) -> String {
+        anstream::adapter::strip_str(text).to_string()
+    }
+
+    #[test]
+    fn human_all_passing() {
+        let report = report(vec![
+            check("build", Status::Pass, 1.0, 1.0, "built"),
+            check(
+                "protocol.initialize",
+                Status::Pass,
+                2.0,
+                2.0,
+                "answered 2025-11-25",
+            ),
+        ]);
+        insta::assert_snapshot!(plain(&human(&report)));
+    }
+
+    #[test]
+    fn human_protocol_miss_shows_evidence_hint_and_partial_credit() {
+        insta::assert_snapshot!(plain(&human(&protocol_miss())));
+    }
+
+    #[test]
+    fn human_build_error_skips_the_rest() {
+        let mut build = check("build", Status::Error, 0.0, 1.0, "labs/lab-4-full-server does not compile for wasm32:\nerror[E0425]: cannot find value `x`\n --> src/lib.rs:3:5");
+        build.hint = Some("Fix the error above.".into());
+        let report = report(vec![
+            build,
+            check(
+                "protocol.initialize",
+                Status::Skipped,
+                0.0,
+                2.0,
+                "not run: the lab was not built",
+            ),
+        ]);
+        assert_eq!(report.exit_code(), 2);
+        insta::assert_snapshot!(plain(&human(&report)));
+    }
+
+    #[test]
+    fn json_protocol_miss() {
+        let report = protocol_miss();
+        assert_eq!(report.exit_code(), 1);
+        let text = json(&report);
+        let back: Report = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            back, report,
+            "the JSON report reads back into the same result"
+        );
+        insta::assert_snapshot!(text);
     }
 }

@@ -133,10 +133,14 @@ impl Server {
         Ok(reply["ok"].clone())
     }
 
-    /// Waits until the harness exits on its own (used by `serve`, where Ctrl-C ends it).
+    /// Waits until the runtime stops (used by `serve`, where Ctrl-C ends it). Returns only
+    /// when it stopped on its own, which is an error.
     pub fn wait(&mut self) -> Result<()> {
-        self.child.wait().context("waiting for the runtime")?;
-        Ok(())
+        let status = self.child.wait();
+        if processes::interrupted() {
+            processes::wait_for_interrupt_exit();
+        }
+        bail!("the runtime stopped unexpectedly ({status:?}); see its output above")
     }
 }
 

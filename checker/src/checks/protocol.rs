@@ -417,13 +417,15 @@ impl Check for KvRoundTrip {
             .inspect(json!({ "op": "kv.get", "ns": kv, "key": PROBE_KEY }))
         {
             Ok(Value::String(found)) if found == value => {}
-            Ok(found) => return Outcome::fail(
-                format!(
+            Ok(found) => {
+                return Outcome::fail(
+                    format!(
                     "after store_value, KV holds {found} under {PROBE_KEY:?}, not the value sent"
                 ),
-                "Write the value with `env.kv(\"KV\")?.put(key, value)?.execute().await`.",
-            )
-            .with_evidence(Some(exchange.evidence())),
+                    "Write the value with `env.kv(\"KV\")?.put(key, value)?.execute().await`.",
+                )
+                .with_evidence(Some(exchange.evidence()))
+            }
             Err(e) => {
                 return Outcome::fail(
                     format!("cannot read KV from outside the Worker: {e:#}"),

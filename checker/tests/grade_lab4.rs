@@ -1,0 +1,335 @@
+//! End to end, through the real pipeline: build for wasm32, run in workerd via Miniflare,
+//! grade over HTTP. Each test marks the processes it starts (an environment variable that
+//! node and workerd inherit) and fails if any of them outlives the checker.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+const MARKER_VAR: &str = "CHECKER_TEST_MARKER";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn unique_marker(name: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{name}-{}-{nanos}", std::process::id())
+}
+
+fn checker(marker: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
+    cmd.env(MARKER_VAR, marker).stdin(Stdio::null());
+    cmd
+}
+
+/// Processes (pid, command line) whose environment carries `marker`.
+fn processes_with(marker: &str) -> Vec<(u32, String)> {
+    let needle = format!("{MARKER_VAR}={marker}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ
+            .split(|b| *b == 0)
+            .any(|var| var == needle.as_bytes())
+        {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            // A zombie has an empty command line and holds nothing but its pid.
+            if !cmdline.trim().is_empty() {
+                found.push((pid, cmdline));
+            }
+        }
+    }
+    found
+}
+
+fn assert_nothing_left(marker: &str) {
+    let left = processes_with(marker);
+    assert!(left.is_empty(), "processes outlived the checker: {left:#?}");
+}
+
+fn grade(marker: &str, args: &[&str], envs: &[(&str, &Path)]) -> (Output, Value) {
+    let mut cmd = checker(marker);
+    cmd.args(args).args(["--format", "json"]);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().expect("the checker runs");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not a JSON report ({e}).\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output, report)
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
+}
+
+#[test]
+fn the_solution_passes_every_check() {
+    let marker = unique_marker("solution");
+    let (output, report) = grade(&marker, &["check", "full-server", "--solution"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["lab"], "lab-4");
+    assert_eq!(report["target"], "solutions/lab-4-full-server");
+    assert_eq!(report["passed"], true);
+    assert_eq!(report["score"], report["max_score"]);
+    for check in report["checks"].as_array().unwrap() {
+        assert_eq!(check["status"], "pass", "{check:#}");
+    }
+    let env = &report["environment"];
+    assert!(
+        env["rustc"].as_str().unwrap().starts_with("rustc 1.95"),
+        "{env}"
+    );
+    assert_eq!(env["wasm_bindgen"], "0.2.130");
+    assert!(
+        env["workerd"].as_str().unwrap().starts_with("1.2026"),
+        "{env}"
+    );
+    assert!(env["node"].as_str().unwrap().starts_with('v'), "{env}");
+    assert_nothing_left(&marker);
+}
+
+#[test]
+fn the_starting_point_fails_the_protocol_checks_and_says_why() {
+    let marker = unique_marker("lab");
+    let (output, report) = grade(&marker, &["check", "4"], &[]);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["passed"], false);
+    assert_eq!(check(&report, "build")["status"], "pass");
+    let initialize = check(&report, "protocol.initialize");
+    assert_eq!(initialize["status"], "fail");
+    assert!(
+        initialize["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"capabilities\" is a required property"),
+        "{initialize:#}"
+    );
+    let tools = check(&report, "protocol.tools-list");
+    assert_eq!(tools["status"], "fail");
+    assert!(
+        tools["message"].as_str().unwrap().contains("inputSchema"),
+        "{tools:#}"
+    );
+    let negotiation = check(&report, "protocol.version-negotiation");
+    assert_eq!(negotiation["status"], "fail");
+    assert!(
+        negotiation["message"]
+            .as_str()
+            .unwrap()
+            .contains("asked 2025-11-25, expected 2025-11-25, got 2024-11-05"),
+        "{negotiation:#}"
+    );
+    assert_eq!(check(&report, "protocol.tools-call-kv")["status"], "fail");
+    for id in [
+        "protocol.initialize",
+        "protocol.tools-list",
+        "protocol.version-negotiation",
+        "protocol.tools-call-kv",
+    ] {
+        let c = check(&report, id);
+        assert!(
+            c["hint"].as_str().is_some_and(|h| !h.is_empty()),
+            "{id} has a hint"
+        );
+        assert!(
+            c["evidence"]["reproduce"]
+                .as_str()
+                .unwrap()
+                .starts_with("curl "),
+            "{id} can be reproduced"
+        );
+    }
+    assert!(report["score"].as_f64().unwrap() < report["max_score"].as_f64().unwrap());
+    assert_nothing_left(&marker);
+}
+
+/// A copy of the course's sources (no build output) in a temporary directory, sharing the
+/// real repository's tools, npm packages and target directory so nothing is rebuilt twice.
+fn course_copy() -> tempfile::TempDir {
+    let root = repo_root();
+    let copy = tempfile::tempdir().unwrap();
+    for item in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "rust-toolchain.toml",
+        "package.json",
+        "package-lock.json",
+        ".cargo",
+        "checker",
+        "labs",
+        "solutions",
+    ] {
+        copy_tree(&root.join(item), &copy.path().join(item));
+    }
+    for shared in ["node_modules", ".tools"] {
+        std::os::unix::fs::symlink(root.join(shared), copy.path().join(shared)).unwrap();
+    }
+    copy
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+#[test]
+fn a_compile_error_is_a_graded_build_error_with_the_first_compiler_error() {
+    let marker = unique_marker("broken");
+    // Tools are installed in the real repository; make sure they are there before the copy
+    // borrows them (the other tests may be bootstrapping at the same moment).
+    let (_, _) = grade(&marker, &["check", "lab-4"], &[]);
+    let copy = course_copy();
+    let lib = copy.path().join("labs/lab-4-full-server/src/lib.rs");
+    let source = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, source.replace("let id = message", "let id = mesage")).unwrap();
+    let target = repo_root().join("target");
+    let (output, report) = grade(
+        &marker,
+        &["check", "lab-4"],
+        &[("COURSE_ROOT", copy.path()), ("CARGO_TARGET_DIR", &target)],
+    );
+    assert_eq!(output.status.code(), Some(2), "{report:#}");
+    let build = check(&report, "build");
+    assert_eq!(build["status"], "error");
+    let message = build["message"].as_str().unwrap();
+    assert!(
+        message.contains("error[E0425]: cannot find value `mesage`"),
+        "{message}"
+    );
+    assert!(message.contains("src/lib.rs"), "{message}");
+    for c in report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] != "build")
+    {
+        assert_eq!(c["status"], "skipped", "{c:#}");
+        assert_eq!(c["points"], 0.0);
+    }
+    assert_nothing_left(&marker);
+}
+
+#[test]
+fn serve_stops_node_and_workerd_on_ctrl_c() {
+    let marker = unique_marker("serve");
+    let port = free_port();
+    let mut child = checker(&marker)
+        .args(["serve", "lab-4", "--solution", "--port", &port.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // `serve` prints the URL once the Worker answers.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first_line = String::new();
+    stdout.read_line(&mut first_line).unwrap();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    assert!(
+        first_line.contains(&url),
+        "serve announces {url}: {first_line:?}"
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let resp = agent.get(&url).call().expect("the served Worker answers");
+    assert_eq!(
+        resp.status().as_u16(),
+        405,
+        "GET /mcp is refused: no SSE stream"
+    );
+    assert!(
+        !processes_with(&marker).is_empty(),
+        "the runtime runs while serving"
+    );
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "interrupted runs exit 130; stderr:\n{stderr}"
+    );
+    assert!(stderr.contains("nothing is left running"), "{stderr}");
+    assert_nothing_left(&marker);
+}
+
+/// A free port below Linux's ephemeral range (32768+), so a workerd that other tests start
+/// meanwhile (on OS-chosen ports) cannot take it between our probe and serve's bind.
+fn free_port() -> u16 {
+    let start = 20_000 + (std::process::id() % 5_000) as u16;
+    (start..30_000)
+        .find(|port| std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok())
+        .expect("a free port between 20000 and 30000")
+}
+
+#[test]
+fn ctrl_c_while_the_runtime_starts_leaves_nothing_running() {
+    let marker = unique_marker("interrupt");
+    let mut child = checker(&marker)
+        .args(["check", "lab-4", "--solution"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("starting the Worker") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "check ended before starting the runtime: {seen}"
+        );
+        seen.push_str(&line);
+    }
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "interrupted runs exit 130; stderr:\n{seen}{rest}"
+    );
+    assert_nothing_left(&marker);
+}
