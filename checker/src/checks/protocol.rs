@@ -35,9 +35,11 @@ fn initialize_request(id: u64, version: &str) -> Value {
 
 /// The reply's JSON when it is a successful JSON-RPC response to request `id`, or the
 /// failed outcome that explains what came back instead.
-fn expect_result(exchange: &Exchange, id: u64, what: &str) -> Result<Value, Outcome> {
+fn expect_result(exchange: &Exchange, id: u64, what: &str) -> Result<Value, Box<Outcome>> {
     let fail = |message: String, hint: &str| {
-        Err(Outcome::fail(message, hint).with_evidence(Some(exchange.evidence())))
+        Err(Box::new(
+            Outcome::fail(message, hint).with_evidence(Some(exchange.evidence())),
+        ))
     };
     let reply = match &exchange.outcome {
         Ok(reply) => reply,
@@ -102,6 +104,31 @@ fn schema_failure(
     .with_evidence(Some(exchange.evidence()))
 }
 
+/// The reply's JSON when it is a successful response to request `id` whose result matches
+/// `definition` in the `revision` schema; otherwise the failed outcome.
+fn expect_valid_result(
+    ctx: &mut Context,
+    exchange: &Exchange,
+    id: u64,
+    what: &str,
+    revision: &str,
+    definition: &str,
+) -> Result<Value, Box<Outcome>> {
+    let body = expect_result(exchange, id, what)?;
+    match ctx.schemas.result_violations(revision, &body, definition) {
+        Ok(v) if v.is_empty() => Ok(body),
+        Ok(v) => Err(Box::new(schema_failure(exchange, revision, definition, &v))),
+        Err(e) => Err(Box::new(cannot_validate(e))),
+    }
+}
+
+fn cannot_validate(e: anyhow::Error) -> Outcome {
+    Outcome::fail(
+        format!("cannot validate: {e:#}"),
+        "Report this to the course maintainers.",
+    )
+}
+
 /// `initialize` is answered, and the result validates against the negotiated revision.
 struct Initialize;
 
@@ -128,7 +155,7 @@ impl Check for Initialize {
             .post(&initialize_request(1, CLIENT_REVISION), &[]);
         let body = match expect_result(&exchange, 1, "initialize") {
             Ok(body) => body,
-            Err(outcome) => return outcome,
+            Err(outcome) => return *outcome,
         };
         let known = ctx.schemas.revisions().unwrap_or_default();
         let negotiated = body["result"]["protocolVersion"]
@@ -146,12 +173,7 @@ impl Check for Initialize {
             .result_violations(&revision, &body, "InitializeResult")
         {
             Ok(v) => v,
-            Err(e) => {
-                return Outcome::fail(
-                    format!("cannot validate: {e}"),
-                    "Report this to the course maintainers.",
-                )
-            }
+            Err(e) => return cannot_validate(e),
         };
         if !violations.is_empty() {
             return schema_failure(&exchange, &revision, "InitializeResult", &violations);
@@ -270,26 +292,17 @@ impl Check for ToolsList {
         let exchange = ctx
             .client
             .post(&request, &[("MCP-Protocol-Version", CLIENT_REVISION)]);
-        let body = match expect_result(&exchange, 2, "tools/list") {
+        let body = match expect_valid_result(
+            ctx,
+            &exchange,
+            2,
+            "tools/list",
+            CLIENT_REVISION,
+            "ListToolsResult",
+        ) {
             Ok(body) => body,
-            Err(outcome) => return outcome,
+            Err(outcome) => return *outcome,
         };
-        let violations =
-            match ctx
-                .schemas
-                .result_violations(CLIENT_REVISION, &body, "ListToolsResult")
-            {
-                Ok(v) => v,
-                Err(e) => {
-                    return Outcome::fail(
-                        format!("cannot validate: {e}"),
-                        "Report this to the course maintainers.",
-                    )
-                }
-            };
-        if !violations.is_empty() {
-            return schema_failure(&exchange, CLIENT_REVISION, "ListToolsResult", &violations);
-        }
         let listed: Vec<&str> = body["result"]["tools"]
             .as_array()
             .into_iter()
@@ -334,7 +347,7 @@ impl KvRoundTrip {
         id: u64,
         tool: &str,
         arguments: Value,
-    ) -> (Exchange, Result<Value, Outcome>) {
+    ) -> (Exchange, Result<Value, Box<Outcome>>) {
         let request = json!({
             "jsonrpc": "2.0", "id": id, "method": "tools/call",
             "params": { "name": tool, "arguments": arguments }
@@ -342,23 +355,9 @@ impl KvRoundTrip {
         let exchange = ctx
             .client
             .post(&request, &[("MCP-Protocol-Version", CLIENT_REVISION)]);
+        let what = format!("tools/call {tool}");
         let body =
-            expect_result(&exchange, id, &format!("tools/call {tool}")).and_then(|body| match ctx
-                .schemas
-                .result_violations(CLIENT_REVISION, &body, "CallToolResult")
-            {
-                Ok(v) if v.is_empty() => Ok(body),
-                Ok(v) => Err(schema_failure(
-                    &exchange,
-                    CLIENT_REVISION,
-                    "CallToolResult",
-                    &v,
-                )),
-                Err(e) => Err(Outcome::fail(
-                    format!("cannot validate: {e}"),
-                    "Report this to the course maintainers.",
-                )),
-            });
+            expect_valid_result(ctx, &exchange, id, &what, CLIENT_REVISION, "CallToolResult");
         (exchange, body)
     }
 }
@@ -393,7 +392,7 @@ impl Check for KvRoundTrip {
         );
         let body = match stored {
             Ok(body) => body,
-            Err(outcome) => return outcome,
+            Err(outcome) => return *outcome,
         };
         if body["result"]["isError"] == json!(true) {
             return Outcome::fail(
@@ -436,7 +435,7 @@ impl Check for KvRoundTrip {
         let (exchange, got) = Self::call(ctx, 31, "get_value", json!({ "key": PROBE_KEY }));
         let body = match got {
             Ok(body) => body,
-            Err(outcome) => return outcome,
+            Err(outcome) => return *outcome,
         };
         let text = body["result"]["content"][0]["text"]
             .as_str()
