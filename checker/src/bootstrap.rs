@@ -166,9 +166,12 @@ fn ensure_wasm_bindgen(root: &Path) -> Result<(PathBuf, String)> {
     Ok((bin, wanted))
 }
 
-/// Runs a command with its output shown (it is the progress), failing on a non-zero exit.
+/// Runs a command with its output shown on stderr (it is the progress; stdout may carry a
+/// JSON report), failing on a non-zero exit.
 fn run(cmd: &mut Command) -> Result<()> {
     let status = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::io::stderr())
         .status()
         .with_context(|| format!("cannot start {:?}", cmd.get_program()))?;
     if !status.success() {
