@@ -1,22 +1,26 @@
 // Runs one built lab Worker in workerd through Miniflare, for the checker.
 //
-// Usage: node run-worker.mjs '<json config>'
-//   { "script": "/abs/index.js", "compatibilityDate": "2026-04-01",
-//     "kv": ["KV"], "d1": ["DB"], "d1Fixture": "/abs/d1.sql" | null,
-//     "host": "127.0.0.1", "port": 0 (0 picks a free port) }
+// Usage: node run-worker.mjs, then JSON lines on stdin. The checker starts this program
+// while it is still building the lab, so loading Miniflare overlaps the build.
 //
-// Talks to the checker in JSON lines. stdout: {"event":"ready","url":…,"workerd":…,"miniflare":…}
-// once serving, or {"event":"error","message":…}. stdin: {"id":…,"op":"d1.query","db":…,"sql":…}
-// and {"id":…,"op":"kv.get"|"kv.list",…} for inspecting state from outside the Worker; each
-// answered with {"id":…,"ok":…}. When stdin closes (the checker finished, crashed or was
-// killed) or on SIGINT/SIGTERM, Miniflare is disposed, which stops workerd, and we exit.
+// 1. First line: the Worker to run.
+//    { "script": "/abs/index.js", "compatibilityDate": "2026-04-01",
+//      "kv": ["KV"], "d1": ["DB"], "d1Fixture": "/abs/d1.sql" | null,
+//      "host": "127.0.0.1", "port": 0 (0 picks a free port) }
+//    Answer on stdout: {"event":"ready","url":…,"workerd":…,"miniflare":…} once serving,
+//    or {"event":"error","message":…}.
+// 2. Then any number of inspections of state, from outside the Worker:
+//    {"id":…,"op":"d1.query","db":…,"sql":…} | {"id":…,"op":"kv.get","ns":…,"key":…}
+//    | {"id":…,"op":"kv.list","ns":…}, each answered with {"id":…,"ok":…} or {"id":…,"error":…}.
+//
+// When stdin closes (the checker finished, crashed or was killed) or on SIGINT/SIGTERM,
+// Miniflare is disposed, which stops workerd, and this program exits.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { Miniflare } from "miniflare";
 
 const require = createRequire(import.meta.url);
-const config = JSON.parse(process.argv[2]);
 
 function send(message) {
   process.stdout.write(JSON.stringify(message) + "\n");
@@ -55,7 +59,43 @@ async function stop(code) {
 process.on("SIGINT", () => stop(130));
 process.on("SIGTERM", () => stop(143));
 
-async function handle(request) {
+async function start(config) {
+  try {
+    mf = new Miniflare({
+      modules: true,
+      scriptPath: config.script,
+      // wasm-bindgen writes ES modules with a .js extension (Miniflare would assume CommonJS).
+      modulesRules: [
+        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+        { type: "CompiledWasm", include: ["**/*.wasm"] },
+      ],
+      compatibilityDate: config.compatibilityDate,
+      kvNamespaces: config.kv,
+      d1Databases: config.d1,
+      host: config.host ?? "127.0.0.1",
+      port: config.port ?? 0,
+    });
+    const url = await mf.ready;
+    if (config.d1Fixture) {
+      const db = await mf.getD1Database(config.d1[0]);
+      const sql = readFileSync(config.d1Fixture, "utf8");
+      await db.batch(statements(sql).map((s) => db.prepare(s)));
+    }
+    send({
+      event: "ready",
+      url: url.href,
+      workerd: packageVersion("workerd"),
+      miniflare: packageVersion("miniflare"),
+    });
+  } catch (error) {
+    // undici hides the reason for "fetch failed" in `cause`.
+    const cause = error?.cause ? `\ncaused by: ${error.cause?.stack ?? error.cause}` : "";
+    send({ event: "error", message: String(error?.stack ?? error) + cause });
+    await stop(1);
+  }
+}
+
+async function inspect(request) {
   switch (request.op) {
     case "d1.query": {
       const db = await mf.getD1Database(request.db);
@@ -76,50 +116,24 @@ async function handle(request) {
   }
 }
 
-try {
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: config.script,
-    // wasm-bindgen writes ES modules with a .js extension (Miniflare would assume CommonJS).
-    modulesRules: [
-      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-      { type: "CompiledWasm", include: ["**/*.wasm"] },
-    ],
-    compatibilityDate: config.compatibilityDate,
-    kvNamespaces: config.kv,
-    d1Databases: config.d1,
-    host: config.host ?? "127.0.0.1",
-    port: config.port ?? 0,
-    // Show the Worker's own console output (panics, console_log!) on our stderr.
-    verbose: false,
-  });
-  const url = await mf.ready;
-  if (config.d1Fixture) {
-    const db = await mf.getD1Database(config.d1[0]);
-    const sql = readFileSync(config.d1Fixture, "utf8");
-    await db.batch(statements(sql).map((s) => db.prepare(s)));
-  }
-  send({
-    event: "ready",
-    url: url.href,
-    workerd: packageVersion("workerd"),
-    miniflare: packageVersion("miniflare"),
-  });
-} catch (error) {
-  // undici hides the reason for "fetch failed" in `cause`.
-  const cause = error?.cause ? `\ncaused by: ${error.cause?.stack ?? error.cause}` : "";
-  send({ event: "error", message: String(error?.stack ?? error) + cause });
-  await stop(1);
-}
-
+// Lines are handled one at a time, in order: the first starts the Worker.
+let queue = Promise.resolve();
+let started = false;
 const lines = createInterface({ input: process.stdin });
-lines.on("line", async (line) => {
-  let request;
-  try {
-    request = JSON.parse(line);
-    send({ id: request.id, ok: await handle(request) });
-  } catch (error) {
-    send({ id: request?.id ?? null, error: String(error?.message ?? error) });
-  }
+lines.on("line", (line) => {
+  queue = queue.then(async () => {
+    let request;
+    try {
+      request = JSON.parse(line);
+      if (!started) {
+        started = true;
+        await start(request);
+      } else {
+        send({ id: request.id, ok: await inspect(request) });
+      }
+    } catch (error) {
+      send({ id: request?.id ?? null, error: String(error?.message ?? error) });
+    }
+  });
 });
-lines.on("close", () => stop(0));
+lines.on("close", () => queue.then(() => stop(0)));

@@ -60,6 +60,7 @@ pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     let lab = course::find(root, lab)?;
     let krate = lab.crate_ref(solution);
     let tools = bootstrap::ensure(root)?;
+    let mut server = Server::spawn(root, &tools)?;
     let step = progress::step(format!("building {}", krate.dir));
     let artefact = match pipeline::build(root, &lab, krate, &tools) {
         Ok(a) => a,
@@ -70,7 +71,7 @@ pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
         Err(pipeline::BuildError::Tool(e)) => return Err(e),
     };
     step.done();
-    let mut server = Server::start(root, &lab, &artefact, &tools, port).with_context(|| {
+    server.start(&lab, &artefact, port).with_context(|| {
         format!("cannot serve on 127.0.0.1:{port} (is another server using the port? try --port)")
     })?;
     anstream::println!(

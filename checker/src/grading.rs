@@ -41,6 +41,8 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
         }
         Ok(tools) => {
             environment.wasm_bindgen = tools.wasm_bindgen_version.clone();
+            // Node loads Miniflare while cargo builds; dropped (and stopped) if the build fails.
+            let runtime = Server::spawn(root, &tools);
             let step = progress::step(format!("building {} for wasm32", krate.dir));
             progress::note(format!(
                 "cargo profile `{}`; a first build takes about a minute",
@@ -62,7 +64,7 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
                         ),
                         None,
                     ));
-                    Some((artefact, tools))
+                    Some((artefact, runtime))
                 }
                 Err(BuildError::Compile { first_error }) => {
                     results.push(build_result(
@@ -95,9 +97,10 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
                 .iter()
                 .map(|spec| skipped(spec, "not run: the lab was not built")),
         ),
-        Some((artefact, tools)) => {
+        Some((artefact, runtime)) => {
             let step = progress::step("starting the Worker in workerd (Miniflare)");
-            let server = Server::start(root, lab, &artefact, &tools, 0);
+            let server =
+                runtime.and_then(|mut server| server.start(lab, &artefact, 0).map(|()| server));
             step.done();
             match server {
                 Err(e) => {

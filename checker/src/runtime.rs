@@ -32,27 +32,11 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the Worker on `127.0.0.1:port` (`port` 0 picks a free one) and waits until it
-    /// serves, with the lab's D1 fixture loaded.
-    pub fn start(
-        root: &Path,
-        lab: &Lab,
-        artefact: &Artefact,
-        tools: &Tools,
-        port: u16,
-    ) -> Result<Self> {
-        let config = json!({
-            "script": artefact.entry,
-            "compatibilityDate": lab.worker.compatibility_date,
-            "kv": lab.worker.kv,
-            "d1": lab.worker.d1,
-            "d1Fixture": lab.d1_fixture(),
-            "host": "127.0.0.1",
-            "port": port,
-        });
+    /// Starts node with the harness and lets it load Miniflare; call [`Server::start`] when
+    /// the Worker is built. Starting early overlaps Miniflare's load time with the build.
+    pub fn spawn(root: &Path, tools: &Tools) -> Result<Self> {
         let mut child = Command::new(&tools.node)
             .arg(root.join("checker/harness/run-worker.mjs"))
-            .arg(config.to_string())
             .current_dir(root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -62,8 +46,7 @@ impl Server {
             .process_group(0)
             .spawn()
             .context("cannot start node to run the Worker")?;
-        let pgid = child.id() as i32;
-        processes::register(pgid);
+        processes::register(child.id() as i32);
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -74,28 +57,51 @@ impl Server {
             }
         });
         let stdin = child.stdin.take();
-        let mut server = Server {
+        Ok(Server {
             url: String::new(),
             workerd_version: String::new(),
             child,
             stdin,
             lines,
             next_id: 0,
-        };
-        let ready = server
+        })
+    }
+
+    /// Runs the built Worker on `127.0.0.1:port` (`port` 0 picks a free one) and waits until
+    /// it serves, with the lab's D1 fixture loaded.
+    pub fn start(&mut self, lab: &Lab, artefact: &Artefact, port: u16) -> Result<()> {
+        let config = json!({
+            "script": artefact.entry,
+            "compatibilityDate": lab.worker.compatibility_date,
+            "kv": lab.worker.kv,
+            "d1": lab.worker.d1,
+            "d1Fixture": lab.d1_fixture(),
+            "host": "127.0.0.1",
+            "port": port,
+        });
+        self.send(&config)?;
+        let ready = self
             .next_message(START_TIMEOUT)
             .context("workerd did not start")?;
         match ready["event"].as_str() {
             Some("ready") => {
-                server.url = ready["url"].as_str().unwrap_or_default().to_owned();
-                server.workerd_version = ready["workerd"].as_str().unwrap_or("unknown").to_owned();
-                Ok(server)
+                self.url = ready["url"].as_str().unwrap_or_default().to_owned();
+                self.workerd_version = ready["workerd"].as_str().unwrap_or("unknown").to_owned();
+                Ok(())
             }
             _ => bail!(
                 "workerd could not run the Worker: {}",
                 ready["message"].as_str().unwrap_or("no reason given")
             ),
         }
+    }
+
+    fn send(&mut self, message: &Value) -> Result<()> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .context("the runtime harness is stopped")?;
+        writeln!(stdin, "{message}").context("the runtime harness is gone (see its output above)")
     }
 
     /// The MCP endpoint.
