@@ -8,6 +8,7 @@
 //! that re-creates the instance after a panic, as worker-build's shim does. The result is
 //! a module Worker that `wrangler deploy` accepts as is.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -15,6 +16,7 @@ use anyhow::{Context, Result};
 
 use crate::bootstrap::{Tools, WASM_TARGET};
 use crate::course::{CrateRef, Lab};
+use crate::processes;
 
 /// A built Worker, ready for the runtime.
 #[derive(Debug, Clone)]
@@ -45,7 +47,7 @@ pub fn build(
 }
 
 fn cargo_build(root: &Path, profile: &str, krate: &CrateRef) -> Result<PathBuf, BuildError> {
-    let output = Command::new("cargo")
+    let child = Command::new("cargo")
         .current_dir(root)
         .args([
             "build",
@@ -58,8 +60,19 @@ fn cargo_build(root: &Path, profile: &str, krate: &CrateRef) -> Result<PathBuf, 
         ])
         .env("CARGO_TERM_COLOR", "never")
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, registered, so an interrupt stops the build too.
+        .process_group(0)
+        .spawn()
         .context("cannot run cargo")
+        .map_err(BuildError::Tool)?;
+    let pgid = child.id() as i32;
+    processes::register(pgid);
+    let output = child.wait_with_output();
+    processes::unregister(pgid);
+    let output = output
+        .context("waiting for cargo")
         .map_err(BuildError::Tool)?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -121,6 +121,22 @@ fn the_solution_passes_every_check() {
 }
 
 #[test]
+fn a_second_run_does_no_bootstrap_work() {
+    let marker = unique_marker("again");
+    grade(&marker, &["check", "lab-4", "--solution"], &[]);
+    let (output, report) = grade(&marker, &["check", "lab-4", "--solution"], &[]);
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for word in ["installing", "adding the Rust target"] {
+        assert!(
+            !stderr.contains(word),
+            "second run did bootstrap work ({word}):\n{stderr}"
+        );
+    }
+    assert_nothing_left(&marker);
+}
+
+#[test]
 fn the_starting_point_fails_the_protocol_checks_and_says_why() {
     let marker = unique_marker("lab");
     let (output, report) = grade(&marker, &["check", "4"], &[]);

@@ -380,10 +380,11 @@ impl Check for KvRoundTrip {
     }
 
     fn run(&self, ctx: &mut Context) -> Outcome {
-        let value = format!(
-            "written by the checker at {:?}",
-            std::time::SystemTime::now()
-        );
+        // A fresh value each run, so an old entry cannot pass for this one.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let value = format!("written by the checker, run {nanos}");
         let (exchange, stored) = Self::call(
             ctx,
             30,
