@@ -89,8 +89,8 @@ async function start(config) {
     });
   } catch (error) {
     // undici hides the reason for "fetch failed" in `cause`.
-    const cause = error?.cause ? `\ncaused by: ${error.cause?.stack ?? error.cause}` : "";
-    send({ event: "error", message: String(error?.stack ?? error) + cause });
+    const cause = error?.cause ? ` (caused by: ${error.cause?.message ?? error.cause})` : "";
+    send({ event: "error", message: String(error?.message ?? error) + cause });
     await stop(1);
   }
 }

@@ -95,7 +95,7 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
         None => results.extend(
             runtime_specs
                 .iter()
-                .map(|spec| skipped(spec, "not run: the lab was not built")),
+                .map(|spec| skipped(spec, "not run: there is no built Worker to run")),
         ),
         Some((artefact, runtime)) => {
             let step = progress::step("starting the Worker in workerd (Miniflare)");

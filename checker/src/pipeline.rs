@@ -19,12 +19,20 @@ use crate::course::{CrateRef, Lab};
 use crate::processes;
 
 /// A built Worker, ready for the runtime.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Artefact {
     /// The entry module (`index.js`).
     pub entry: PathBuf,
     /// The `.wasm` module the Worker instantiates (the deployed one).
     pub wasm: PathBuf,
+    /// This run's directory; removed when the artefact is dropped.
+    dir: PathBuf,
+}
+
+impl Drop for Artefact {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// Why a build produced no Worker.
@@ -117,11 +125,7 @@ pub fn first_error(stderr: &str) -> String {
 }
 
 fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<Artefact> {
-    let dir = target_dir(root).join("checker").join(&krate.package);
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let dir = run_dir(&target_dir(root).join("checker").join(&krate.package))?;
     let output = Command::new(&tools.wasm_bindgen)
         .arg(wasm)
         .arg("--out-dir")
@@ -150,7 +154,32 @@ fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<
     Ok(Artefact {
         wasm: dir.join("glue_bg.wasm"),
         entry,
+        dir,
     })
+}
+
+/// A fresh directory for this run's Worker under `parent`, named after our pid, so two
+/// checks of the same lab at once never overwrite each other's files. Directories left by
+/// runs that no longer exist (killed with SIGKILL) are removed on the way.
+fn run_dir(parent: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    for entry in std::fs::read_dir(parent)?.flatten() {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.strip_prefix("run-")?.parse::<i32>().ok())
+            .is_some_and(|pid| !processes::alive(pid));
+        if stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = parent.join(format!("run-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
 }
 
 #[cfg(test)]

@@ -252,7 +252,7 @@ mod tests {
                 Status::Skipped,
                 0.0,
                 2.0,
-                "not run: the lab was not built",
+                "not run: there is no built Worker to run",
             ),
         ]);
         assert_eq!(report.exit_code(), 2);

@@ -264,6 +264,28 @@ fn a_compile_error_is_a_graded_build_error_with_the_first_compiler_error() {
 }
 
 #[test]
+fn without_node_the_lab_is_not_gradable_and_the_message_says_what_to_install() {
+    let marker = unique_marker("no-node");
+    // A PATH with the Rust tools and nothing else.
+    let bin = tempfile::tempdir().unwrap();
+    for tool in ["cargo", "rustc", "rustup"] {
+        let found = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+            .map(|dir| dir.join(tool))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("{tool} is on PATH"));
+        std::os::unix::fs::symlink(found, bin.path().join(tool)).unwrap();
+    }
+    let (output, report) = grade(&marker, &["check", "lab-4"], &[("PATH", bin.path())]);
+    assert_eq!(output.status.code(), Some(2), "{report:#}");
+    let build = check(&report, "build");
+    assert_eq!(build["status"], "error");
+    let message = build["message"].as_str().unwrap();
+    assert!(message.contains("Node.js is not installed"), "{message}");
+    assert!(message.contains("install it"), "{message}");
+    assert_nothing_left(&marker);
+}
+
+#[test]
 fn serve_stops_node_and_workerd_on_ctrl_c() {
     let marker = unique_marker("serve");
     let port = free_port();
@@ -278,10 +300,13 @@ fn serve_stops_node_and_workerd_on_ctrl_c() {
     let mut first_line = String::new();
     stdout.read_line(&mut first_line).unwrap();
     let url = format!("http://127.0.0.1:{port}/mcp");
-    assert!(
-        first_line.contains(&url),
-        "serve announces {url}: {first_line:?}"
-    );
+    if !first_line.contains(&url) {
+        let output = child.wait_with_output().unwrap();
+        panic!(
+            "serve did not announce {url} (got {first_line:?}); stderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
