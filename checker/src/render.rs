@@ -50,7 +50,7 @@ pub fn human(report: &Report) -> String {
             summary_line(check),
         );
         if matches!(check.status, Status::Fail | Status::Error) {
-            details(&mut out, check);
+            details(&mut out, check, &report.lab);
         }
     }
     let failing = report
@@ -101,7 +101,7 @@ fn summary_line(check: &CheckResult) -> String {
     }
 }
 
-fn details(out: &mut String, check: &CheckResult) {
+fn details(out: &mut String, check: &CheckResult, lab: &str) {
     let pad = "      ";
     for line in check.message.lines().skip(1) {
         let _ = writeln!(out, "{pad}{line}");
@@ -114,7 +114,7 @@ fn details(out: &mut String, check: &CheckResult) {
         let _ = writeln!(out, "{pad}{DIM}got:{DIM:#}       {}", evidence.response);
         let _ = writeln!(
             out,
-            "{pad}{DIM}reproduce:{DIM:#} `cargo lab serve <lab>`, then {}",
+            "{pad}{DIM}reproduce:{DIM:#} `cargo lab serve {lab}`, then {}",
             evidence.reproduce
         );
     }
