@@ -11,7 +11,12 @@
 //    or {"event":"error","message":…}.
 // 2. Then any number of inspections of state, from outside the Worker:
 //    {"id":…,"op":"d1.query","db":…,"sql":…} | {"id":…,"op":"kv.get","ns":…,"key":…}
-//    | {"id":…,"op":"kv.list","ns":…}, each answered with {"id":…,"ok":…} or {"id":…,"error":…}.
+//    | {"id":…,"op":"kv.list","ns":…} | {"id":…,"op":"kv.snapshot","ns":…}
+//    | {"id":…,"op":"d1.snapshot","db":…} | {"id":…,"op":"d1.reset","db":…},
+//    each answered with {"id":…,"ok":…} or {"id":…,"error":…}.
+//    Snapshots hold every user table's schema and rows (D1) or every key with its value and
+//    expiration (KV), so a check can prove a request changed nothing; `d1.reset` drops every
+//    user table and loads the fixture again.
 //
 // When stdin closes (the checker finished, crashed or was killed) or on SIGINT/SIGTERM,
 // Miniflare is disposed, which stops workerd, and this program exits.
@@ -44,7 +49,29 @@ function statements(sql) {
 }
 
 let mf;
+let config;
 let stopping = false;
+
+async function seed(db) {
+  if (!config.d1Fixture) return;
+  const sql = readFileSync(config.d1Fixture, "utf8");
+  await db.batch(statements(sql).map((s) => db.prepare(s)));
+}
+
+// Tables and other schema objects the lab owns: SQLite's and D1's own are left out.
+async function userObjects(db) {
+  const { results } = await db
+    .prepare(
+      "SELECT type, name, tbl_name, sql FROM sqlite_master " +
+        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY type, name",
+    )
+    .all();
+  return results;
+}
+
+function quoted(name) {
+  return `"${name.replaceAll('"', '""')}"`;
+}
 
 async function stop(code) {
   if (stopping) return;
@@ -59,7 +86,8 @@ async function stop(code) {
 process.on("SIGINT", () => stop(130));
 process.on("SIGTERM", () => stop(143));
 
-async function start(config) {
+async function start(received) {
+  config = received;
   try {
     mf = new Miniflare({
       modules: true,
@@ -77,9 +105,7 @@ async function start(config) {
     });
     const url = await mf.ready;
     if (config.d1Fixture) {
-      const db = await mf.getD1Database(config.d1[0]);
-      const sql = readFileSync(config.d1Fixture, "utf8");
-      await db.batch(statements(sql).map((s) => db.prepare(s)));
+      await seed(await mf.getD1Database(config.d1[0]));
     }
     send({
       event: "ready",
@@ -110,6 +136,41 @@ async function inspect(request) {
       const kv = await mf.getKVNamespace(request.ns);
       const { keys } = await kv.list();
       return keys.map((k) => k.name);
+    }
+    case "kv.snapshot": {
+      const kv = await mf.getKVNamespace(request.ns);
+      const entries = {};
+      let cursor;
+      do {
+        const page = await kv.list({ cursor });
+        for (const key of page.keys) {
+          entries[key.name] = { value: await kv.get(key.name), expiration: key.expiration ?? null };
+        }
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor);
+      return entries;
+    }
+    case "d1.snapshot": {
+      const db = await mf.getD1Database(request.db);
+      const objects = await userObjects(db);
+      const rows = {};
+      for (const o of objects.filter((o) => o.type === "table")) {
+        const { results } = await db.prepare(`SELECT * FROM ${quoted(o.name)}`).all();
+        rows[o.name] = results;
+      }
+      return { objects, rows };
+    }
+    case "d1.reset": {
+      const db = await mf.getD1Database(request.db);
+      const objects = await userObjects(db);
+      const drops = objects
+        .filter((o) => ["table", "view", "trigger"].includes(o.type))
+        .sort((a, b) => (a.type === "table") - (b.type === "table"))
+        .map((o) => db.prepare(`DROP ${o.type.toUpperCase()} IF EXISTS ${quoted(o.name)}`));
+      // One transaction; foreign keys are checked at its end, when every table is gone.
+      if (drops.length > 0) await db.batch([db.prepare("PRAGMA defer_foreign_keys = true"), ...drops]);
+      await seed(db);
+      return true;
     }
     default:
       throw new Error(`unknown op ${request.op}`);

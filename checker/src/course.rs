@@ -87,6 +87,9 @@ pub struct CheckSpec {
     /// For `protocol.tools-list`: the tool names the server must list.
     #[serde(default)]
     pub tools: Vec<String>,
+    /// For `protocol.tools-query`: the most rows one `query_data` call may return.
+    #[serde(default)]
+    pub row_limit: Option<usize>,
 }
 
 impl Lab {

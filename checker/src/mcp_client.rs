@@ -1,6 +1,8 @@
 //! A minimal MCP-over-HTTP client for the checks: real HTTP to the real runtime, and a
-//! record of each exchange so a miss can be shown and reproduced.
+//! record of each exchange so a miss can be shown and reproduced, and so every JSON-RPC
+//! message the server sent can be validated against the schema at the end of the run.
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -13,26 +15,79 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const SERVE_ADDR: &str = "127.0.0.1:8787";
 /// Most of a reply body kept in a report.
 const EVIDENCE_BODY_LIMIT: usize = 2048;
+/// Bodies larger than this go through [`large_body`], which reads the reply while it writes.
+const LARGE_BODY: usize = 256 * 1024;
+/// Request bodies longer than this are described, not pasted, in reproduce lines.
+const INLINE_BODY_LIMIT: usize = 4096;
 
 pub struct Client {
     agent: ureq::Agent,
-    endpoint: String,
+    base: String,
     path: String,
+    log: RefCell<Vec<Exchange>>,
+}
+
+/// An HTTP request as a check builds it.
+#[derive(Clone, Debug)]
+pub struct Raw {
+    pub method: &'static str,
+    /// Path on the server; `None` is the MCP endpoint.
+    pub path: Option<String>,
+    /// Headers besides the defaults; a header with an empty value removes a default.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// A shell expression that produces the body, for bodies too long to paste.
+    pub body_shell: Option<String>,
+    /// Whether to send `Content-Type: application/json` and the Streamable HTTP `Accept`.
+    pub default_headers: bool,
+}
+
+impl Raw {
+    pub fn post(body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            method: "POST",
+            path: None,
+            headers: Vec::new(),
+            body: body.into(),
+            body_shell: None,
+            default_headers: true,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
 }
 
 /// One request and what came back.
+#[derive(Clone, Debug)]
 pub struct Exchange {
-    pub request: String,
-    pub headers: Vec<(String, String)>,
+    pub method: &'static str,
     pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub request: String,
+    pub body_shell: Option<String>,
     pub outcome: Result<Reply, String>,
 }
 
+#[derive(Clone, Debug)]
 pub struct Reply {
     pub status: u16,
+    pub headers: Vec<(String, String)>,
     pub body: String,
     /// The body parsed as JSON, when it is JSON.
     pub json: Option<Value>,
+}
+
+impl Reply {
+    /// A response header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl Client {
@@ -41,60 +96,141 @@ impl Client {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(REQUEST_TIMEOUT))
+            // A fresh connection per request: a server that answers before reading the whole
+            // body (413, 403) may close the connection, and a pooled one would then fail the
+            // next, innocent request.
+            .max_idle_connections(0)
             .build()
             .into();
         Self {
             agent,
-            endpoint: format!(
-                "{}/{}",
-                base.trim_end_matches('/'),
-                path.trim_start_matches('/')
-            ),
+            base: base.trim_end_matches('/').to_owned(),
             path: path.to_owned(),
+            log: RefCell::new(Vec::new()),
         }
     }
 
     /// POSTs a JSON-RPC message with the headers a Streamable HTTP client sends.
     pub fn post(&self, message: &Value, extra_headers: &[(&str, &str)]) -> Exchange {
-        let body = message.to_string();
-        let mut headers = vec![
-            ("Content-Type".to_owned(), "application/json".to_owned()),
-            (
-                "Accept".to_owned(),
-                "application/json, text/event-stream".to_owned(),
-            ),
-        ];
-        headers.extend(
-            extra_headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        let mut request = self.agent.post(&self.endpoint);
-        for (name, value) in &headers {
-            request = request.header(name, value);
+        let mut raw = Raw::post(message.to_string());
+        for (k, v) in extra_headers {
+            raw = raw.header(k, v);
         }
-        let outcome = request
-            .send(&body)
+        self.send(raw)
+    }
+
+    /// Sends any HTTP request; never fails (a transport error is the exchange's outcome).
+    pub fn send(&self, raw: Raw) -> Exchange {
+        let path = raw.path.clone().unwrap_or_else(|| self.path.clone());
+        let mut headers: Vec<(String, String)> = Vec::new();
+        if raw.default_headers {
+            headers.push(("Content-Type".into(), "application/json".into()));
+            headers.push((
+                "Accept".into(),
+                "application/json, text/event-stream".into(),
+            ));
+        }
+        for (name, value) in &raw.headers {
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+            if !value.is_empty() {
+                headers.push((name.clone(), value.clone()));
+            }
+        }
+        let url = format!("{}/{}", self.base, path.trim_start_matches('/'));
+        if raw.body.len() > LARGE_BODY {
+            let outcome = large_body::send(&url, raw.method, &headers, &raw.body);
+            return self.record(raw, path, headers, outcome);
+        }
+        let mut builder = ureq::http::Request::builder().method(raw.method).uri(&url);
+        for (name, value) in &headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let outcome = builder
+            .body(raw.body.clone())
             .map_err(|e| e.to_string())
+            .and_then(|request| self.agent.run(request).map_err(|e| e.to_string()))
             .and_then(|mut response| {
                 let status = response.status().as_u16();
+                let headers = response
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+                    .collect();
                 let body = response
                     .body_mut()
+                    .with_config()
+                    .limit(64 * 1024 * 1024)
                     .read_to_string()
                     .map_err(|e| e.to_string())?;
                 let json = serde_json::from_str(&body).ok();
-                Ok(Reply { status, body, json })
+                Ok(Reply {
+                    status,
+                    headers,
+                    body,
+                    json,
+                })
             });
-        Exchange {
-            request: body,
+        self.record(raw, path, headers, outcome)
+    }
+
+    fn record(
+        &self,
+        raw: Raw,
+        path: String,
+        headers: Vec<(String, String)>,
+        outcome: Result<Reply, String>,
+    ) -> Exchange {
+        let exchange = Exchange {
+            method: raw.method,
+            path,
             headers,
-            path: self.path.clone(),
+            request: String::from_utf8_lossy(&raw.body).into_owned(),
+            body_shell: raw.body_shell,
             outcome,
-        }
+        };
+        self.log.borrow_mut().push(exchange.clone());
+        exchange
+    }
+
+    /// Every exchange of this run so far, oldest first.
+    pub fn log(&self) -> Vec<Exchange> {
+        self.log.borrow().clone()
     }
 }
 
 impl Exchange {
+    pub fn reply(&self) -> Option<&Reply> {
+        self.outcome.as_ref().ok()
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        self.reply().map(|r| r.status)
+    }
+
+    pub fn json(&self) -> Option<&Value> {
+        self.reply().and_then(|r| r.json.as_ref())
+    }
+
+    /// The request body as JSON, when it is.
+    pub fn request_json(&self) -> Option<Value> {
+        serde_json::from_str(&self.request).ok()
+    }
+
+    pub fn request_header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// One line for a report: the status and the start of the body.
+    pub fn summary(&self) -> String {
+        match &self.outcome {
+            Ok(reply) => format!("HTTP {} {}", reply.status, truncate(&reply.body, 160)),
+            Err(e) => format!("no reply: {e}"),
+        }
+    }
+
     pub fn evidence(&self) -> Evidence {
         let response = match &self.outcome {
             Ok(reply) => format!(
@@ -104,20 +240,134 @@ impl Exchange {
             ),
             Err(e) => format!("no reply: {e}"),
         };
-        let mut curl = format!("curl -si -X POST http://{SERVE_ADDR}{}", self.path);
+        let mut curl = String::from("curl -si");
+        if self.method != "GET" || !self.request.is_empty() {
+            curl.push_str(&format!(" -X {}", self.method));
+        }
+        curl.push_str(&format!(" http://{SERVE_ADDR}{}", self.path));
         for (name, value) in &self.headers {
             curl.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
         }
-        curl.push_str(&format!(" --data {}", shell_quote(&self.request)));
+        let request = if let Some(shell) = &self.body_shell {
+            curl.push_str(&format!(" --data-binary @<({shell})"));
+            format!(
+                "({} bytes) {}",
+                self.request.len(),
+                truncate(&self.request, 200)
+            )
+        } else if self.request.len() > INLINE_BODY_LIMIT {
+            curl.push_str(" --data-binary @request.json");
+            truncate(&self.request, EVIDENCE_BODY_LIMIT)
+        } else {
+            if !self.request.is_empty() {
+                curl.push_str(&format!(" --data-binary {}", shell_quote(&self.request)));
+            }
+            self.request.clone()
+        };
         Evidence {
-            request: self.request.clone(),
+            request,
             response,
+            expected: None,
             reproduce: curl,
+        }
+    }
+
+    /// Evidence with what the check expected.
+    pub fn evidence_expecting(&self, expected: impl Into<String>) -> Evidence {
+        Evidence {
+            expected: Some(expected.into()),
+            ..self.evidence()
         }
     }
 }
 
-fn truncate(text: &str, limit: usize) -> String {
+/// Sending a body the server may refuse before reading it (413): HTTP clients write the whole
+/// body before reading, and fail with "connection reset" when the server answers early and
+/// closes. Here a thread writes while this one reads, so the early answer is what we see.
+/// (ureq has no `Expect: 100-continue`, and workerd does not promise to honour it.)
+mod large_body {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpStream;
+
+    use super::{Reply, REQUEST_TIMEOUT};
+
+    pub fn send(
+        url: &str,
+        method: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Reply, String> {
+        let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        let stream = TcpStream::connect(authority).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(REQUEST_TIMEOUT))
+            .map_err(|e| e.to_string())?;
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
+        let payload = [head.as_bytes(), body].concat();
+        // The write may fail once the server has answered and closed: that is expected.
+        let write = std::thread::spawn(move || {
+            let _ = writer.write_all(&payload);
+        });
+        let reply = read_reply(BufReader::new(stream));
+        let _ = write.join();
+        reply
+    }
+
+    fn read_reply(mut reader: BufReader<TcpStream>) -> Result<Reply, String> {
+        let mut status_line = String::new();
+        reader
+            .read_line(&mut status_line)
+            .map_err(|e| e.to_string())?;
+        let status = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("not an HTTP reply: {status_line:?}"))?;
+        let mut headers = Vec::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).map_err(|e| e.to_string())?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                headers.push((k.trim().to_owned(), v.trim().to_owned()));
+            }
+        }
+        let length = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.parse::<usize>().ok());
+        let mut body = Vec::new();
+        let read = match length {
+            Some(n) => reader.take(n as u64).read_to_end(&mut body),
+            None => reader.read_to_end(&mut body),
+        };
+        // A reset after the body arrived loses nothing.
+        if let Err(e) = read {
+            if body.is_empty() {
+                return Err(e.to_string());
+            }
+        }
+        let body = String::from_utf8_lossy(&body).into_owned();
+        let json = serde_json::from_str(&body).ok();
+        Ok(Reply {
+            status,
+            headers,
+            body,
+            json,
+        })
+    }
+}
+
+pub fn truncate(text: &str, limit: usize) -> String {
     if text.len() <= limit {
         return text.to_owned();
     }
@@ -137,20 +387,34 @@ fn shell_quote(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn exchange(method: &'static str, request: &str) -> Exchange {
+        Exchange {
+            method,
+            path: "/mcp".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            request: request.into(),
+            body_shell: None,
+            outcome: Err("timed out".into()),
+        }
+    }
+
     #[test]
     fn reproduce_line_is_a_valid_shell_command_for_quotes() {
-        let exchange = Exchange {
-            request: r#"{"sql":"SELECT 'x'"}"#.into(),
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            path: "/mcp".into(),
-            outcome: Err("timed out".into()),
-        };
-        let evidence = exchange.evidence();
+        let evidence = exchange("POST", r#"{"sql":"SELECT 'x'"}"#).evidence();
         assert_eq!(
             evidence.reproduce,
-            r#"curl -si -X POST http://127.0.0.1:8787/mcp -H 'Content-Type: application/json' --data '{"sql":"SELECT '\''x'\''"}'"#
+            r#"curl -si -X POST http://127.0.0.1:8787/mcp -H 'Content-Type: application/json' --data-binary '{"sql":"SELECT '\''x'\''"}'"#
         );
         assert_eq!(evidence.response, "no reply: timed out");
+    }
+
+    #[test]
+    fn a_get_is_reproduced_without_a_body() {
+        let evidence = exchange("GET", "").evidence();
+        assert_eq!(
+            evidence.reproduce,
+            "curl -si http://127.0.0.1:8787/mcp -H 'Content-Type: application/json'"
+        );
     }
 
     #[test]

@@ -112,6 +112,9 @@ fn details(out: &mut String, check: &CheckResult, lab: &str) {
     if let Some(evidence) = &check.evidence {
         let _ = writeln!(out, "{pad}{DIM}sent:{DIM:#}      {}", evidence.request);
         let _ = writeln!(out, "{pad}{DIM}got:{DIM:#}       {}", evidence.response);
+        if let Some(expected) = &evidence.expected {
+            let _ = writeln!(out, "{pad}{DIM}expected:{DIM:#}  {expected}");
+        }
         let _ = writeln!(
             out,
             "{pad}{DIM}reproduce:{DIM:#} `cargo lab serve {lab}`, then {}",
@@ -192,6 +195,7 @@ mod tests {
         miss.evidence = Some(Evidence {
             request: r#"{"jsonrpc":"2.0","id":1,"method":"initialize"}"#.into(),
             response: r#"HTTP 200 {"jsonrpc":"2.0","id":1,"result":{}}"#.into(),
+            expected: Some("a result".into()),
             reproduce: "curl -si -X POST http://127.0.0.1:8787/mcp --data '{}'".into(),
         });
         let mut measured = check(

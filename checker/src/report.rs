@@ -108,6 +108,9 @@ pub struct Evidence {
     pub request: String,
     /// HTTP status and body received (body cut to a few KiB).
     pub response: String,
+    /// What the check expected instead, when it can say it in a line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
     /// A `curl` command that sends the same request to a server started with `checker serve`.
     pub reproduce: String,
 }

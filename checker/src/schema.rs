@@ -112,6 +112,36 @@ impl Schemas {
     }
 }
 
+impl Schemas {
+    /// Validates a JSON-RPC error reply. Codes the revision defines its own shape for
+    /// (e.g. -32022 `UnsupportedProtocolVersionError` in 2026-07-28) are held to it.
+    ///
+    /// An `"id": null` stands in for a request id first: JSON-RPC 2.0 § 5 requires null when
+    /// the request's id could not be read (a parse error, an invalid request), while the MCP
+    /// schemas have no null id (older ones even require an id). The server cannot do better
+    /// than JSON-RPC here, so the rest of the message is validated as if it had an id.
+    pub fn error_violations(&mut self, revision: &str, reply: &Value) -> Result<Vec<String>> {
+        let mut reply = reply.clone();
+        if let Some(fields) = reply.as_object_mut() {
+            if fields.get("id") == Some(&Value::Null) {
+                fields.insert("id".into(), Value::from(0));
+            }
+        }
+        let specific = match reply.pointer("/error/code").and_then(Value::as_i64) {
+            Some(-32022) => Some("UnsupportedProtocolVersionError"),
+            Some(-32020) => Some("HeaderMismatchError"),
+            Some(-32021) => Some("MissingRequiredClientCapabilityError"),
+            _ => None,
+        };
+        let envelope = match specific {
+            Some(definition) if self.defines(revision, definition)? => definition,
+            _ if self.defines(revision, "JSONRPCErrorResponse")? => "JSONRPCErrorResponse",
+            _ => "JSONRPCError",
+        };
+        self.violations(revision, envelope, &reply)
+    }
+}
+
 /// Draft-07 schemas keep definitions under `definitions`, 2020-12 ones under `$defs`.
 fn pointers(definition: &str) -> [String; 2] {
     [
@@ -146,6 +176,23 @@ mod tests {
         for r in &revisions {
             assert!(s.defines(r, "Tool").unwrap(), "{r} defines Tool");
         }
+    }
+
+    #[test]
+    fn a_null_id_parse_error_is_valid_and_a_wrong_code_shape_is_not() {
+        let mut s = schemas();
+        let parse =
+            json!({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error"}});
+        for r in s.revisions().unwrap() {
+            assert_eq!(
+                s.error_violations(&r, &parse).unwrap(),
+                Vec::<String>::new(),
+                "{r}"
+            );
+        }
+        let bare = json!({"jsonrpc":"2.0","id":1,"error":{"code":-32022,"message":"unsupported"}});
+        let found = s.error_violations("2026-07-28", &bare).unwrap();
+        assert!(found.iter().any(|v| v.contains("data")), "{found:?}");
     }
 
     #[test]

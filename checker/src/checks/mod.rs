@@ -1,7 +1,9 @@
 //! The graded checks: one trait, one implementation per requirement, looked up by the ids
 //! the lab manifests list.
 
+mod mcp;
 mod protocol;
+mod robustness;
 
 use crate::course::{CheckSpec, Lab};
 use crate::mcp_client::Client;
@@ -73,7 +75,10 @@ impl Outcome {
 
 /// Every runtime check the checker implements (`build` is the pipeline itself).
 pub fn all() -> Vec<Box<dyn Check>> {
-    protocol::all()
+    let mut all = protocol::all();
+    all.push(Box::new(robustness::SqlReadOnly));
+    all.push(Box::new(robustness::BadInput));
+    all
 }
 
 pub fn find(id: &str) -> Option<Box<dyn Check>> {

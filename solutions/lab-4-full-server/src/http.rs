@@ -1,22 +1,31 @@
-//! Streamable HTTP transport (stateless, JSON responses only, no SSE stream).
+//! Streamable HTTP transport: stateless, JSON responses only, no SSE stream.
+//!
+//! Order of the gates matters: cheap refusals (path, origin, method, content type, size)
+//! come before the body is read, and the body is read with a cap, so an oversized or
+//! malicious request costs little and touches no storage.
 
-use serde_json::Value;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
 use worker::{Env, Headers, Method, Request, Response, Result};
 
-use crate::jsonrpc::{self, RpcError, INVALID_REQUEST, PARSE_ERROR};
-use crate::mcp;
+use crate::jsonrpc::{self, RpcError, INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR};
+use crate::mcp::{self, Era};
 
 /// The one MCP endpoint.
 const ENDPOINT: &str = "/mcp";
-/// Largest request body accepted, in bytes; bigger bodies get 413 before they are parsed.
+/// Largest request body accepted, in bytes; bigger bodies get 413 and are not read further.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// JSON-RPC error codes of the modern revision's HTTP transport.
+const HEADER_MISMATCH: i64 = -32020;
+const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
 pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
     if req.path() != ENDPOINT {
         return plain(404, "not found: the MCP endpoint is POST /mcp");
     }
     let origin = req.headers().get("Origin")?;
-    // DNS-rebinding protection (transports § security warning): refuse foreign origins.
+    // DNS-rebinding protection (transports § security): refuse foreign origins with 403.
     if let Some(origin) = &origin {
         if !origin_allowed(origin) {
             return plain(403, "forbidden origin");
@@ -25,30 +34,48 @@ pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
     let response = match req.method() {
         Method::Options => Ok(Response::empty()?.with_status(204)),
         Method::Post => post(&mut req, &env).await,
-        // No server-initiated stream: GET is not offered (transports § listening for messages).
+        // No server-initiated stream and no sessions: GET and DELETE are not offered.
         _ => Ok(plain(405, "method not allowed: use POST")?.with_headers(allow_header()?)),
     }?;
     with_cors(response, origin.as_deref())
 }
 
+/// The MCP headers of one POST.
+struct McpHeaders {
+    protocol_version: Option<String>,
+    method: Option<String>,
+    name: Option<String>,
+}
+
+impl McpHeaders {
+    fn read(headers: &Headers) -> Result<Self> {
+        Ok(Self {
+            protocol_version: headers.get("MCP-Protocol-Version")?,
+            method: headers.get("Mcp-Method")?,
+            name: headers.get("Mcp-Name")?,
+        })
+    }
+}
+
 async fn post(req: &mut Request, env: &Env) -> Result<Response> {
+    let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
+    if !is_json(&content_type) {
+        return plain(
+            415,
+            "unsupported media type: send Content-Type: application/json",
+        );
+    }
     let declared = req
         .headers()
         .get("Content-Length")?
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return plain(413, "request body too large");
+        return too_large();
     }
-    let header_version = req.headers().get("MCP-Protocol-Version")?;
-    let version = match header_version.as_deref() {
-        None => mcp::DEFAULT_HEADER_VERSION,
-        Some(v) if mcp::SUPPORTED_VERSIONS.contains(&v) => v,
-        Some(v) => return plain(400, &format!("unsupported MCP-Protocol-Version: {v}")),
+    let headers = McpHeaders::read(req.headers())?;
+    let Some(body) = read_capped(req).await? else {
+        return too_large();
     };
-    let body = req.bytes().await?;
-    if body.len() > MAX_BODY_BYTES {
-        return plain(413, "request body too large");
-    }
     let message: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -56,6 +83,118 @@ async fn post(req: &mut Request, env: &Env) -> Result<Response> {
             return json(400, &jsonrpc::error(Value::Null, err));
         }
     };
+    if let Some(v) = headers.protocol_version.as_deref() {
+        if !mcp::is_supported(v) {
+            return json(400, &unsupported_version(request_id(&message), v));
+        }
+    }
+    if let Some(version) = modern_version(&message, &headers) {
+        return modern(message, version, &headers, env).await;
+    }
+    let version = headers
+        .protocol_version
+        .as_deref()
+        .and_then(|v| mcp::LEGACY_VERSIONS.iter().find(|s| **s == v).copied())
+        .unwrap_or(mcp::DEFAULT_HEADER_VERSION);
+    legacy(message, version, env).await
+}
+
+/// The version a modern (per-request `_meta`) request asks for, if the request is modern:
+/// its body names a version in `_meta`, or its header names a modern revision.
+fn modern_version(message: &Value, headers: &McpHeaders) -> Option<String> {
+    let in_body = message
+        .pointer("/params/_meta")
+        .and_then(|meta| meta.get(mcp::META_PROTOCOL_VERSION));
+    match in_body {
+        Some(Value::String(v)) => Some(v.clone()),
+        Some(other) => Some(other.to_string()),
+        None => headers
+            .protocol_version
+            .as_deref()
+            .filter(|v| mcp::MODERN_VERSIONS.contains(v))
+            .map(|_| String::new()),
+    }
+}
+
+/// One request of the 2026-07-28 revision: headers and body must agree (transports §
+/// server validation), the version must be one we speak, and unknown methods are 404.
+async fn modern(
+    message: Value,
+    version: String,
+    headers: &McpHeaders,
+    env: &Env,
+) -> Result<Response> {
+    if message.is_array() {
+        let err = RpcError::new(
+            INVALID_REQUEST,
+            "batches are not accepted by this protocol version",
+        );
+        return json(400, &jsonrpc::error(Value::Null, err));
+    }
+    let incoming = match jsonrpc::parse_message(&message) {
+        Ok(incoming) => incoming,
+        Err((id, err)) => return json(400, &jsonrpc::error(id, err)),
+    };
+    let id = incoming.id.clone().unwrap_or(Value::Null);
+    if version.is_empty() {
+        return mismatch(id, "the MCP-Protocol-Version header names a revision that needs params._meta[\"io.modelcontextprotocol/protocolVersion\"], which the body lacks");
+    }
+    let Some(era) = mcp::MODERN_VERSIONS.iter().find(|v| **v == version) else {
+        return json(400, &unsupported_version(id, &version));
+    };
+    if headers.protocol_version.as_deref() != Some(version.as_str()) {
+        return mismatch(id, &format!("MCP-Protocol-Version header {:?} does not match the body's protocol version {version:?}", headers.protocol_version.as_deref().unwrap_or("(missing)")));
+    }
+    if headers.method.as_deref() != Some(incoming.method.as_str()) {
+        return mismatch(
+            id,
+            &format!(
+                "Mcp-Method header {:?} does not match the body's method {:?}",
+                headers.method.as_deref().unwrap_or("(missing)"),
+                incoming.method
+            ),
+        );
+    }
+    if incoming.method == "tools/call" {
+        let body_name = incoming.params.get("name").and_then(Value::as_str);
+        if headers.name.as_deref() != body_name {
+            return mismatch(
+                id,
+                &format!(
+                    "Mcp-Name header {:?} does not match the body's params.name {:?}",
+                    headers.name.as_deref().unwrap_or("(missing)"),
+                    body_name.unwrap_or("(missing)")
+                ),
+            );
+        }
+    }
+    if incoming.id.is_some() {
+        let capabilities = incoming
+            .params
+            .pointer("/_meta")
+            .and_then(|meta| meta.get(mcp::META_CLIENT_CAPABILITIES));
+        if !capabilities.is_some_and(Value::is_object) {
+            let err = RpcError::new(
+                INVALID_PARAMS,
+                format!(
+                    "params._meta must hold {:?} (an object, empty if the client has none)",
+                    mcp::META_CLIENT_CAPABILITIES
+                ),
+            );
+            return json(400, &jsonrpc::error(id, err));
+        }
+    }
+    match mcp::dispatch(incoming, Era::Modern(era), env).await {
+        None => accepted(),
+        Some(reply) => {
+            let not_found = reply.pointer("/error/code") == Some(&json!(jsonrpc::METHOD_NOT_FOUND));
+            json(if not_found { 404 } else { 200 }, &reply)
+        }
+    }
+}
+
+/// A request of a revision that starts with `initialize`.
+async fn legacy(message: Value, version: &'static str, env: &Env) -> Result<Response> {
     match message {
         Value::Array(batch) => {
             // JSON-RPC batches existed in 2024-11-05 and 2025-03-26 only.
@@ -68,7 +207,7 @@ async fn post(req: &mut Request, env: &Env) -> Result<Response> {
             }
             let mut replies = Vec::new();
             for item in &batch {
-                if let Some(reply) = one(item, version, env).await {
+                if let Some(reply) = legacy_one(item, version, env).await {
                     replies.push(reply);
                 }
             }
@@ -77,20 +216,72 @@ async fn post(req: &mut Request, env: &Env) -> Result<Response> {
             }
             json(200, &Value::Array(replies))
         }
-        single => match one(&single, version, env).await {
-            Some(reply) => json(200, &reply),
-            None => accepted(),
+        single => match jsonrpc::parse_message(&single) {
+            Ok(incoming) => match mcp::dispatch(incoming, Era::Legacy(version), env).await {
+                Some(reply) => json(200, &reply),
+                None => accepted(),
+            },
+            // A JSON-RPC response sent to us needs no answer, like a notification.
+            Err(_) if is_response(&single) => accepted(),
+            Err((id, err)) => json(400, &jsonrpc::error(id, err)),
         },
     }
 }
 
-async fn one(message: &Value, header_version: &str, env: &Env) -> Option<Value> {
+async fn legacy_one(message: &Value, version: &'static str, env: &Env) -> Option<Value> {
     match jsonrpc::parse_message(message) {
-        Ok(incoming) => mcp::dispatch(incoming, header_version, env).await,
-        // A JSON-RPC response sent to us needs no answer, like a notification.
-        Err(_) if message.get("result").is_some() || message.get("error").is_some() => None,
+        Ok(incoming) => mcp::dispatch(incoming, Era::Legacy(version), env).await,
+        Err(_) if is_response(message) => None,
         Err((id, err)) => Some(jsonrpc::error(id, err)),
     }
+}
+
+fn is_response(message: &Value) -> bool {
+    message.get("result").is_some() || message.get("error").is_some()
+}
+
+/// The id to answer with when the request is refused before it is parsed as a whole.
+fn request_id(message: &Value) -> Value {
+    match message.get("id") {
+        Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+        _ => Value::Null,
+    }
+}
+
+fn unsupported_version(id: Value, requested: &str) -> Value {
+    let mut err = RpcError::new(
+        UNSUPPORTED_PROTOCOL_VERSION,
+        format!("unsupported protocol version {requested:?}"),
+    );
+    err.data = Some(json!({ "requested": requested, "supported": mcp::supported_versions() }));
+    jsonrpc::error(id, err)
+}
+
+fn mismatch(id: Value, why: &str) -> Result<Response> {
+    let err = RpcError::new(HEADER_MISMATCH, format!("header mismatch: {why}"));
+    json(400, &jsonrpc::error(id, err))
+}
+
+/// Reads the body, stopping as soon as it passes the limit (`None`): a client that sends
+/// no Content-Length cannot make us buffer more than the limit.
+async fn read_capped(req: &mut Request) -> Result<Option<Vec<u8>>> {
+    let mut body = Vec::new();
+    let mut stream = req.stream()?;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+fn is_json(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
 fn origin_allowed(origin: &str) -> bool {
@@ -121,6 +312,13 @@ fn with_cors(response: Response, origin: Option<&str>) -> Result<Response> {
     Ok(response.with_headers(headers))
 }
 
+fn too_large() -> Result<Response> {
+    plain(
+        413,
+        &format!("request body too large: the limit is {MAX_BODY_BYTES} bytes"),
+    )
+}
+
 fn accepted() -> Result<Response> {
     Ok(Response::empty()?.with_status(202))
 }
@@ -131,4 +329,51 @@ fn plain(status: u16, text: &str) -> Result<Response> {
 
 fn json(status: u16, body: &Value) -> Result<Response> {
     Ok(Response::from_json(body)?.with_status(status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json("application/json"));
+        assert!(is_json("application/json; charset=utf-8"));
+        assert!(is_json("Application/JSON"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json(""));
+        assert!(!is_json("application/jsonp"));
+    }
+
+    #[test]
+    fn origins() {
+        assert!(origin_allowed("http://localhost:5173"));
+        assert!(origin_allowed("http://127.0.0.1"));
+        assert!(!origin_allowed("http://localhost.evil.example"));
+        assert!(!origin_allowed("https://evil.example"));
+    }
+
+    fn headers(version: Option<&str>) -> McpHeaders {
+        McpHeaders {
+            protocol_version: version.map(str::to_owned),
+            method: None,
+            name: None,
+        }
+    }
+
+    #[test]
+    fn era_comes_from_meta_or_a_modern_header() {
+        let modern =
+            json!({"params": {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}});
+        assert_eq!(
+            modern_version(&modern, &headers(None)).as_deref(),
+            Some("2026-07-28")
+        );
+        let plain = json!({"params": {}});
+        assert_eq!(modern_version(&plain, &headers(Some("2025-11-25"))), None);
+        assert_eq!(
+            modern_version(&plain, &headers(Some("2026-07-28"))).as_deref(),
+            Some("")
+        );
+    }
 }

@@ -1,5 +1,12 @@
-//! MCP methods for a stateless server: every request stands alone, so the protocol version
-//! comes from `initialize` (for that reply) or from the `MCP-Protocol-Version` header.
+//! MCP methods for a stateless, dual-era server.
+//!
+//! Two eras share one endpoint (versioning § backward compatibility):
+//! - **modern** (2026-07-28): no handshake; every request names its protocol version and the
+//!   client's capabilities in `params._meta`; `server/discover` advertises what we speak.
+//! - **legacy** (2024-11-05 … 2025-11-25): `initialize` negotiates a version; later requests
+//!   name it in the `MCP-Protocol-Version` header (from 2025-06-18).
+//!
+//! Nothing is kept between requests, so each request carries everything it needs.
 
 use serde_json::{json, Value};
 use worker::Env;
@@ -7,39 +14,114 @@ use worker::Env;
 use crate::jsonrpc::{self, Incoming, RpcError, METHOD_NOT_FOUND};
 use crate::tools;
 
-/// Revisions this server speaks, newest first.
-pub const SUPPORTED_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+/// Revisions served statelessly with per-request `_meta`, newest first.
+pub const MODERN_VERSIONS: &[&str] = &["2026-07-28"];
+/// Revisions that begin with `initialize`, newest first.
+pub const LEGACY_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
-/// What a client that sends no `MCP-Protocol-Version` header is assumed to speak
+/// What a legacy client that sends no `MCP-Protocol-Version` header is assumed to speak
 /// (Streamable HTTP, 2025-06-18 "Protocol Version Header").
 pub const DEFAULT_HEADER_VERSION: &str = "2025-03-26";
 
-/// Version negotiation (lifecycle § initialization): echo the client's version when we
-/// support it, otherwise offer our newest and let the client decide.
-pub fn negotiate(requested: Option<&str>) -> &'static str {
-    requested
-        .and_then(|v| SUPPORTED_VERSIONS.iter().find(|s| **s == v).copied())
-        .unwrap_or(SUPPORTED_VERSIONS[0])
+/// `_meta` keys of the modern revision.
+pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
+pub const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
+const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
+
+/// How long a client may cache `tools/list` and `server/discover`: the tools never change
+/// while a deployment runs, and nothing in them depends on who asks.
+const LIST_TTL_MS: u64 = 5 * 60 * 1000;
+
+/// Every revision this server speaks, newest first.
+pub fn supported_versions() -> Vec<&'static str> {
+    MODERN_VERSIONS
+        .iter()
+        .chain(LEGACY_VERSIONS)
+        .copied()
+        .collect()
 }
 
+pub fn is_supported(version: &str) -> bool {
+    MODERN_VERSIONS.contains(&version) || LEGACY_VERSIONS.contains(&version)
+}
+
+/// Version negotiation for `initialize` (lifecycle § version negotiation): echo the client's
+/// version when we support it, otherwise offer our newest legacy revision.
+pub fn negotiate(requested: Option<&str>) -> &'static str {
+    requested
+        .and_then(|v| LEGACY_VERSIONS.iter().find(|s| **s == v).copied())
+        .unwrap_or(LEGACY_VERSIONS[0])
+}
+
+/// The revision a request is served under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Era {
+    Modern(&'static str),
+    Legacy(&'static str),
+}
+
+impl Era {
+    pub fn version(self) -> &'static str {
+        match self {
+            Era::Modern(v) | Era::Legacy(v) => v,
+        }
+    }
+}
+
+fn server_info() -> Value {
+    json!({ "name": "lab-4-full-server", "version": env!("CARGO_PKG_VERSION") })
+}
+
+const INSTRUCTIONS: &str = "Query the read-only D1 database with query_data; keep small notes in KV with store_value, get_value and list_keys.";
+
 /// Handles one request or notification; `None` means "no reply" (a notification).
-pub async fn dispatch(msg: Incoming, version: &str, env: &Env) -> Option<Value> {
+pub async fn dispatch(msg: Incoming, era: Era, env: &Env) -> Option<Value> {
     let Incoming { id, method, params } = msg;
-    let outcome = match method.as_str() {
-        "initialize" => initialize(&params),
-        "ping" => Ok(json!({})),
-        "tools/list" => Ok(json!({ "tools": tools::definitions(version) })),
-        "tools/call" => tools::call(&params, version, env).await,
-        m if m.starts_with("notifications/") => return None,
-        other => Err(RpcError::new(
+    if method.starts_with("notifications/") {
+        return None;
+    }
+    let version = era.version();
+    let outcome = match (era, method.as_str()) {
+        (Era::Legacy(_), "initialize") => initialize(&params),
+        (Era::Legacy(_), "ping") => Ok(json!({})),
+        (Era::Modern(_), "server/discover") => Ok(discover()),
+        (_, "tools/list") => Ok(json!({ "tools": tools::definitions(version) })),
+        (_, "tools/call") => tools::call(&params, version, env).await,
+        (_, other) => Err(RpcError::new(
             METHOD_NOT_FOUND,
-            format!("method not found: {other}"),
+            format!("method not found: {other} (protocol version {version})"),
         )),
     };
     let id = id?;
     Some(match outcome {
-        Ok(result) => jsonrpc::result(id, result),
+        Ok(result) => jsonrpc::result(id, decorate(result, era, &method)),
         Err(e) => jsonrpc::error(id, e),
+    })
+}
+
+/// Adds the fields every modern result carries (`resultType`, server identity) and the
+/// caching hints of list results.
+fn decorate(mut result: Value, era: Era, method: &str) -> Value {
+    if let (Era::Modern(_), Some(fields)) = (era, result.as_object_mut()) {
+        fields.insert("resultType".into(), json!("complete"));
+        fields.insert("_meta".into(), json!({ META_SERVER_INFO: server_info() }));
+        if method == "tools/list" || method == "server/discover" {
+            fields.insert("ttlMs".into(), json!(LIST_TTL_MS));
+            fields.insert("cacheScope".into(), json!("public"));
+        }
+    }
+    result
+}
+
+fn capabilities() -> Value {
+    json!({ "tools": { "listChanged": false } })
+}
+
+fn discover() -> Value {
+    json!({
+        "supportedVersions": supported_versions(),
+        "capabilities": capabilities(),
+        "instructions": INSTRUCTIONS,
     })
 }
 
@@ -51,9 +133,9 @@ fn initialize(params: &Value) -> Result<Value, RpcError> {
     };
     Ok(json!({
         "protocolVersion": negotiate(Some(requested)),
-        "capabilities": { "tools": { "listChanged": false } },
-        "serverInfo": { "name": "lab-4-full-server", "version": env!("CARGO_PKG_VERSION") },
-        "instructions": "Query the read-only D1 database with query_data; keep small notes in KV with store_value, get_value and list_keys."
+        "capabilities": capabilities(),
+        "serverInfo": server_info(),
+        "instructions": INSTRUCTIONS,
     }))
 }
 
@@ -67,7 +149,27 @@ mod tests {
     }
 
     #[test]
-    fn offers_newest_for_an_unknown_version() {
-        assert_eq!(negotiate(Some("1999-01-01")), SUPPORTED_VERSIONS[0]);
+    fn offers_newest_legacy_version_for_an_unknown_one() {
+        assert_eq!(negotiate(Some("1999-01-01")), LEGACY_VERSIONS[0]);
+        // A modern client does not use initialize; offering it a legacy version is right.
+        assert_eq!(negotiate(Some("2026-07-28")), LEGACY_VERSIONS[0]);
+    }
+
+    #[test]
+    fn modern_results_carry_result_type_and_cache_hints() {
+        let listed = decorate(
+            json!({ "tools": [] }),
+            Era::Modern("2026-07-28"),
+            "tools/list",
+        );
+        assert_eq!(listed["resultType"], "complete");
+        assert_eq!(listed["cacheScope"], "public");
+        assert!(listed["ttlMs"].is_u64());
+        let legacy = decorate(
+            json!({ "tools": [] }),
+            Era::Legacy("2025-11-25"),
+            "tools/list",
+        );
+        assert!(legacy.get("resultType").is_none());
     }
 }
