@@ -151,11 +151,85 @@ fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<
     let entry = dir.join("index.js");
     std::fs::copy(root.join("checker/harness/entry.mjs"), &entry)
         .context("cannot write the entry module")?;
-    Ok(Artefact {
-        wasm: dir.join("glue_bg.wasm"),
-        entry,
-        dir,
+    let wasm = dir.join("glue_bg.wasm");
+    if let Some(flags) = wasm_opt_flags(&root.join(&krate.dir).join("Cargo.toml"))? {
+        wasm_opt(root, &wasm, &flags)?;
+    }
+    Ok(Artefact { wasm, entry, dir })
+}
+
+/// Features rustc's wasm32 target emits today; wasm-opt must accept them to read the module.
+const WASM_FEATURES: &[&str] = &[
+    "--enable-mutable-globals",
+    "--enable-sign-ext",
+    "--enable-nontrapping-float-to-int",
+    "--enable-bulk-memory",
+    "--enable-multivalue",
+    "--enable-reference-types",
+    // wasm-bindgen's `--force-enable-abort-handler` wraps imports in try_table.
+    "--enable-exception-handling",
+];
+
+/// The wasm-opt flags a crate asks for, from the key worker-build and wasm-pack read:
+/// `[package.metadata.wasm-pack.profile.release] wasm-opt = ["-Oz"]`. `None` when the crate
+/// does not ask (or says `false`): then the deployed module is wasm-bindgen's output.
+pub fn wasm_opt_flags(manifest: &Path) -> Result<Option<Vec<String>>> {
+    let text = std::fs::read_to_string(manifest)
+        .with_context(|| format!("cannot read {}", manifest.display()))?;
+    let toml: toml::Value = toml::from_str(&text)
+        .with_context(|| format!("{} is not valid TOML", manifest.display()))?;
+    let setting = [
+        "package",
+        "metadata",
+        "wasm-pack",
+        "profile",
+        "release",
+        "wasm-opt",
+    ]
+    .iter()
+    .try_fold(&toml, |value, key| value.get(key));
+    Ok(match setting {
+        None | Some(toml::Value::Boolean(false)) => None,
+        Some(toml::Value::Boolean(true)) => Some(vec!["-O".to_owned()]),
+        Some(toml::Value::Array(flags)) => Some(
+            flags
+                .iter()
+                .map(|f| f.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .with_context(|| {
+                    format!("{}: wasm-opt flags must be strings", manifest.display())
+                })?,
+        ),
+        Some(other) => anyhow::bail!(
+            "{}: `wasm-opt` must be true, false or a list of flags, not {other}",
+            manifest.display()
+        ),
     })
+}
+
+/// Optimises the module in place with the pinned wasm-opt (npm `binaryen`).
+fn wasm_opt(root: &Path, wasm: &Path, flags: &[String]) -> Result<()> {
+    let bin = root.join("node_modules/binaryen/bin/wasm-opt");
+    let output = Command::new(&bin)
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm)
+        .args(flags)
+        .args(WASM_FEATURES)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {}", bin.display()))?;
+    if !output.status.success() {
+        // wasm-opt prints the whole offending function per error: keep the first few lines.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let head: Vec<&str> = stderr.lines().take(12).collect();
+        anyhow::bail!(
+            "wasm-opt {} failed (the crate's [package.metadata.wasm-pack.profile.release] wasm-opt flags):\n{}",
+            flags.join(" "),
+            head.join("\n")
+        );
+    }
+    Ok(())
 }
 
 /// A fresh directory for this run's Worker under `parent`, named after our pid, so two
@@ -184,7 +258,31 @@ fn run_dir(parent: &Path) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::first_error;
+    use super::{first_error, wasm_opt_flags};
+
+    #[test]
+    fn wasm_opt_flags_come_from_the_wasm_pack_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("Cargo.toml");
+        let read = |text: &str| {
+            std::fs::write(&manifest, text).unwrap();
+            wasm_opt_flags(&manifest)
+        };
+        assert_eq!(read("[package]\nname = \"x\"").unwrap(), None);
+        assert_eq!(
+            read("[package.metadata.wasm-pack.profile.release]\nwasm-opt = [\"-Oz\", \"--strip-debug\"]").unwrap(),
+            Some(vec!["-Oz".to_owned(), "--strip-debug".to_owned()])
+        );
+        assert_eq!(
+            read("[package.metadata.wasm-pack.profile.release]\nwasm-opt = false").unwrap(),
+            None
+        );
+        assert_eq!(
+            read("[package.metadata.wasm-pack.profile.release]\nwasm-opt = true").unwrap(),
+            Some(vec!["-O".to_owned()])
+        );
+        assert!(read("[package.metadata.wasm-pack.profile.release]\nwasm-opt = 3").is_err());
+    }
 
     #[test]
     fn first_error_is_the_first_compiler_block() {
