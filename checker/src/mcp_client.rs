@@ -314,7 +314,11 @@ mod large_body {
         let write = std::thread::spawn(move || {
             let _ = writer.write_all(&payload);
         });
+        let closer = stream.try_clone().map_err(|e| e.to_string())?;
         let reply = read_reply(BufReader::new(stream));
+        // A server that stopped reading would leave the writer blocked: close the socket
+        // so it fails and the thread ends.
+        let _ = closer.shutdown(std::net::Shutdown::Both);
         let _ = write.join();
         reply
     }
