@@ -21,6 +21,7 @@
 // When stdin closes (the checker finished, crashed or was killed) or on SIGINT/SIGTERM,
 // Miniflare is disposed, which stops workerd, and this program exits.
 import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
 import { Miniflare } from "miniflare";
@@ -92,6 +93,9 @@ async function start(received) {
     mf = new Miniflare({
       modules: true,
       scriptPath: config.script,
+      // Module names are paths relative to this root; the artefact may live outside the
+      // working directory (CARGO_TARGET_DIR), and workerd refuses names that climb with "..".
+      modulesRoot: dirname(config.script),
       // wasm-bindgen writes ES modules with a .js extension (Miniflare would assume CommonJS).
       modulesRules: [
         { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },

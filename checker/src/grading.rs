@@ -126,8 +126,11 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
                             spec,
                             lab,
                         };
+                        let started = Instant::now();
                         let outcome = check.run(&mut ctx);
-                        results.push(scored(check.as_ref(), spec, outcome));
+                        let mut result = scored(check.as_ref(), spec, outcome);
+                        result.duration_ms = Some(started.elapsed().as_millis() as u64);
+                        results.push(result);
                     }
                     // Dropping the server stops node and workerd before the report is shown.
                 }
@@ -181,6 +184,7 @@ fn build_result(
         doc: "reference/checker.md#build".into(),
         spec: None,
         evidence: None,
+        duration_ms: None,
     }
 }
 
@@ -208,6 +212,7 @@ fn scored(check: &dyn checks::Check, spec: &CheckSpec, outcome: Outcome) -> Chec
         } else {
             outcome.evidence
         },
+        duration_ms: None,
     }
 }
 
@@ -231,6 +236,7 @@ fn unrun(spec: &CheckSpec, status: Status, message: &str) -> CheckResult {
             .map_or_else(String::new, |c| c.doc().to_owned()),
         spec: check.as_ref().and_then(|c| c.spec().map(str::to_owned)),
         evidence: None,
+        duration_ms: None,
     }
 }
 

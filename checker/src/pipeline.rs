@@ -50,11 +50,31 @@ pub fn build(
     krate: &CrateRef,
     tools: &Tools,
 ) -> Result<Artefact, BuildError> {
-    let wasm = cargo_build(root, &lab.worker.profile, krate)?;
+    let (mut wasm, mut compiled) = cargo_build(root, &lab.worker.profile, krate)?;
+    let record = provenance_file(root, krate);
+    if !compiled && std::fs::read_to_string(&record).ok() != provenance(root, &wasm) {
+        // Cargo calls the module fresh, but the checker did not see this checkout build it:
+        // another checkout sharing the target directory may have written the same file name
+        // (cargo keys freshness by package, not by path). Rebuild rather than grade theirs.
+        touch(&root.join(&krate.dir).join("src/lib.rs")).map_err(BuildError::Tool)?;
+        (wasm, compiled) = cargo_build(root, &lab.worker.profile, krate)?;
+    }
+    if compiled || !record.exists() {
+        if let Some(p) = provenance(root, &wasm) {
+            let _ = std::fs::create_dir_all(record.parent().unwrap_or(root));
+            let _ = std::fs::write(&record, p);
+        }
+    }
     bindgen(root, krate, &wasm, tools).map_err(BuildError::Tool)
 }
 
-fn cargo_build(root: &Path, profile: &str, krate: &CrateRef) -> Result<PathBuf, BuildError> {
+/// Builds the crate; returns the module and whether rustc produced it in this run (false
+/// when cargo found it fresh).
+fn cargo_build(
+    root: &Path,
+    profile: &str,
+    krate: &CrateRef,
+) -> Result<(PathBuf, bool), BuildError> {
     let child = Command::new("cargo")
         .current_dir(root)
         .args([
@@ -65,6 +85,8 @@ fn cargo_build(root: &Path, profile: &str, krate: &CrateRef) -> Result<PathBuf, 
             WASM_TARGET,
             "-p",
             &krate.package,
+            // Diagnostics rendered as usual on stderr; artefact records as JSON on stdout.
+            "--message-format=json-render-diagnostics",
         ])
         .env("CARGO_TERM_COLOR", "never")
         .stdin(Stdio::null())
@@ -89,10 +111,52 @@ fn cargo_build(root: &Path, profile: &str, krate: &CrateRef) -> Result<PathBuf, 
         });
     }
     // A custom profile's outputs live in a directory named after it.
-    Ok(target_dir(root)
+    let wasm = target_dir(root)
         .join(WASM_TARGET)
         .join(profile)
-        .join(format!("{}.wasm", krate.package.replace('-', "_"))))
+        .join(format!("{}.wasm", krate.package.replace('-', "_")));
+    let compiled = String::from_utf8_lossy(&output.stdout).lines().any(|line| {
+        serde_json::from_str::<serde_json::Value>(line).is_ok_and(|m| {
+            m["reason"] == "compiler-artifact"
+                && m["target"]["name"] == krate.package.replace('-', "_").as_str()
+                && m["fresh"] == false
+        })
+    });
+    Ok((wasm, compiled))
+}
+
+fn touch(file: &Path) -> Result<()> {
+    std::fs::File::options()
+        .append(true)
+        .open(file)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+        .with_context(|| format!("cannot update the time stamp of {}", file.display()))
+}
+
+/// Who produced the module at a path, as the checker last saw it: which course checkout,
+/// and the file's size and modification time then.
+fn provenance(root: &Path, wasm: &Path) -> Option<String> {
+    let meta = std::fs::metadata(wasm).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{}\n{}\n{}",
+        root.canonicalize()
+            .unwrap_or_else(|_| root.to_path_buf())
+            .display(),
+        meta.len(),
+        modified.as_nanos()
+    ))
+}
+
+fn provenance_file(root: &Path, krate: &CrateRef) -> PathBuf {
+    target_dir(root)
+        .join("checker")
+        .join(&krate.package)
+        .join("built-from")
 }
 
 /// Cargo's target directory: `CARGO_TARGET_DIR` when set (CI shares one), else `<root>/target`.
@@ -153,7 +217,7 @@ fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<
         .context("cannot write the entry module")?;
     let wasm = dir.join("glue_bg.wasm");
     if let Some(flags) = wasm_opt_flags(&root.join(&krate.dir).join("Cargo.toml"))? {
-        wasm_opt(root, &wasm, &flags)?;
+        optimise_cached(root, krate, &wasm, &flags)?;
     }
     Ok(Artefact { wasm, entry, dir })
 }
@@ -204,6 +268,39 @@ pub fn wasm_opt_flags(manifest: &Path) -> Result<Option<Vec<String>>> {
             "{}: `wasm-opt` must be true, false or a list of flags, not {other}",
             manifest.display()
         ),
+    })
+}
+
+/// wasm-opt takes seconds; the same input and flags always give the same output, so the
+/// result is kept under `target/checker/<pkg>/wasm-opt/` keyed by both, and a re-check of
+/// unchanged code costs a file copy.
+fn optimise_cached(root: &Path, krate: &CrateRef, wasm: &Path, flags: &[String]) -> Result<()> {
+    let input = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
+    let key = fnv1a(
+        flags.join(" ").as_bytes(),
+        fnv1a(&input, 0xcbf2_9ce4_8422_2325),
+    );
+    let cache = target_dir(root)
+        .join("checker")
+        .join(&krate.package)
+        .join("wasm-opt");
+    let cached = cache.join(format!("{key:016x}-{}.wasm", input.len()));
+    if cached.is_file() {
+        std::fs::copy(&cached, wasm).context("cannot copy the cached wasm-opt output")?;
+        return Ok(());
+    }
+    wasm_opt(root, wasm, flags)?;
+    // Only the newest output is worth keeping.
+    let _ = std::fs::remove_dir_all(&cache);
+    std::fs::create_dir_all(&cache)?;
+    std::fs::copy(wasm, &cached).context("cannot cache the wasm-opt output")?;
+    Ok(())
+}
+
+/// 64-bit FNV-1a: a cache key, not a security boundary (a miss only costs a wasm-opt run).
+fn fnv1a(bytes: &[u8], seed: u64) -> u64 {
+    bytes.iter().fold(seed, |hash, b| {
+        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
 

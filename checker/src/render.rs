@@ -156,6 +156,7 @@ mod tests {
             doc: format!("labs/lab-4-full-server.md#{id}"),
             spec: None,
             evidence: None,
+            duration_ms: None,
         }
     }
 

@@ -85,6 +85,9 @@ pub struct CheckResult {
     /// The request sent and the reply received, so a miss can be reproduced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// Wall time of this check against the running Worker (runtime checks only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

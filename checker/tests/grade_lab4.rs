@@ -410,3 +410,60 @@ fn ctrl_c_while_the_runtime_starts_leaves_nothing_running() {
     );
     assert_nothing_left(&marker);
 }
+
+/// The regression the lab warns about: the solution with its SQL guard replaced by the source
+/// lesson's prefix check (and no sub-query wrapping) must lose the read-only check.
+#[test]
+fn a_solution_with_a_prefix_only_sql_check_fails_the_read_only_check() {
+    let marker = unique_marker("prefix-guard");
+    let (_, _) = grade(&marker, &["check", "lab-4", "--solution"], &[]);
+    let copy = course_copy();
+    let tools = copy.path().join("solutions/lab-4-full-server/src/tools.rs");
+    let source = std::fs::read_to_string(&tools).unwrap();
+    let naive = source
+        .replace(
+            "let query = sql_guard::check_read_only(sql)?;",
+            "if !sql.trim_start().to_uppercase().starts_with(\"SELECT\") { return Err(ToolError(\"only SELECT\".into())); }\n    let query = sql;",
+        )
+        .replace(
+            "let wrapped = format!(\"SELECT * FROM (\\n{query}\\n) LIMIT {}\", MAX_ROWS + 1);",
+            "let wrapped = query.to_owned();",
+        );
+    assert_ne!(
+        naive, source,
+        "the mutation applies to the solution as it is"
+    );
+    std::fs::write(&tools, naive).unwrap();
+    // A package name of its own, so the mutant's module never takes the real solution's file
+    // name in the shared target directory while the other tests grade it.
+    for file in [
+        "solutions/lab-4-full-server/Cargo.toml",
+        "checker/labs/lab-4-full-server/lab.toml",
+    ] {
+        let path = copy.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let renamed = text.replacen(
+            "\"solution-lab-4-full-server\"",
+            "\"solution-lab-4-mutant\"",
+            1,
+        );
+        assert_ne!(renamed, text, "{file} names the solution package");
+        std::fs::write(&path, renamed).unwrap();
+    }
+    let target = repo_root().join("target");
+    let (output, report) = grade(
+        &marker,
+        &["check", "lab-4", "--solution"],
+        &[("COURSE_ROOT", copy.path()), ("CARGO_TARGET_DIR", &target)],
+    );
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    let guard = check(&report, "robustness.sql-read-only");
+    assert_eq!(guard["status"], "fail", "{guard:#}");
+    assert_eq!(
+        guard["points"], 0.0,
+        "a single write costs every point: {guard:#}"
+    );
+    let message = guard["message"].as_str().unwrap();
+    assert!(message.contains("CHANGED the database"), "{message}");
+    assert_nothing_left(&marker);
+}

@@ -91,36 +91,60 @@ impl Check for SqlReadOnly {
             )
             .with_evidence(Some(control.evidence_expecting("the rows of SELECT id FROM products")));
         }
+        // Fast path: every attempt, then one comparison. Only if D1 changed is each attempt
+        // replayed on a fresh fixture with a comparison of its own, to name the culprits.
+        let before = snapshot(ctx, "d1.snapshot", "db", &db);
+        let replies: Vec<Exchange> = WRITE_ATTEMPTS
+            .iter()
+            .enumerate()
+            .map(|(n, sql)| attempt(ctx, n, sql))
+            .collect();
+        let after = snapshot(ctx, "d1.snapshot", "db", &db);
         let mut tally = Tally::default();
         let mut writes = 0;
-        for (n, sql) in WRITE_ATTEMPTS.iter().enumerate() {
-            let id = 201 + n as u64;
-            let before = snapshot(ctx, "d1.snapshot", "db", &db);
-            let args = if sql.contains('?') {
-                json!({ "sql": sql, "params": [1] })
-            } else {
-                json!({ "sql": sql })
-            };
-            let exchange = mcp::call_tool(ctx, LEGACY, id, "query_data", args);
-            let after = snapshot(ctx, "d1.snapshot", "db", &db);
-            let verdict = match (before, after) {
-                (Ok(b), Ok(a)) if a != b => {
-                    writes += 1;
-                    // Put the fixture back, so the next attempt is judged on its own.
+        match (before, after) {
+            (Ok(b), Ok(a)) if a == b => {
+                for (sql, exchange) in WRITE_ATTEMPTS.iter().zip(&replies) {
+                    tally.case(
+                        &format!("{sql:?}"),
+                        exchange,
+                        "an isError result, and D1 unchanged",
+                        mcp::is_tool_refusal(exchange),
+                    );
+                }
+            }
+            (Ok(_), Ok(_)) => {
+                for (n, sql) in WRITE_ATTEMPTS.iter().enumerate() {
+                    // Put the fixture back, so each attempt is judged on its own.
                     let _ = ctx.server.inspect(json!({ "op": "d1.reset", "db": db }));
-                    Err("it CHANGED the database".to_owned())
+                    let before = snapshot(ctx, "d1.snapshot", "db", &db);
+                    let exchange = attempt(ctx, n, sql);
+                    let after = snapshot(ctx, "d1.snapshot", "db", &db);
+                    let verdict = match (before, after) {
+                        (Ok(b), Ok(a)) if a != b => {
+                            writes += 1;
+                            Err("it CHANGED the database".to_owned())
+                        }
+                        (Ok(_), Ok(_)) => mcp::is_tool_refusal(&exchange),
+                        (Err(e), _) | (_, Err(e)) => {
+                            Err(format!("cannot read D1 from outside the Worker: {e}"))
+                        }
+                    };
+                    tally.case(
+                        &format!("{sql:?}"),
+                        &exchange,
+                        "an isError result, and D1 unchanged",
+                        verdict,
+                    );
                 }
-                (Ok(_), Ok(_)) => mcp::is_tool_refusal(&exchange),
-                (Err(e), _) | (_, Err(e)) => {
-                    Err(format!("cannot read D1 from outside the Worker: {e}"))
-                }
-            };
-            tally.case(
-                &format!("{sql:?}"),
-                &exchange,
-                "an isError result, and D1 unchanged",
-                verdict,
-            );
+                let _ = ctx.server.inspect(json!({ "op": "d1.reset", "db": db }));
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                return Outcome::fail(
+                    format!("cannot read D1 from outside the Worker: {e}"),
+                    "Report this to the course maintainers.",
+                );
+            }
         }
         let attempts = tally.total();
         let mut outcome = tally.outcome(
@@ -136,6 +160,15 @@ impl Check for SqlReadOnly {
         }
         outcome
     }
+}
+
+fn attempt(ctx: &Context, n: usize, sql: &str) -> Exchange {
+    let args = if sql.contains('?') {
+        json!({ "sql": sql, "params": [1] })
+    } else {
+        json!({ "sql": sql })
+    };
+    mcp::call_tool(ctx, LEGACY, 201 + n as u64, "query_data", args)
 }
 
 fn snapshot(ctx: &mut Context, op: &str, key: &str, name: &str) -> Result<Value, String> {
