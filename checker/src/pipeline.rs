@@ -332,7 +332,7 @@ fn wasm_opt(root: &Path, wasm: &Path, flags: &[String]) -> Result<()> {
 /// A fresh directory for this run's Worker under `parent`, named after our pid, so two
 /// checks of the same lab at once never overwrite each other's files. Directories left by
 /// runs that no longer exist (killed with SIGKILL) are removed on the way.
-fn run_dir(parent: &Path) -> Result<PathBuf> {
+pub fn run_dir(parent: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(parent)
         .with_context(|| format!("cannot create {}", parent.display()))?;
     for entry in std::fs::read_dir(parent)?.flatten() {

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::bootstrap::Tools;
 use crate::course::Lab;
-use crate::pipeline::Artefact;
+use crate::pipeline::{self, Artefact};
 use crate::processes;
 
 /// How long workerd may take to start and seed D1 before the run is called failed.
@@ -29,15 +29,20 @@ pub struct Server {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     next_id: u64,
+    /// Node's TMPDIR for this run: Miniflare keeps the run's KV and D1 there and does not
+    /// remove it when disposed, so the checker does.
+    scratch: PathBuf,
 }
 
 impl Server {
     /// Starts node with the harness and lets it load Miniflare; call [`Server::start`] when
     /// the Worker is built. Starting early overlaps Miniflare's load time with the build.
     pub fn spawn(root: &Path, tools: &Tools) -> Result<Self> {
+        let scratch = pipeline::run_dir(&pipeline::target_dir(root).join("checker/runtime"))?;
         let mut child = Command::new(&tools.node)
             .arg(root.join("checker/harness/run-worker.mjs"))
             .current_dir(root)
+            .env("TMPDIR", &scratch)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -64,6 +69,7 @@ impl Server {
             stdin,
             lines,
             next_id: 0,
+            scratch,
         })
     }
 
@@ -158,5 +164,6 @@ impl Drop for Server {
         let pgid = self.child.id() as i32;
         processes::stop_group(pgid, Duration::from_secs(3));
         processes::unregister(pgid);
+        let _ = std::fs::remove_dir_all(&self.scratch);
     }
 }
