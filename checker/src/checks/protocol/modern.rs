@@ -159,6 +159,9 @@ impl Check for StatelessRequests {
     }
 }
 
+/// A request whose headers disagree with its body: name, body, headers sent.
+type MismatchCase<'a> = (&'a str, &'a Value, Vec<(&'a str, &'a str)>);
+
 /// Headers and body must agree; unsupported versions are refused with the supported list.
 pub struct HeaderValidation;
 
@@ -228,7 +231,7 @@ impl Check for HeaderValidation {
             verdict,
         );
 
-        let cases: [(&str, &Value, Vec<(&str, &str)>); 5] = [
+        let cases: [MismatchCase; 5] = [
             (
                 "MCP-Protocol-Version differs from _meta",
                 &list,
