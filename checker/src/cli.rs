@@ -45,6 +45,18 @@ pub enum Cmd {
         #[arg(long, default_value_t = 8787)]
         port: u16,
     },
+    /// Build a lab as it would be deployed and show where its bytes go: raw, gzip and brotli
+    /// sizes, sections, the crates that weigh most, and what to do about them.
+    Size {
+        /// The lab: `lab-3`, `3` or `size-reduction`.
+        lab: String,
+        /// Measure the reference solution instead of your lab.
+        #[arg(long)]
+        solution: bool,
+        /// How many crates to list.
+        #[arg(long, default_value_t = 12)]
+        top: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use crate::cli::Format;
 use crate::grading::{self, MCP_PATH};
 use crate::runtime::Server;
-use crate::{bootstrap, course, pipeline, progress, render};
+use crate::{bootstrap, course, pipeline, progress, render, size};
 
 /// Exit status when the lab could not be graded.
 pub const NOT_GRADABLE: i32 = 2;
@@ -82,4 +82,24 @@ pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     anstream::println!("Point an MCP client (Streamable HTTP) at it. Press Ctrl-C to stop.");
     server.wait()?;
     unreachable!("Server::wait returns only with an error")
+}
+
+pub fn size(root: &Path, lab: &str, solution: bool, top: usize) -> Result<i32> {
+    let lab = course::find(root, lab)?;
+    let krate = lab.crate_ref(solution);
+    let tools = bootstrap::ensure(root)?;
+    let step = progress::step(format!("building {} as it would be deployed", krate.dir));
+    let artefact = match pipeline::build(root, &lab, krate, &tools) {
+        Ok(a) => a,
+        Err(pipeline::BuildError::Compile { first_error }) => {
+            anstream::eprintln!("{} does not compile for wasm32:\n{first_error}", krate.dir);
+            return Ok(NOT_GRADABLE);
+        }
+        Err(pipeline::BuildError::Tool(e)) => return Err(e),
+    };
+    step.done();
+    let sizes = size::sizes(&artefact.wasm)?;
+    let breakdown = size::breakdown(&artefact.bound)?;
+    anstream::print!("{}", render::size(krate, &lab, &sizes, &breakdown, top));
+    Ok(0)
 }

@@ -45,6 +45,8 @@ pub struct Lab {
     pub worker: WorkerConfig,
     /// The graded checks, in the order they run and are reported.
     pub checks: Vec<CheckSpec>,
+    /// Size budget, for labs graded on the size of the deployed module.
+    pub size: Option<SizeConfig>,
     /// Directory of this manifest (set after loading).
     #[serde(skip)]
     pub manifest_dir: PathBuf,
@@ -77,6 +79,34 @@ pub struct WorkerConfig {
     pub d1_fixture: Option<String>,
 }
 
+/// `[size]`: the starting point's deployed size and the pins it was measured under.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeConfig {
+    /// Raw bytes of the starting point's deployed `.wasm`, as the checker's pipeline makes it.
+    pub baseline_bytes: u64,
+    /// At or below this share of the baseline: full points.
+    pub full_ratio: f64,
+    /// At or above this share: no points; linear in between.
+    pub zero_ratio: f64,
+    /// The toolchain the baseline was measured with; a change means re-measuring.
+    pub measured_with: Pins,
+}
+
+/// Versions of the tools that decide a module's size.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pins {
+    /// `channel` of rust-toolchain.toml.
+    pub rustc: String,
+    /// wasm-bindgen in Cargo.lock (and the CLI installed to match).
+    pub wasm_bindgen: String,
+    /// npm `binaryen` (wasm-opt) in package.json.
+    pub binaryen: String,
+    /// The `worker` crate.
+    pub worker: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckSpec {
@@ -90,6 +120,12 @@ pub struct CheckSpec {
     /// For `protocol.tools-query`: the most rows one `query_data` call may return.
     #[serde(default)]
     pub row_limit: Option<usize>,
+    /// For `size.behaviour`: the request/reply corpus, relative to the manifest.
+    #[serde(default)]
+    pub corpus: Option<String>,
+    /// Reported but worth no points (e.g. timings that 2 shared cores cannot grade fairly).
+    #[serde(default)]
+    pub informational: bool,
 }
 
 impl Lab {
@@ -128,6 +164,62 @@ impl Lab {
             .d1_fixture
             .as_ref()
             .map(|f| self.manifest_dir.join(f))
+    }
+}
+
+impl Pins {
+    /// The pins of this checkout, for a crate: rust-toolchain.toml, the crate's lockfile (its
+    /// own when standalone, else the workspace's) and package.json.
+    pub fn current(root: &Path, krate: &CrateRef) -> Result<Pins> {
+        let toolchain: toml::Table =
+            std::fs::read_to_string(root.join("rust-toolchain.toml"))?.parse()?;
+        let rustc = toolchain["toolchain"]["channel"]
+            .as_str()
+            .context("rust-toolchain.toml has no channel")?
+            .to_owned();
+        let lock_dir = if krate.is_standalone(root) {
+            root.join(&krate.dir)
+        } else {
+            root.to_path_buf()
+        };
+        let lock: toml::Table = std::fs::read_to_string(lock_dir.join("Cargo.lock"))
+            .with_context(|| format!("cannot read {}/Cargo.lock", lock_dir.display()))?
+            .parse()?;
+        let locked = |name: &str| -> Result<String> {
+            lock["package"]
+                .as_array()
+                .and_then(|packages| {
+                    packages
+                        .iter()
+                        .find(|p| p["name"].as_str() == Some(name))
+                        .and_then(|p| p["version"].as_str())
+                })
+                .map(str::to_owned)
+                .with_context(|| format!("{name} is not in {}/Cargo.lock", lock_dir.display()))
+        };
+        let package: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join("package.json"))?)?;
+        let binaryen = package["dependencies"]["binaryen"]
+            .as_str()
+            .context("package.json does not pin binaryen")?
+            .to_owned();
+        Ok(Pins {
+            rustc,
+            wasm_bindgen: locked("wasm-bindgen")?,
+            binaryen,
+            worker: locked("worker")?,
+        })
+    }
+}
+
+impl CrateRef {
+    /// A crate that is its own Cargo workspace (its Cargo.toml has `[workspace]`): the student
+    /// owns its profile and lockfile, and it is built with `--manifest-path`.
+    pub fn is_standalone(&self, root: &Path) -> bool {
+        std::fs::read_to_string(root.join(&self.dir).join("Cargo.toml"))
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .is_some_and(|t| t.contains_key("workspace"))
     }
 }
 
@@ -263,6 +355,20 @@ mod tests {
                     path.display()
                 );
             }
+        }
+    }
+
+    #[test]
+    fn size_baselines_were_measured_with_todays_pins() {
+        let root = root();
+        for lab in labs(&root).unwrap() {
+            let Some(size) = &lab.size else { continue };
+            let now = Pins::current(&root, &lab.lab).unwrap();
+            assert_eq!(
+                size.measured_with, now,
+                "{}: the size baseline ({} bytes) was measured with other tool versions. Re-measure it with `cargo lab size {}` and update [size] in its lab.toml.",
+                lab.id, size.baseline_bytes, lab.id
+            );
         }
     }
 }

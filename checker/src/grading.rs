@@ -125,6 +125,7 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
                             schemas: &mut schemas,
                             spec,
                             lab,
+                            artefact: &artefact,
                         };
                         let started = Instant::now();
                         let outcome = check.run(&mut ctx);

@@ -15,6 +15,7 @@ mod render;
 mod report;
 mod runtime;
 mod schema;
+mod size;
 
 use clap::Parser;
 
@@ -35,6 +36,7 @@ fn main() {
             solution,
             port,
         } => commands::serve(&root, &lab, solution, port),
+        cli::Cmd::Size { lab, solution, top } => commands::size(&root, &lab, solution, top),
     };
     // After Ctrl-C the handler owns the exit (130, once the runtime is stopped); whatever the
     // interrupted command returned is a consequence of the interrupt, not a result.

@@ -25,6 +25,9 @@ pub struct Artefact {
     pub entry: PathBuf,
     /// The `.wasm` module the Worker instantiates (the deployed one).
     pub wasm: PathBuf,
+    /// wasm-bindgen's output before wasm-opt, with its name section: what size breakdowns
+    /// read (the same file as `wasm` when the crate asks for no wasm-opt).
+    pub bound: PathBuf,
     /// This run's directory; removed when the artefact is dropped.
     dir: PathBuf,
 }
@@ -68,6 +71,17 @@ pub fn build(
     bindgen(root, krate, &wasm, tools).map_err(BuildError::Tool)
 }
 
+/// How cargo is told which crate to build: `-p` for a workspace member, `--manifest-path`
+/// for a crate that is its own workspace.
+pub fn package_args(root: &Path, krate: &CrateRef) -> Vec<String> {
+    if krate.is_standalone(root) {
+        let manifest = root.join(&krate.dir).join("Cargo.toml");
+        vec!["--manifest-path".into(), manifest.display().to_string()]
+    } else {
+        vec!["-p".into(), krate.package.clone()]
+    }
+}
+
 /// Builds the crate; returns the module and whether rustc produced it in this run (false
 /// when cargo found it fresh).
 fn cargo_build(
@@ -83,11 +97,12 @@ fn cargo_build(
             profile,
             "--target",
             WASM_TARGET,
-            "-p",
-            &krate.package,
             // Diagnostics rendered as usual on stderr; artefact records as JSON on stdout.
             "--message-format=json-render-diagnostics",
         ])
+        .args(package_args(root, krate))
+        // A standalone crate would otherwise build into a target directory of its own.
+        .env("CARGO_TARGET_DIR", target_dir(root))
         .env("CARGO_TERM_COLOR", "never")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -216,10 +231,18 @@ fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<
     std::fs::copy(root.join("checker/harness/entry.mjs"), &entry)
         .context("cannot write the entry module")?;
     let wasm = dir.join("glue_bg.wasm");
+    let mut bound = wasm.clone();
     if let Some(flags) = wasm_opt_flags(&root.join(&krate.dir).join("Cargo.toml"))? {
+        bound = dir.join("bound.wasm.keep");
+        std::fs::copy(&wasm, &bound).context("cannot keep wasm-bindgen's output")?;
         optimise_cached(root, krate, &wasm, &flags)?;
     }
-    Ok(Artefact { wasm, entry, dir })
+    Ok(Artefact {
+        wasm,
+        bound,
+        entry,
+        dir,
+    })
 }
 
 /// Features rustc's wasm32 target emits today; wasm-opt must accept them to read the module.

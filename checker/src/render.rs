@@ -132,6 +132,60 @@ fn details(out: &mut String, check: &CheckResult, lab: &str) {
     }
 }
 
+/// The `checker size` report: totals, sections, the heaviest crates with what to do.
+pub fn size(
+    krate: &crate::course::CrateRef,
+    lab: &crate::course::Lab,
+    sizes: &crate::size::Sizes,
+    breakdown: &crate::size::Breakdown,
+    top: usize,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{BOLD}{}{BOLD:#} — the module `wrangler deploy` would upload",
+        krate.dir
+    );
+    let _ = writeln!(
+        out,
+        "  raw {} bytes · gzip -9 {} · brotli 11 {}",
+        sizes.raw, sizes.gzip, sizes.brotli
+    );
+    if let Some(budget) = &lab.size {
+        let ratio = sizes.raw as f64 / budget.baseline_bytes as f64;
+        let _ = writeln!(
+            out,
+            "  {:.1} % of the starting point's {} bytes; full points at ≤ {:.0} %",
+            ratio * 100.0,
+            budget.baseline_bytes,
+            budget.full_ratio * 100.0
+        );
+    }
+    let _ = writeln!(out, "\n  sections (before wasm-opt, names included):");
+    let mut sections: Vec<(&String, &u64)> = breakdown.sections.iter().collect();
+    sections.sort_by(|a, b| b.1.cmp(a.1));
+    for (name, bytes) in sections.iter().take(8) {
+        let _ = writeln!(out, "    {name:<22} {bytes:>9}");
+    }
+    if !breakdown.named {
+        let _ = writeln!(
+            out,
+            "\n  The module has no function names, so code cannot be attributed to crates.\n  (`strip = true` removes them; `strip = \"debuginfo\"` keeps them and costs nothing after wasm-opt.)"
+        );
+        return out;
+    }
+    let code = breakdown.code_bytes().max(1);
+    let _ = writeln!(out, "\n  code by crate (function bodies, before wasm-opt):");
+    for (owner, bytes) in breakdown.crates.iter().take(top) {
+        let share = *bytes as f64 * 100.0 / code as f64;
+        let _ = writeln!(out, "    {owner:<30} {bytes:>9}  {share:>5.1} %");
+        if let Some((hint, doc)) = crate::size::hint_for(owner) {
+            let _ = writeln!(out, "      {DIM}→ {hint} (book/src/{doc}){DIM:#}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,9 @@ pub struct Server {
     /// Base URL, e.g. `http://127.0.0.1:41234/`.
     pub url: String,
     pub workerd_version: String,
+    /// How long workerd took from the start request to serving (module compiled and
+    /// instantiated, fixtures loaded).
+    pub ready_in: Duration,
     child: Child,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
@@ -65,6 +68,7 @@ impl Server {
         Ok(Server {
             url: String::new(),
             workerd_version: String::new(),
+            ready_in: Duration::ZERO,
             child,
             stdin,
             lines,
@@ -85,6 +89,7 @@ impl Server {
             "host": "127.0.0.1",
             "port": port,
         });
+        let asked = std::time::Instant::now();
         self.send(&config)?;
         let ready = self
             .next_message(START_TIMEOUT)
@@ -93,6 +98,7 @@ impl Server {
             Some("ready") => {
                 self.url = ready["url"].as_str().unwrap_or_default().to_owned();
                 self.workerd_version = ready["workerd"].as_str().unwrap_or("unknown").to_owned();
+                self.ready_in = asked.elapsed();
                 Ok(())
             }
             _ => bail!(

@@ -4,9 +4,11 @@
 mod mcp;
 mod protocol;
 mod robustness;
+pub mod size;
 
 use crate::course::{CheckSpec, Lab};
 use crate::mcp_client::Client;
+use crate::pipeline::Artefact;
 use crate::report::{Budget, Category, Evidence, Measure};
 use crate::runtime::Server;
 use crate::schema::Schemas;
@@ -20,6 +22,8 @@ pub struct Context<'a> {
     pub spec: &'a CheckSpec,
     /// The lab being graded (its bindings, fixtures).
     pub lab: &'a Lab,
+    /// The built Worker being graded.
+    pub artefact: &'a Artefact,
 }
 
 /// One graded requirement.
@@ -78,6 +82,9 @@ pub fn all() -> Vec<Box<dyn Check>> {
     let mut all = protocol::all();
     all.push(Box::new(robustness::SqlReadOnly));
     all.push(Box::new(robustness::BadInput));
+    all.push(Box::new(size::RawBytes));
+    all.push(Box::new(size::Behaviour));
+    all.push(Box::new(size::Startup));
     all
 }
 
@@ -98,8 +105,8 @@ mod tests {
                     spec.id
                 );
                 assert!(
-                    spec.points > 0.0,
-                    "{}: `{}` is worth no points",
+                    spec.points > 0.0 || spec.informational,
+                    "{}: `{}` is worth no points but is not marked informational",
                     lab.id,
                     spec.id
                 );

@@ -1,0 +1,235 @@
+//! Size checks: the deployed module against the course's baseline, its behaviour against
+//! the course's corpus, and its start-up time (reported, not graded).
+
+use std::time::Instant;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{Check, Context, Outcome};
+use crate::mcp_client::Raw;
+use crate::report::{Budget, Category, Measure};
+use crate::size;
+
+/// Raw bytes of the deployed `.wasm` against the baseline in the lab manifest.
+pub struct RawBytes;
+
+impl Check for RawBytes {
+    fn id(&self) -> &'static str {
+        "size.raw-bytes"
+    }
+    fn category(&self) -> Category {
+        Category::Size
+    }
+    fn title(&self) -> &'static str {
+        "the deployed .wasm is at most half the starting point's size"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-3-size-reduction.md#the-budget"
+    }
+
+    fn run(&self, ctx: &mut Context) -> Outcome {
+        let Some(budget) = ctx.lab.size.clone() else {
+            return Outcome::fail(
+                "the lab manifest has no [size] budget",
+                "Report this to the course maintainers.",
+            );
+        };
+        let sizes = match size::sizes(&ctx.artefact.wasm) {
+            Ok(s) => s,
+            Err(e) => {
+                return Outcome::fail(
+                    format!("cannot measure the module: {e:#}"),
+                    "Report this to the course maintainers.",
+                )
+            }
+        };
+        let ratio = sizes.raw as f64 / budget.baseline_bytes as f64;
+        let credit =
+            ((budget.zero_ratio - ratio) / (budget.zero_ratio - budget.full_ratio)).clamp(0.0, 1.0);
+        let full_at = (budget.baseline_bytes as f64 * budget.full_ratio).floor();
+        let message = format!(
+            "{} bytes, {:.1} % of the {}-byte starting point (gzip -9 {}, brotli {}); full points at ≤ {:.0} % ({} bytes), none from {:.0} %",
+            sizes.raw,
+            ratio * 100.0,
+            budget.baseline_bytes,
+            sizes.gzip,
+            sizes.brotli,
+            budget.full_ratio * 100.0,
+            full_at,
+            budget.zero_ratio * 100.0
+        );
+        let hint = match size::breakdown(&ctx.artefact.bound) {
+            Ok(b) if b.named => {
+                let tips: Vec<String> = b
+                    .crates
+                    .iter()
+                    .filter_map(|(owner, bytes)| size::hint_for(owner).map(|(h, _)| format!("{owner} ({bytes} bytes): {h}")))
+                    .take(3)
+                    .collect();
+                format!(
+                    "Start with the release profile (opt-level \"z\", lto, codegen-units = 1, panic = \"abort\") and wasm-opt -Oz. Heaviest fixable crates: {}. `cargo lab size lab-3` shows the whole breakdown.",
+                    if tips.is_empty() { "none recognised".to_owned() } else { tips.join("; ") }
+                )
+            }
+            _ => "The module has no function names to attribute code to (`strip = true`?); `cargo lab size lab-3` explains.".into(),
+        };
+        Outcome {
+            credit,
+            message,
+            hint: Some(hint),
+            measured: Some(Measure {
+                value: sizes.raw as f64,
+                unit: "bytes".into(),
+            }),
+            budget: Some(Budget {
+                min: None,
+                max: Some(full_at),
+                unit: "bytes".into(),
+            }),
+            evidence: None,
+        }
+    }
+}
+
+/// One request of the behaviour corpus and the reply the starting point gives.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+pub struct CorpusEntry {
+    pub name: String,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// The raw request body.
+    pub body: String,
+    pub expected: Expected,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+pub struct Expected {
+    pub status: u16,
+    /// The reply body as JSON (`null` for an empty body).
+    pub json: Value,
+}
+
+pub fn load_corpus(ctx: &Context) -> anyhow::Result<Vec<CorpusEntry>> {
+    let file = ctx.spec.corpus.as_deref().unwrap_or("corpus.json");
+    let path = ctx.lab.manifest_dir.join(file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// Sends one corpus request; returns the status and the body as JSON (null when empty,
+/// a string when not JSON).
+pub fn replay(
+    ctx: &Context,
+    entry: &CorpusEntry,
+) -> (Option<Expected>, crate::mcp_client::Exchange) {
+    let mut raw = Raw::post(entry.body.clone());
+    for (k, v) in &entry.headers {
+        raw = raw.header(k, v);
+    }
+    let exchange = ctx.client.send(raw);
+    let got = exchange.reply().map(|r| Expected {
+        status: r.status,
+        json: match &r.json {
+            Some(v) => v.clone(),
+            None if r.body.is_empty() => Value::Null,
+            None => Value::String(r.body.clone()),
+        },
+    });
+    (got, exchange)
+}
+
+/// Every reply of the corpus unchanged (JSON compared as data, key order aside).
+pub struct Behaviour;
+
+impl Check for Behaviour {
+    fn id(&self) -> &'static str {
+        "size.behaviour"
+    }
+    fn category(&self) -> Category {
+        Category::Size
+    }
+    fn title(&self) -> &'static str {
+        "every reply of the course's corpus is unchanged"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-3-size-reduction.md#behaviour"
+    }
+
+    fn run(&self, ctx: &mut Context) -> Outcome {
+        let corpus = match load_corpus(ctx) {
+            Ok(c) => c,
+            Err(e) => {
+                return Outcome::fail(format!("{e:#}"), "Report this to the course maintainers.")
+            }
+        };
+        let mut tally = super::mcp::Tally::default();
+        for entry in &corpus {
+            let (got, exchange) = replay(ctx, entry);
+            let verdict = match got {
+                None => Err(exchange.summary()),
+                Some(got) if got == entry.expected => Ok(()),
+                Some(got) if got.status != entry.expected.status => Err(format!(
+                    "HTTP {} instead of {}",
+                    got.status, entry.expected.status
+                )),
+                Some(got) => Err(format!(
+                    "reply differs: {}",
+                    crate::mcp_client::truncate(&got.json.to_string(), 160)
+                )),
+            };
+            let expected = format!(
+                "HTTP {} {}",
+                entry.expected.status,
+                crate::mcp_client::truncate(&entry.expected.json.to_string(), 400)
+            );
+            tally.case(&entry.name, &exchange, &expected, verdict);
+        }
+        tally.outcome(
+            format!("all {} corpus replies are unchanged", corpus.len()),
+            "Cut size without changing what the server says: compare your reply with the expected one shown above.",
+        )
+    }
+}
+
+/// Start-up and first reply time, reported: two shared cores cannot grade it fairly.
+pub struct Startup;
+
+impl Check for Startup {
+    fn id(&self) -> &'static str {
+        "size.startup"
+    }
+    fn category(&self) -> Category {
+        Category::Size
+    }
+    fn title(&self) -> &'static str {
+        "start-up and first reply time (reported, not graded)"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-3-size-reduction.md#startup"
+    }
+
+    fn run(&self, ctx: &mut Context) -> Outcome {
+        let ready = ctx.server.ready_in;
+        let started = Instant::now();
+        let exchange = ctx.client.post(
+            &json!({ "jsonrpc": "2.0", "id": 1, "method": "ping", "params": {} }),
+            &[("MCP-Protocol-Version", "2025-11-25")],
+        );
+        let first = started.elapsed();
+        let total = ready + first;
+        let mut outcome = Outcome::pass(format!(
+            "workerd ready in {} ms (module compiled and instantiated), first reply {} ms later: {} ms ({})",
+            ready.as_millis(),
+            first.as_millis(),
+            total.as_millis(),
+            exchange.summary()
+        ));
+        outcome.measured = Some(Measure {
+            value: total.as_millis() as f64,
+            unit: "ms".into(),
+        });
+        outcome
+    }
+}
