@@ -57,6 +57,16 @@ pub enum Cmd {
         #[arg(long, default_value_t = 12)]
         top: usize,
     },
+    /// For course authors: replay a lab's behaviour corpus against its starting point and
+    /// record the replies as the expected ones (`--write`), or show what differs.
+    #[command(hide = true)]
+    Corpus {
+        /// The lab whose corpus to record.
+        lab: String,
+        /// Rewrite the expected replies in the corpus file.
+        #[arg(long)]
+        write: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

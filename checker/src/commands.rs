@@ -101,5 +101,56 @@ pub fn size(root: &Path, lab: &str, solution: bool, top: usize) -> Result<i32> {
     let sizes = size::sizes(&artefact.wasm)?;
     let breakdown = size::breakdown(&artefact.bound)?;
     anstream::print!("{}", render::size(krate, &lab, &sizes, &breakdown, top));
+    // What a course author copies into [size.measured_with] after re-measuring a baseline.
+    if let Ok(pins) = course::Pins::current(root, krate) {
+        anstream::println!(
+            "\n  measured with rustc {} · wasm-bindgen {} · binaryen {} · worker {}",
+            pins.rustc,
+            pins.wasm_bindgen,
+            pins.binaryen,
+            pins.worker
+        );
+    }
     Ok(0)
+}
+
+/// Records (or compares) the expected replies of a lab's corpus from its starting point:
+/// the starting point's behaviour is the reference every size-reduced version must keep.
+pub fn corpus(root: &Path, lab: &str, write: bool) -> Result<i32> {
+    use crate::checks::size::{corpus_path, load_corpus, replay};
+    let lab = course::find(root, lab)?;
+    let tools = bootstrap::ensure(root)?;
+    let mut server = Server::spawn(root, &tools)?;
+    let artefact = match pipeline::build(root, &lab, &lab.lab, &tools) {
+        Ok(a) => a,
+        Err(pipeline::BuildError::Compile { first_error }) => {
+            anstream::eprintln!("{} does not compile:\n{first_error}", lab.lab.dir);
+            return Ok(NOT_GRADABLE);
+        }
+        Err(pipeline::BuildError::Tool(e)) => return Err(e),
+    };
+    server.start(&lab, &artefact, 0)?;
+    let client = crate::mcp_client::Client::new(&server.url, MCP_PATH);
+    let mut corpus = load_corpus(&lab)?;
+    let mut changed = 0;
+    for entry in &mut corpus {
+        let (got, exchange) = replay(&client, entry);
+        let got = got.with_context(|| format!("{}: {}", entry.name, exchange.summary()))?;
+        if got != entry.expected {
+            changed += 1;
+            anstream::println!("{}: HTTP {} {}", entry.name, got.status, got.json);
+            entry.expected = got;
+        }
+    }
+    anstream::println!(
+        "{} of {} replies differ from the recorded ones",
+        changed,
+        corpus.len()
+    );
+    if write {
+        let path = corpus_path(&lab);
+        std::fs::write(&path, serde_json::to_string_pretty(&corpus)? + "\n")?;
+        anstream::println!("wrote {}", path.display());
+    }
+    Ok(if changed == 0 || write { 0 } else { 1 })
 }

@@ -200,8 +200,13 @@ fn scored(check: &dyn checks::Check, spec: &CheckSpec, outcome: Outcome) -> Chec
         } else {
             Status::Fail
         },
-        points: round2(spec.points * credit),
-        max_points: spec.points,
+        // An informational check reports a measurement; it neither earns nor costs points.
+        points: if spec.informational {
+            0.0
+        } else {
+            round2(spec.points * credit)
+        },
+        max_points: if spec.informational { 0.0 } else { spec.points },
         measured: outcome.measured,
         budget: outcome.budget,
         message: outcome.message,

@@ -37,6 +37,7 @@ fn main() {
             port,
         } => commands::serve(&root, &lab, solution, port),
         cli::Cmd::Size { lab, solution, top } => commands::size(&root, &lab, solution, top),
+        cli::Cmd::Corpus { lab, write } => commands::corpus(&root, &lab, write),
     };
     // After Ctrl-C the handler owns the exit (130, once the runtime is stopped); whatever the
     // interrupted command returned is a consequence of the interrupt, not a result.

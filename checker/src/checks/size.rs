@@ -110,9 +110,18 @@ pub struct Expected {
     pub json: Value,
 }
 
-pub fn load_corpus(ctx: &Context) -> anyhow::Result<Vec<CorpusEntry>> {
-    let file = ctx.spec.corpus.as_deref().unwrap_or("corpus.json");
-    let path = ctx.lab.manifest_dir.join(file);
+/// The corpus file named by the `size.behaviour` entry of the manifest.
+pub fn corpus_path(lab: &crate::course::Lab) -> std::path::PathBuf {
+    let file = lab
+        .checks
+        .iter()
+        .find_map(|c| c.corpus.as_deref())
+        .unwrap_or("corpus.json");
+    lab.manifest_dir.join(file)
+}
+
+pub fn load_corpus(lab: &crate::course::Lab) -> anyhow::Result<Vec<CorpusEntry>> {
+    let path = corpus_path(lab);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     Ok(serde_json::from_str(&text)?)
@@ -121,14 +130,14 @@ pub fn load_corpus(ctx: &Context) -> anyhow::Result<Vec<CorpusEntry>> {
 /// Sends one corpus request; returns the status and the body as JSON (null when empty,
 /// a string when not JSON).
 pub fn replay(
-    ctx: &Context,
+    client: &crate::mcp_client::Client,
     entry: &CorpusEntry,
 ) -> (Option<Expected>, crate::mcp_client::Exchange) {
     let mut raw = Raw::post(entry.body.clone());
     for (k, v) in &entry.headers {
         raw = raw.header(k, v);
     }
-    let exchange = ctx.client.send(raw);
+    let exchange = client.send(raw);
     let got = exchange.reply().map(|r| Expected {
         status: r.status,
         json: match &r.json {
@@ -158,7 +167,7 @@ impl Check for Behaviour {
     }
 
     fn run(&self, ctx: &mut Context) -> Outcome {
-        let corpus = match load_corpus(ctx) {
+        let corpus = match load_corpus(ctx.lab) {
             Ok(c) => c,
             Err(e) => {
                 return Outcome::fail(format!("{e:#}"), "Report this to the course maintainers.")
@@ -166,7 +175,7 @@ impl Check for Behaviour {
         };
         let mut tally = super::mcp::Tally::default();
         for entry in &corpus {
-            let (got, exchange) = replay(ctx, entry);
+            let (got, exchange) = replay(ctx.client, entry);
             let verdict = match got {
                 None => Err(exchange.summary()),
                 Some(got) if got == entry.expected => Ok(()),
