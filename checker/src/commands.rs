@@ -110,6 +110,12 @@ pub fn size(root: &Path, lab: &str, solution: bool, top: usize) -> Result<i32> {
             pins.binaryen,
             pins.worker
         );
+        if lab.size.as_ref().is_some_and(|s| s.measured_with != pins) {
+            anstream::println!(
+                "  the baseline in {} was measured with other versions: re-measure it",
+                lab.manifest_dir.join("lab.toml").display()
+            );
+        }
     }
     Ok(0)
 }
