@@ -35,9 +35,11 @@ pub fn all() -> Vec<Box<dyn Check>> {
 /// The reply's JSON when it is a successful JSON-RPC response to request `id`, or the
 /// failed outcome that explains what came back instead.
 fn expect_result(exchange: &Exchange, id: u64, what: &str) -> Result<Value, Box<Outcome>> {
+    let expected = format!("HTTP 200 and a JSON-RPC result for {what} with id {id}");
     let fail = |message: String, hint: &str| {
         Err(Box::new(
-            Outcome::fail(message, hint).with_evidence(Some(exchange.evidence())),
+            Outcome::fail(message, hint)
+                .with_evidence(Some(exchange.evidence_expecting(expected.clone()))),
         ))
     };
     let reply = match &exchange.outcome {
@@ -94,7 +96,9 @@ fn schema_failure(
             "Compare your reply with `{definition}` in checker/mcp-schema/{revision}/schema.json."
         ),
     )
-    .with_evidence(Some(exchange.evidence()))
+    .with_evidence(Some(exchange.evidence_expecting(format!(
+        "a result valid as {definition} in the MCP {revision} schema"
+    ))))
 }
 
 fn summarise(items: &[String], shown: usize) -> String {
