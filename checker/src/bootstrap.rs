@@ -103,20 +103,69 @@ fn installed_npm_version(root: &Path, package: &str) -> Option<String> {
     json["version"].as_str().map(str::to_owned)
 }
 
+/// Where a successful `npm ci` records which `package-lock.json` it installed, so a changed
+/// lock (a new or updated package) installs again even when miniflare did not move.
+const LOCK_HASH_FILE: &str = ".checker-lock-hash";
+
+/// A stable fingerprint of `package-lock.json`: 64-bit FNV-1a of its bytes and their count.
+/// It only detects change (nothing adversarial), and needs no extra crate.
+fn lock_fingerprint(lock: &[u8]) -> String {
+    let hash = lock.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("fnv1a64:{hash:016x}:{}", lock.len())
+}
+
+fn lock_hash_path(root: &Path) -> PathBuf {
+    root.join("node_modules").join(LOCK_HASH_FILE)
+}
+
+/// Why `npm ci` must run, or `None` when `node_modules` holds what the lock describes.
+fn npm_install_reason(
+    wanted_miniflare: &str,
+    installed_miniflare: Option<&str>,
+    lock_fingerprint: &str,
+    recorded_fingerprint: Option<&str>,
+) -> Option<&'static str> {
+    if installed_miniflare != Some(wanted_miniflare) {
+        Some("one time")
+    } else if recorded_fingerprint.map(str::trim) != Some(lock_fingerprint) {
+        Some("the lock changed since the last install")
+    } else {
+        None
+    }
+}
+
 fn ensure_npm_packages(root: &Path) -> Result<()> {
     let wanted = locked_npm_version(root, "miniflare")?;
-    if installed_npm_version(root, "miniflare").as_deref() == Some(wanted.as_str()) {
+    let lock =
+        std::fs::read(root.join("package-lock.json")).context("package-lock.json is missing")?;
+    let fingerprint = lock_fingerprint(&lock);
+    let installed = installed_npm_version(root, "miniflare");
+    let recorded = std::fs::read_to_string(lock_hash_path(root)).ok();
+    let Some(reason) = npm_install_reason(
+        &wanted,
+        installed.as_deref(),
+        &fingerprint,
+        recorded.as_deref(),
+    ) else {
         return Ok(());
-    }
+    };
     let step = progress::step(format!(
-        "installing npm packages from package-lock.json (miniflare {wanted}, one time)"
+        "installing npm packages from package-lock.json (miniflare {wanted}, {reason})"
     ));
-    run(Command::new("npm")
-        .current_dir(root)
-        .args(["ci", "--no-audit", "--no-fund"]))
+    // `--include=dev`: the client tests' packages too, even under NODE_ENV=production.
+    run(Command::new("npm").current_dir(root).args([
+        "ci",
+        "--include=dev",
+        "--no-audit",
+        "--no-fund",
+    ]))
     .context(
         "`npm ci` failed; fix the error above, or run `npm ci` in the repository root yourself",
     )?;
+    std::fs::write(lock_hash_path(root), format!("{fingerprint}\n"))
+        .with_context(|| format!("cannot write {}", lock_hash_path(root).display()))?;
     step.done();
     Ok(())
 }
@@ -223,5 +272,44 @@ mod tests {
             "4.20260426.0"
         );
         assert!(locked_npm_version(&root, "left-pad").is_err());
+    }
+
+    #[test]
+    fn the_lock_fingerprint_is_fnv1a_of_the_bytes_and_their_count() {
+        // FNV-1a 64 reference values: "" and "a".
+        assert_eq!(lock_fingerprint(b""), "fnv1a64:cbf29ce484222325:0");
+        assert_eq!(lock_fingerprint(b"a"), "fnv1a64:af63dc4c8601ec8c:1");
+        assert_ne!(
+            lock_fingerprint(b"{\"a\":1}"),
+            lock_fingerprint(b"{\"a\":2}")
+        );
+    }
+
+    #[test]
+    fn npm_ci_runs_again_when_the_lock_changed() {
+        let lock = lock_fingerprint(b"lock v2");
+        let old = lock_fingerprint(b"lock v1");
+        // Nothing installed, or another miniflare: install.
+        assert_eq!(
+            npm_install_reason("4.1", None, &lock, None),
+            Some("one time")
+        );
+        assert_eq!(
+            npm_install_reason("4.1", Some("4.0"), &lock, Some(&lock)),
+            Some("one time")
+        );
+        // Same miniflare, but the lock moved (or was never recorded): install again.
+        for recorded in [None, Some(old.as_str())] {
+            assert_eq!(
+                npm_install_reason("4.1", Some("4.1"), &lock, recorded),
+                Some("the lock changed since the last install")
+            );
+        }
+        // Everything matches (the recorded file ends with a newline): no work.
+        let recorded = format!("{lock}\n");
+        assert_eq!(
+            npm_install_reason("4.1", Some("4.1"), &lock, Some(&recorded)),
+            None
+        );
     }
 }
