@@ -56,6 +56,9 @@ pub enum Cmd {
         /// How many crates to list.
         #[arg(long, default_value_t = 12)]
         top: usize,
+        /// Also copy the deployed module to this file (to inspect it with other tools).
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
     },
     /// For course authors: replay a lab's behaviour corpus against its starting point and
     /// record the replies as the expected ones (`--write`), or show what differs.

@@ -84,7 +84,13 @@ pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     unreachable!("Server::wait returns only with an error")
 }
 
-pub fn size(root: &Path, lab: &str, solution: bool, top: usize) -> Result<i32> {
+pub fn size(
+    root: &Path,
+    lab: &str,
+    solution: bool,
+    top: usize,
+    save: Option<&Path>,
+) -> Result<i32> {
     let lab = course::find(root, lab)?;
     let krate = lab.crate_ref(solution);
     let tools = bootstrap::ensure(root)?;
@@ -99,6 +105,11 @@ pub fn size(root: &Path, lab: &str, solution: bool, top: usize) -> Result<i32> {
     };
     step.done();
     let sizes = size::sizes(&artefact.wasm)?;
+    if let Some(path) = save {
+        std::fs::copy(&artefact.wasm, path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        progress::note(format!("deployed module saved to {}", path.display()));
+    }
     let breakdown = size::breakdown(&artefact.bound)?;
     anstream::print!("{}", render::size(krate, &lab, &sizes, &breakdown, top));
     // What a course author copies into [size.measured_with] after re-measuring a baseline.

@@ -59,6 +59,10 @@ pub struct CrateRef {
     pub dir: String,
     /// Cargo package name.
     pub package: String,
+    /// The crate's own unit tests fail as shipped (the student makes them pass). Checked by
+    /// the suite, so a starting point cannot pass them by accident.
+    #[serde(default)]
+    pub unit_tests_fail: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

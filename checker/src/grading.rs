@@ -72,8 +72,9 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
                         Status::Error,
                         format!("{} does not compile for wasm32:\n{first_error}", krate.dir),
                         Some(format!(
-                            "Fix the error above; `cargo build --profile {} --target wasm32-unknown-unknown -p {}` shows all of them.",
-                            lab.worker.profile, krate.package
+                            "Fix the error above; `cargo build --profile {} --target wasm32-unknown-unknown {}` shows all of them.",
+                            lab.worker.profile,
+                            pipeline::package_args(root, krate).join(" ")
                         )),
                     ));
                     None

@@ -36,7 +36,12 @@ fn main() {
             solution,
             port,
         } => commands::serve(&root, &lab, solution, port),
-        cli::Cmd::Size { lab, solution, top } => commands::size(&root, &lab, solution, top),
+        cli::Cmd::Size {
+            lab,
+            solution,
+            top,
+            save,
+        } => commands::size(&root, &lab, solution, top, save.as_deref()),
         cli::Cmd::Corpus { lab, write } => commands::corpus(&root, &lab, write),
     };
     // After Ctrl-C the handler owns the exit (130, once the runtime is stopped); whatever the

@@ -72,7 +72,7 @@ impl Check for RawBytes {
                     if tips.is_empty() { "none recognised".to_owned() } else { tips.join("; ") }
                 )
             }
-            _ => "The module has no function names to attribute code to (`strip = true`?); `cargo lab size lab-3` explains.".into(),
+            _ => "Start with the release profile (opt-level \"z\", lto, codegen-units = 1, panic = \"abort\", and strip = \"debuginfo\" rather than true: true removes the function names, so nothing, `cargo lab size lab-3` included, can tell you which crates weigh most) and wasm-opt -Oz.".into(),
         };
         Outcome {
             credit,

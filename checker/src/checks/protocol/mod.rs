@@ -37,10 +37,9 @@ pub fn all() -> Vec<Box<dyn Check>> {
 fn expect_result(exchange: &Exchange, id: u64, what: &str) -> Result<Value, Box<Outcome>> {
     let expected = format!("HTTP 200 and a JSON-RPC result for {what} with id {id}");
     let fail = |message: String, hint: &str| {
-        Err(Box::new(
-            Outcome::fail(message, hint)
-                .with_evidence(Some(exchange.evidence_expecting(expected.clone()))),
-        ))
+        Err(Box::new(Outcome::fail(message, hint).with_evidence(Some(
+            exchange.evidence_expecting(expected.clone()),
+        ))))
     };
     let reply = match &exchange.outcome {
         Ok(reply) => reply,
