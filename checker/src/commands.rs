@@ -110,7 +110,23 @@ pub fn size(
             .with_context(|| format!("cannot write {}", path.display()))?;
         progress::note(format!("deployed module saved to {}", path.display()));
     }
-    let breakdown = size::breakdown(&artefact.bound)?;
+    let mut breakdown = size::breakdown(&artefact.bound)?;
+    if !breakdown.named {
+        // The sizes above stay the real module's; only the attribution needs names.
+        let step = progress::step(
+            "the module has no function names (strip = true): building a copy that keeps them, to attribute the code",
+        );
+        match pipeline::build_with_names(root, &lab, krate) {
+            Ok(named) => {
+                let mut attributed = size::breakdown(&named)?;
+                attributed.sections = breakdown.sections.clone();
+                attributed.from_named_copy = true;
+                breakdown = attributed;
+            }
+            Err(e) => progress::note(format!("could not build the copy: {e:?}")),
+        }
+        step.done();
+    }
     anstream::print!("{}", render::size(krate, &lab, &sizes, &breakdown, top));
     // What a course author copies into [size.measured_with] after re-measuring a baseline.
     if let Ok(pins) = course::Pins::current(root, krate) {

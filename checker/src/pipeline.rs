@@ -89,6 +89,35 @@ fn cargo_build(
     profile: &str,
     krate: &CrateRef,
 ) -> Result<(PathBuf, bool), BuildError> {
+    cargo_build_in(root, profile, krate, &target_dir(root), &[])
+}
+
+/// For size analysis only: the crate built with its function names kept (`strip` forced to
+/// "debuginfo"), in a target directory of its own so the real build stays cached. The
+/// module is cargo's output, before wasm-bindgen.
+pub fn build_with_names(root: &Path, lab: &Lab, krate: &CrateRef) -> Result<PathBuf, BuildError> {
+    let variable = format!(
+        "CARGO_PROFILE_{}_STRIP",
+        lab.worker.profile.to_ascii_uppercase().replace('-', "_")
+    );
+    let target = target_dir(root).join("checker").join("named");
+    cargo_build_in(
+        root,
+        &lab.worker.profile,
+        krate,
+        &target,
+        &[(variable, "debuginfo".into())],
+    )
+    .map(|(wasm, _)| wasm)
+}
+
+fn cargo_build_in(
+    root: &Path,
+    profile: &str,
+    krate: &CrateRef,
+    target: &Path,
+    env: &[(String, String)],
+) -> Result<(PathBuf, bool), BuildError> {
     let child = Command::new("cargo")
         .current_dir(root)
         .args([
@@ -102,7 +131,8 @@ fn cargo_build(
         ])
         .args(package_args(root, krate))
         // A standalone crate would otherwise build into a target directory of its own.
-        .env("CARGO_TARGET_DIR", target_dir(root))
+        .env("CARGO_TARGET_DIR", target)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env("CARGO_TERM_COLOR", "never")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -126,7 +156,7 @@ fn cargo_build(
         });
     }
     // A custom profile's outputs live in a directory named after it.
-    let wasm = target_dir(root)
+    let wasm = target
         .join(WASM_TARGET)
         .join(profile)
         .join(format!("{}.wasm", krate.package.replace('-', "_")));

@@ -167,6 +167,15 @@ pub fn size(
     for (name, bytes) in sections.iter().take(8) {
         let _ = writeln!(out, "    {name:<22} {bytes:>9}");
     }
+    let data = breakdown.sections.get("data").copied().unwrap_or(0);
+    let module: u64 = breakdown.sections.values().sum();
+    if data * 4 > module {
+        let _ = writeln!(
+            out,
+            "\n  {DIM}→ the data section is {} % of the module: tables compiled in (time zones, Unicode/IDNA, your own data) — drop the crate that brings them, or keep only what you use (book/src/labs/lab-3-size-reduction.md#data){DIM:#}",
+            data * 100 / module.max(1)
+        );
+    }
     if !breakdown.named {
         let _ = writeln!(
             out,
@@ -175,7 +184,15 @@ pub fn size(
         return out;
     }
     let code = breakdown.code_bytes().max(1);
-    let _ = writeln!(out, "\n  code by crate (function bodies, before wasm-opt):");
+    let _ = writeln!(
+        out,
+        "\n  code by crate (function bodies, before wasm-opt{}):",
+        if breakdown.from_named_copy {
+            "; from a copy built with strip = \"debuginfo\", since this one has no names"
+        } else {
+            ""
+        }
+    );
     for (owner, bytes) in breakdown.crates.iter().take(top) {
         let share = *bytes as f64 * 100.0 / code as f64;
         let _ = writeln!(out, "    {owner:<30} {bytes:>9}  {share:>5.1} %");

@@ -43,6 +43,8 @@ pub struct Breakdown {
     pub crates: Vec<(String, u64)>,
     /// Whether the module had function names to attribute code with.
     pub named: bool,
+    /// The attribution comes from a copy built with names kept (the module itself has none).
+    pub from_named_copy: bool,
 }
 
 impl Breakdown {
@@ -110,6 +112,7 @@ pub fn breakdown(wasm: &Path) -> Result<Breakdown> {
         // wasm-bindgen names its own shims even in a stripped module: only a module whose
         // code is mostly named can be attributed.
         named: unnamed * 2 < total,
+        from_named_copy: false,
     })
 }
 
