@@ -165,3 +165,35 @@ fn size_figures_match_wc_and_gzip_on_the_deployed_file() {
         raw
     );
 }
+
+#[test]
+fn the_breakdown_names_the_heavy_crates_of_the_starting_point_and_their_fixes() {
+    let output = checker(&["size", "lab-3"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    // strip = true left no names: the attribution comes from a copy that keeps them.
+    assert!(
+        text.contains("from a copy built with strip = \"debuginfo\""),
+        "{text}"
+    );
+    for (krate, fix) in [
+        ("regex_automata", "a regex engine for trivial matching"),
+        ("url", "route on `req.path()`"),
+        ("chrono_tz", "format the few fields you need by hand"),
+    ] {
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with(&format!("{krate} ")))
+            .unwrap_or_else(|| panic!("{krate} is not in the breakdown:\n{text}"));
+        let hint = text.lines().nth(line + 1).unwrap();
+        assert!(
+            hint.contains(fix) && hint.contains("book/src/labs/lab-3-size-reduction.md#"),
+            "{hint}"
+        );
+    }
+    assert!(text.contains("the data section is"), "{text}");
+}
