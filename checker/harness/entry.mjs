@@ -3,21 +3,67 @@
 // checker controls: instantiate the module once per isolate, hand each request to the
 // crate's `#[event(fetch)]` export, and after a trap (a Rust panic under panic = "abort")
 // re-create the instance so the next request meets a fresh one, as in production.
+//
+// It also lets the checker read linear memory, which the lab's own code cannot fake:
+// - every response carries `x-course-wasm-memory` (bytes of linear memory, read from the
+//   JavaScript side) and `x-course-wasm-pages` (64 KiB pages as the instance itself reports
+//   them through the course-probe crate, when the lab links it);
+// - `GET /__course/memory` answers the same readings as JSON;
+// - `POST /__course/reset` re-creates the instance (a fresh isolate, as after a deploy).
+// These paths never reach the lab's code.
 import wasmModule from "./glue_bg.wasm";
 import * as glue from "./glue.js";
 
 glue.initSync({ module: wasmModule });
-
 let trapped = false;
+
+// The live instance's exports: after a reset wasm-bindgen swaps the instance, and initSync
+// hands back whichever one is current.
+function live() {
+  return glue.initSync({ module: wasmModule });
+}
+
+function readings() {
+  const bytes = live().memory.buffer.byteLength;
+  let pages = null;
+  if (typeof glue.__course_memory_pages === "function") {
+    try {
+      pages = glue.__course_memory_pages();
+    } catch {
+      pages = null;
+    }
+  }
+  return { bytes, pages };
+}
+
+function reset() {
+  glue.__wbg_reset_state();
+  trapped = false;
+}
+
+function withReadings(response) {
+  const { bytes, pages } = readings();
+  const tagged = new Response(response.body, response);
+  tagged.headers.set("x-course-wasm-memory", String(bytes));
+  tagged.headers.set("x-course-wasm-pages", pages === null ? "" : String(pages));
+  return tagged;
+}
 
 export default {
   async fetch(request, env, ctx) {
+    const path = new URL(request.url).pathname;
+    if (path === "/__course/memory") {
+      return Response.json(readings());
+    }
+    if (path === "/__course/reset") {
+      reset();
+      return Response.json(readings());
+    }
     if (trapped) {
-      glue.__wbg_reset_state();
-      trapped = false;
+      reset();
     }
     try {
-      return await glue.fetch(request, env, ctx);
+      return withReadings(await glue.fetch(request, env, ctx));
     } catch (error) {
       if (error instanceof WebAssembly.RuntimeError) {
         trapped = true;
