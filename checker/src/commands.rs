@@ -21,7 +21,13 @@ pub fn check(
     out: Option<&Path>,
 ) -> Result<i32> {
     let lab = course::find(root, lab)?;
-    let report = grading::grade(root, &lab, solution);
+    // Charts and other files go next to the report, or under target/checker/reports.
+    let reports = match out.and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        Some(_) => std::path::PathBuf::from("."),
+        None => pipeline::target_dir(root).join("checker").join("reports"),
+    };
+    let report = grading::grade(root, &lab, solution, &reports);
     let text = match format {
         Format::Human => render::human(&report),
         Format::Json => render::json(&report),

@@ -47,6 +47,8 @@ pub struct Lab {
     pub checks: Vec<CheckSpec>,
     /// Size budget, for labs graded on the size of the deployed module.
     pub size: Option<SizeConfig>,
+    /// Memory budgets and workload, for labs graded on linear memory.
+    pub memory: Option<MemoryConfig>,
     /// Directory of this manifest (set after loading).
     #[serde(skip)]
     pub manifest_dir: PathBuf,
@@ -96,6 +98,26 @@ pub struct SizeConfig {
     pub zero_ratio: f64,
     /// The toolchain the baseline was measured with; a change means re-measuring.
     pub measured_with: Pins,
+}
+
+/// `[memory]`: the workload the memory checks send and the budgets they hold it to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryConfig {
+    /// What production allows an isolate (JS heap and wasm together): 128 MiB.
+    pub limit_bytes: u64,
+    /// Requests sent before the growth baseline is read (caches fill, the allocator settles).
+    pub warmup_requests: usize,
+    /// Requests sent after the baseline; linear memory may grow by at most `growth_budget_pages`.
+    pub growth_requests: usize,
+    pub growth_budget_pages: u64,
+    /// Payload sizes, in bytes, cycled through by warm-up and growth requests.
+    pub mixed_sizes: Vec<usize>,
+    /// The one large payload of `memory.peak`.
+    pub peak_payload_bytes: usize,
+    /// Peak budget above a fresh instance: `peak_factor` × payload + `peak_slack_bytes`.
+    pub peak_factor: f64,
+    pub peak_slack_bytes: u64,
 }
 
 /// Versions of the tools that decide a module's size.

@@ -17,7 +17,8 @@ use crate::schema::Schemas;
 /// Path of the MCP endpoint every lab serves.
 pub const MCP_PATH: &str = "/mcp";
 
-pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
+/// Grades one lab. Files a check writes (charts) go to `reports`.
+pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
     let started = Instant::now();
     let krate = lab.crate_ref(solution);
     let mut environment = Environment {
@@ -127,6 +128,8 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool) -> Report {
                             spec,
                             lab,
                             artefact: &artefact,
+                            reports,
+                            solution,
                         };
                         let started = Instant::now();
                         let outcome = check.run(&mut ctx);

@@ -8,6 +8,7 @@ mod course;
 mod fingerprint;
 mod grading;
 mod mcp_client;
+mod payload;
 mod pipeline;
 mod processes;
 mod progress;

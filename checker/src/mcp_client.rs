@@ -15,6 +15,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const SERVE_ADDR: &str = "127.0.0.1:8787";
 /// Most of a reply body kept in a report.
 const EVIDENCE_BODY_LIMIT: usize = 2048;
+/// Request bodies longer than this are cut in the run's log.
+const LOGGED_BODY_LIMIT: usize = 64 * 1024;
 /// Bodies larger than this go through [`large_body`], which reads the reply while it writes.
 const LARGE_BODY: usize = 256 * 1024;
 /// Request bodies longer than this are described, not pasted, in reproduce lines.
@@ -188,7 +190,13 @@ impl Client {
             body_shell: raw.body_shell,
             outcome,
         };
-        self.log.borrow_mut().push(exchange.clone());
+        // The run's log keeps replies whole but large request bodies cut: a memory lab sends
+        // hundreds of megabytes, and the log only needs their replies and headers.
+        let mut logged = exchange.clone();
+        if logged.request.len() > LOGGED_BODY_LIMIT {
+            logged.request = truncate(&logged.request, LOGGED_BODY_LIMIT);
+        }
+        self.log.borrow_mut().push(logged);
         exchange
     }
 

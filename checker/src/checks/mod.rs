@@ -2,6 +2,7 @@
 //! the lab manifests list.
 
 mod mcp;
+mod memory;
 mod protocol;
 mod robustness;
 pub mod size;
@@ -24,6 +25,10 @@ pub struct Context<'a> {
     pub lab: &'a Lab,
     /// The built Worker being graded.
     pub artefact: &'a Artefact,
+    /// Where files that go with the report (charts) are written.
+    pub reports: &'a std::path::Path,
+    /// Whether the reference solution is being graded.
+    pub solution: bool,
 }
 
 /// One graded requirement.
@@ -85,6 +90,10 @@ pub fn all() -> Vec<Box<dyn Check>> {
     all.push(Box::new(size::RawBytes));
     all.push(Box::new(size::Behaviour));
     all.push(Box::new(size::Startup));
+    all.push(Box::new(memory::Results));
+    all.push(Box::new(memory::Growth));
+    all.push(Box::new(memory::Peak));
+    all.push(Box::new(memory::Limit));
     all
 }
 

@@ -1,0 +1,534 @@
+//! Memory checks: linear memory read from the running instance — by the checker's entry
+//! module on the JavaScript side, and inside wasm through the course probe — never from a
+//! number the lab's own code reports. Local workerd enforces no limit; these checks do.
+
+use std::fmt::Write as _;
+
+use serde_json::{json, Value};
+
+use super::{Check, Context, Outcome};
+use crate::course::MemoryConfig;
+use crate::mcp_client::{Exchange, Raw};
+use crate::payload;
+use crate::report::{Budget, Category, Measure};
+
+const PAGE: u64 = 64 * 1024;
+const MIB: f64 = 1024.0 * 1024.0;
+
+fn config(ctx: &Context) -> Result<MemoryConfig, Outcome> {
+    ctx.lab.memory.clone().ok_or_else(|| {
+        Outcome::fail(
+            "the lab manifest has no [memory] section",
+            "Report this to the course maintainers.",
+        )
+    })
+}
+
+/// Linear memory after an exchange: bytes from the JavaScript side, pages from inside.
+fn reading(exchange: &Exchange) -> Option<(u64, Option<u64>)> {
+    let reply = exchange.reply()?;
+    let bytes = reply.header("x-course-wasm-memory")?.parse().ok()?;
+    let pages = reply
+        .header("x-course-wasm-pages")
+        .and_then(|p| p.parse().ok());
+    Some((bytes, pages))
+}
+
+/// A fresh instance, as after a deploy; returns its linear memory in bytes.
+fn reset(ctx: &Context) -> Result<u64, String> {
+    let raw = Raw {
+        method: "POST",
+        path: Some("/__course/reset".into()),
+        body: Vec::new(),
+        default_headers: false,
+        ..Raw::post("")
+    };
+    let exchange = ctx.client.send(raw);
+    exchange
+        .json()
+        .and_then(|b| b["bytes"].as_u64())
+        .ok_or_else(|| {
+            format!(
+                "the checker's entry module did not reset the instance: {}",
+                exchange.summary()
+            )
+        })
+}
+
+fn send(ctx: &Context, body: &str) -> Exchange {
+    ctx.client
+        .send(Raw::post(body.to_owned()).header("MCP-Protocol-Version", "2025-11-25"))
+}
+
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / MIB)
+}
+
+/// The summary a reply carries: its structuredContent, or its text parsed as JSON.
+fn summary_of(exchange: &Exchange) -> Option<Value> {
+    let result = exchange.json()?.get("result")?;
+    result.get("structuredContent").cloned().or_else(|| {
+        result["content"][0]["text"]
+            .as_str()
+            .and_then(|t| serde_json::from_str(t).ok())
+    })
+}
+
+/// Answers are right for payloads small and large.
+pub struct Results;
+
+impl Check for Results {
+    fn id(&self) -> &'static str {
+        "memory.results"
+    }
+    fn category(&self) -> Category {
+        Category::Memory
+    }
+    fn title(&self) -> &'static str {
+        "summarize_events answers exactly what the checker computes"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-2-memory-profiling.md#the-tool"
+    }
+
+    fn run(&self, ctx: &mut Context) -> Outcome {
+        let mut tally = super::mcp::Tally::default();
+        for (seed, size) in [(11, 2_000), (12, 64 * 1024), (13, 1024 * 1024)] {
+            let payload = payload::generate(seed, size, seed);
+            let exchange = send(ctx, &payload.body);
+            let verdict = match summary_of(&exchange) {
+                Some(got) if got == payload.expected => Ok(()),
+                Some(got) => Err(format!(
+                    "got {}",
+                    crate::mcp_client::truncate(&got.to_string(), 200)
+                )),
+                None => Err(exchange.summary()),
+            };
+            tally.case(
+                &format!("{} events ({} bytes)", payload.events, payload.body.len()),
+                &exchange,
+                &payload.expected.to_string(),
+                verdict,
+            );
+        }
+        let empty = r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"summarize_events","arguments":{"events":[]}}}"#;
+        let exchange = send(ctx, empty);
+        let refused = exchange
+            .json()
+            .is_some_and(|b| b.pointer("/result/isError") == Some(&json!(true)));
+        tally.case(
+            "no events",
+            &exchange,
+            "a tool result with isError: true",
+            if refused {
+                Ok(())
+            } else {
+                Err(exchange.summary())
+            },
+        );
+        tally.outcome(
+            "counts, percentiles, top keys and time span match for 2 KB, 64 KB and 1 MB payloads",
+            "Follow the output contract in the lab README exactly: nearest-rank percentiles, mean rounded down, top 5 keys by count then key.",
+        )
+    }
+}
+
+/// No growth of linear memory across hundreds of requests after a warm-up.
+pub struct Growth;
+
+impl Check for Growth {
+    fn id(&self) -> &'static str {
+        "memory.growth"
+    }
+    fn category(&self) -> Category {
+        Category::Memory
+    }
+    fn title(&self) -> &'static str {
+        "linear memory does not grow across hundreds of requests after a warm-up"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-2-memory-profiling.md#growth"
+    }
+
+    fn run(&self, ctx: &mut Context) -> Outcome {
+        let cfg = match config(ctx) {
+            Ok(c) => c,
+            Err(o) => return o,
+        };
+        if let Err(e) = reset(ctx) {
+            return Outcome::fail(e, "Report this to the course maintainers.");
+        }
+        // One payload per size; the same bodies again and again, so any growth is retention.
+        let bodies: Vec<String> = cfg
+            .mixed_sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| payload::generate(100 + i as u64, size, 1).body)
+            .collect();
+        let mut series: Vec<u64> = Vec::new();
+        let mut inside_disagrees = 0usize;
+        let mut inside_seen = false;
+        let mut baseline = None;
+        let mut first_growth: Option<Exchange> = None;
+        let mut killed: Option<(usize, Exchange)> = None;
+        let total = cfg.warmup_requests + cfg.growth_requests;
+        for n in 0..total {
+            let exchange = send(ctx, &bodies[n % bodies.len()]);
+            let Some((bytes, pages)) = reading(&exchange) else {
+                return Outcome::fail(
+                    format!(
+                        "request {} got no memory reading ({})",
+                        n + 1,
+                        exchange.summary()
+                    ),
+                    "The Worker must answer every request; a trap or a missing reply shows here.",
+                )
+                .with_evidence(Some(exchange.evidence()));
+            };
+            if let Some(p) = pages {
+                inside_seen = true;
+                if p * PAGE != bytes {
+                    inside_disagrees += 1;
+                }
+            }
+            if n + 1 == cfg.warmup_requests {
+                baseline = Some(bytes);
+            }
+            if let (Some(base), None) = (baseline, &first_growth) {
+                if bytes > base && n + 1 > cfg.warmup_requests {
+                    first_growth = Some(exchange.clone());
+                }
+            }
+            series.push(bytes);
+            if bytes > cfg.limit_bytes {
+                killed = Some((n + 1, exchange));
+                break;
+            }
+        }
+        let baseline = baseline.unwrap_or(series[0]);
+        let last = *series.last().unwrap_or(&baseline);
+        let grown_pages = last.saturating_sub(baseline) / PAGE;
+        let chart = write_chart(
+            ctx,
+            &series,
+            cfg.warmup_requests,
+            baseline + cfg.growth_budget_pages * PAGE,
+            cfg.limit_bytes,
+        );
+        let inside = if !inside_seen {
+            "the inside reading is unavailable (course_probe::install() is not called)".to_owned()
+        } else if inside_disagrees == 0 {
+            "inside and JavaScript readings agree".to_owned()
+        } else {
+            format!("inside and JavaScript readings disagreed {inside_disagrees} times")
+        };
+        let sent = series.len().saturating_sub(cfg.warmup_requests);
+        let mut message = format!(
+            "baseline {} after {} warm-up requests; after {sent} more: {} (+{grown_pages} pages, budget +{}); {inside}; chart: {chart}",
+            mib(baseline),
+            cfg.warmup_requests,
+            mib(last),
+            cfg.growth_budget_pages
+        );
+        let pass =
+            killed.is_none() && grown_pages <= cfg.growth_budget_pages && inside_disagrees == 0;
+        let mut evidence = first_growth
+            .filter(|_| !pass)
+            .map(|e| e.evidence_expecting("no new pages of linear memory after the warm-up"));
+        if let Some((n, exchange)) = killed {
+            message = format!(
+                "request {n} took linear memory to {} — past the {} an isolate may use: production would have killed it. {message}",
+                mib(reading(&exchange).map_or(0, |r| r.0)),
+                mib(cfg.limit_bytes)
+            );
+            evidence = Some(
+                exchange
+                    .evidence_expecting(format!("linear memory below {}", mib(cfg.limit_bytes))),
+            );
+        }
+        Outcome {
+            credit: if pass { 1.0 } else { 0.0 },
+            message,
+            hint: Some("Memory that survives a request grows with every request: look for statics, thread_locals and caches without a bound. dlmalloc reuses freed blocks but never returns pages.".into()),
+            measured: Some(Measure { value: grown_pages as f64, unit: "pages".into() }),
+            budget: Some(Budget { min: None, max: Some(cfg.growth_budget_pages as f64), unit: "pages".into() }),
+            evidence,
+        }
+    }
+}
+
+/// One large payload: the high-water mark above a fresh instance stays near the payload.
+pub struct Peak;
+
+impl Check for Peak {
+    fn id(&self) -> &'static str {
+        "memory.peak"
+    }
+    fn category(&self) -> Category {
+        Category::Memory
+    }
+    fn title(&self) -> &'static str {
+        "one large payload raises linear memory by little more than its own size"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-2-memory-profiling.md#peak"
+    }
+
+    fn run(&self, ctx: &mut Context) -> Outcome {
+        let cfg = match config(ctx) {
+            Ok(c) => c,
+            Err(o) => return o,
+        };
+        if let Err(e) = reset(ctx) {
+            return Outcome::fail(e, "Report this to the course maintainers.");
+        }
+        let small = payload::generate(200, 1024, 1);
+        let before = send(ctx, &small.body);
+        let Some((base, _)) = reading(&before) else {
+            return Outcome::fail(
+                format!("no memory reading: {}", before.summary()),
+                "The Worker must answer every request.",
+            )
+            .with_evidence(Some(before.evidence()));
+        };
+        let big = payload::generate(201, cfg.peak_payload_bytes, 2);
+        let started = std::time::Instant::now();
+        let exchange = send(ctx, &big.body);
+        let took = started.elapsed();
+        let Some((after, _)) = reading(&exchange) else {
+            return Outcome::fail(
+                format!(
+                    "the {} payload got no answer with a memory reading: {}",
+                    mib(big.body.len() as u64),
+                    exchange.summary()
+                ),
+                "A trap (out of memory, panic) ends the request: see the Worker's output above.",
+            )
+            .with_evidence(Some(exchange.evidence()));
+        };
+        let peak = after.saturating_sub(base);
+        let budget = (cfg.peak_factor * big.body.len() as f64) as u64 + cfg.peak_slack_bytes;
+        let correct = summary_of(&exchange).is_some_and(|s| s == big.expected);
+        let message = format!(
+            "{} payload ({} events, {} ms): linear memory {} → {}, a peak of {} ({:.2}× the payload); budget {} ({}× payload + {}){}",
+            mib(big.body.len() as u64),
+            big.events,
+            took.as_millis(),
+            mib(base),
+            mib(after),
+            mib(peak),
+            peak as f64 / big.body.len() as f64,
+            mib(budget),
+            cfg.peak_factor,
+            mib(cfg.peak_slack_bytes),
+            if correct { "" } else { "; the answer was also wrong" }
+        );
+        Outcome {
+            credit: if peak <= budget && correct { 1.0 } else { 0.0 },
+            message,
+            hint: Some("Parse the body once, into types, and fold events as they stream past (serde's DeserializeSeed/visitor) instead of building a serde_json::Value or a Vec of events; do not copy the body.".into()),
+            measured: Some(Measure { value: peak as f64, unit: "bytes".into() }),
+            budget: Some(Budget { min: None, max: Some(budget as f64), unit: "bytes".into() }),
+            evidence: (peak > budget || !correct).then(|| exchange.evidence_expecting(format!("a peak of at most {}", mib(budget)))),
+        }
+    }
+}
+
+/// No request of the run took linear memory past what an isolate may use.
+pub struct Limit;
+
+impl Check for Limit {
+    fn id(&self) -> &'static str {
+        "memory.limit"
+    }
+    fn category(&self) -> Category {
+        Category::Memory
+    }
+    fn title(&self) -> &'static str {
+        "no request takes linear memory past the 128 MiB an isolate may use"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-2-memory-profiling.md#the-limit"
+    }
+
+    fn run(&self, ctx: &mut Context) -> Outcome {
+        let cfg = match config(ctx) {
+            Ok(c) => c,
+            Err(o) => return o,
+        };
+        let log = ctx.client.log();
+        let readings: Vec<(usize, u64)> = log
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| reading(e).map(|(bytes, _)| (i, bytes)))
+            .collect();
+        if readings.is_empty() {
+            return Outcome::fail(
+                "no memory readings were taken in this run",
+                "Report this to the course maintainers.",
+            );
+        }
+        let highest = readings.iter().map(|r| r.1).max().unwrap_or(0);
+        let measured = Some(Measure {
+            value: highest as f64,
+            unit: "bytes".into(),
+        });
+        let budget = Some(Budget {
+            min: None,
+            max: Some(cfg.limit_bytes as f64),
+            unit: "bytes".into(),
+        });
+        match readings.iter().find(|r| r.1 > cfg.limit_bytes) {
+            None => Outcome {
+                measured,
+                budget,
+                ..Outcome::pass(format!(
+                    "the highest reading of {} requests was {}, within the {} limit",
+                    readings.len(),
+                    mib(highest),
+                    mib(cfg.limit_bytes)
+                ))
+            },
+            Some(&(i, bytes)) => Outcome {
+                credit: 0.0,
+                message: format!(
+                    "would be killed in production: after this request linear memory was {} (limit {} per isolate, JS heap included; local workerd does not enforce it)",
+                    mib(bytes),
+                    mib(cfg.limit_bytes)
+                ),
+                hint: Some("Find what this request allocates at once (a Value tree of the whole body, copies of the body) and what earlier requests left behind.".into()),
+                measured,
+                budget,
+                evidence: Some(log[i].evidence_expecting(format!("linear memory below {}", mib(cfg.limit_bytes)))),
+            },
+        }
+    }
+}
+
+/// Writes the memory-over-requests chart; returns its path for the report.
+fn write_chart(
+    ctx: &Context,
+    series: &[u64],
+    warmup: usize,
+    budget_line: u64,
+    limit: u64,
+) -> String {
+    let name = format!(
+        "{}{}-memory.svg",
+        ctx.lab.id,
+        if ctx.solution { "-solution" } else { "" }
+    );
+    let path = ctx.reports.join(name);
+    let svg = chart(
+        series,
+        warmup,
+        budget_line,
+        limit,
+        &format!("{} — linear memory per request", ctx.lab.title),
+    );
+    match std::fs::create_dir_all(ctx.reports).and_then(|()| std::fs::write(&path, svg)) {
+        Ok(()) => path.display().to_string(),
+        Err(e) => format!("not written ({e})"),
+    }
+}
+
+/// A line chart of linear memory (MiB) over requests, with the warm-up, the growth budget
+/// and the isolate limit marked. Hand-written SVG: one polyline and a few labels do not
+/// justify a plotting library and its font stack.
+pub fn chart(series: &[u64], warmup: usize, budget_line: u64, limit: u64, title: &str) -> String {
+    let (w, h, left, right, top, bottom) = (720.0, 360.0, 64.0, 16.0, 40.0, 40.0);
+    let highest = series.iter().copied().max().unwrap_or(0).max(budget_line);
+    let y_max = (highest as f64 * 1.15)
+        .max(limit.min(highest * 2) as f64)
+        .max(MIB)
+        / MIB;
+    let n = series.len().max(2);
+    let x = |i: usize| left + (w - left - right) * i as f64 / (n - 1) as f64;
+    let y = |bytes: u64| top + (h - top - bottom) * (1.0 - (bytes as f64 / MIB) / y_max);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"##
+    );
+    let _ = write!(
+        svg,
+        r##"<rect width="{w}" height="{h}" fill="#fff"/><text x="{left}" y="24" font-size="14">{}</text>"##,
+        xml(title)
+    );
+    for step in 0..=4 {
+        let v = y_max * f64::from(step) / 4.0;
+        let yy = top + (h - top - bottom) * (1.0 - f64::from(step) / 4.0);
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#eee"/><text x="{}" y="{:.1}" text-anchor="end">{v:.0} MiB</text>"##,
+            w - right,
+            left - 6.0,
+            yy + 4.0
+        );
+    }
+    if warmup > 0 && warmup < series.len() {
+        let xx = x(warmup - 1);
+        let _ = write!(
+            svg,
+            r##"<line x1="{xx:.1}" x2="{xx:.1}" y1="{top}" y2="{}" stroke="#999" stroke-dasharray="4 4"/><text x="{:.1}" y="{}" fill="#666">warm-up ends</text>"##,
+            h - bottom,
+            xx + 4.0,
+            top + 12.0
+        );
+    }
+    let by = y(budget_line);
+    let _ = write!(
+        svg,
+        r##"<line x1="{left}" x2="{}" y1="{by:.1}" y2="{by:.1}" stroke="#2a2" stroke-dasharray="6 3"/><text x="{}" y="{:.1}" fill="#2a2" text-anchor="end">growth budget</text>"##,
+        w - right,
+        w - right,
+        by - 4.0
+    );
+    if (limit as f64 / MIB) <= y_max {
+        let ly = y(limit);
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" x2="{}" y1="{ly:.1}" y2="{ly:.1}" stroke="#c22"/><text x="{}" y="{:.1}" fill="#c22" text-anchor="end">isolate limit</text>"##,
+            w - right,
+            w - right,
+            ly - 4.0
+        );
+    }
+    let points: Vec<String> = series
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| format!("{:.1},{:.1}", x(i), y(b)))
+        .collect();
+    let _ = write!(
+        svg,
+        r##"<polyline fill="none" stroke="#36c" stroke-width="2" points="{}"/>"##,
+        points.join(" ")
+    );
+    let _ = write!(
+        svg,
+        r##"<text x="{:.1}" y="{}" text-anchor="middle">request</text></svg>"##,
+        (left + w - right) / 2.0,
+        h - 8.0
+    );
+    svg.push('\n');
+    svg
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_chart_is_well_formed_svg_with_its_marks() {
+        let series: Vec<u64> = (0..50).map(|i| (1 + i / 10) * 1024 * 1024).collect();
+        let svg = super::chart(&series, 10, 2 * 1024 * 1024, 128 * 1024 * 1024, "a <title>");
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert!(svg.contains("warm-up ends") && svg.contains("growth budget"));
+        assert!(svg.contains("a &lt;title&gt;"));
+        assert_eq!(svg.matches("<polyline").count(), 1);
+    }
+}
