@@ -60,6 +60,17 @@ pub enum Cmd {
         #[arg(long, value_name = "FILE")]
         save: Option<PathBuf>,
     },
+    /// Write the rubric of every lab (checks, points, budgets) as Markdown for the book.
+    ///
+    /// With `--check`, write nothing and exit 1 if the files on disk are out of date.
+    Rubric {
+        /// Directory for the generated pages.
+        #[arg(long, default_value = "book/src/generated")]
+        out_dir: PathBuf,
+        /// Only compare with what is on disk.
+        #[arg(long)]
+        check: bool,
+    },
     /// For course authors: replay a lab's behaviour corpus against its starting point and
     /// record the replies as the expected ones (`--write`), or show what differs.
     #[command(hide = true)]

@@ -193,3 +193,35 @@ pub fn corpus(root: &Path, lab: &str, write: bool) -> Result<i32> {
     }
     Ok(if changed == 0 || write { 0 } else { 1 })
 }
+
+pub fn rubric(root: &Path, out_dir: &Path, check: bool) -> Result<i32> {
+    let dir = if out_dir.is_absolute() {
+        out_dir.to_path_buf()
+    } else {
+        root.join(out_dir)
+    };
+    let mut stale = Vec::new();
+    for (name, text) in crate::rubric::pages(root)? {
+        let path = dir.join(&name);
+        let current = std::fs::read_to_string(&path).ok();
+        if current.as_deref() == Some(text.as_str()) {
+            continue;
+        }
+        if check {
+            stale.push(path.display().to_string());
+        } else {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            anstream::println!("wrote {}", path.display());
+        }
+    }
+    if !stale.is_empty() {
+        anstream::eprintln!(
+            "out of date (regenerate with `cargo lab rubric`): {}",
+            stale.join(", ")
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}

@@ -14,6 +14,7 @@ mod processes;
 mod progress;
 mod render;
 mod report;
+mod rubric;
 mod runtime;
 mod schema;
 mod size;
@@ -44,6 +45,7 @@ fn main() {
             save,
         } => commands::size(&root, &lab, solution, top, save.as_deref()),
         cli::Cmd::Corpus { lab, write } => commands::corpus(&root, &lab, write),
+        cli::Cmd::Rubric { out_dir, check } => commands::rubric(&root, &out_dir, check),
     };
     // After Ctrl-C the handler owns the exit (130, once the runtime is stopped); whatever the
     // interrupted command returned is a consequence of the interrupt, not a result.
