@@ -71,6 +71,20 @@ pub enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Print one of the memory lab's generated payloads (the request body the checker sent),
+    /// to reproduce a memory check by hand.
+    #[command(hide = true)]
+    Payload {
+        /// The payload's seed, as the report names it.
+        #[arg(long)]
+        seed: u64,
+        /// Its size in bytes (at least).
+        #[arg(long)]
+        bytes: usize,
+        /// The JSON-RPC id it carries.
+        #[arg(long, default_value_t = 1)]
+        id: u64,
+    },
     /// For course authors: replay a lab's behaviour corpus against its starting point and
     /// record the replies as the expected ones (`--write`), or show what differs.
     #[command(hide = true)]

@@ -45,6 +45,14 @@ fn main() {
             save,
         } => commands::size(&root, &lab, solution, top, save.as_deref()),
         cli::Cmd::Corpus { lab, write } => commands::corpus(&root, &lab, write),
+        cli::Cmd::Payload { seed, bytes, id } => {
+            use std::io::Write;
+            let payload = payload::generate(seed, bytes, id);
+            std::io::stdout()
+                .write_all(payload.body.as_bytes())
+                .map(|()| 0)
+                .map_err(Into::into)
+        }
         cli::Cmd::Rubric { out_dir, check } => commands::rubric(&root, &out_dir, check),
     };
     // After Ctrl-C the handler owns the exit (130, once the runtime is stopped); whatever the

@@ -69,6 +69,8 @@ pub struct Exchange {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub request: String,
+    /// Size of the body sent (the logged `request` may be cut).
+    pub request_bytes: usize,
     pub body_shell: Option<String>,
     pub outcome: Result<Reply, String>,
 }
@@ -187,6 +189,7 @@ impl Client {
             path,
             headers,
             request: String::from_utf8_lossy(&raw.body).into_owned(),
+            request_bytes: raw.body.len(),
             body_shell: raw.body_shell,
             outcome,
         };
@@ -260,7 +263,7 @@ impl Exchange {
             curl.push_str(&format!(" --data-binary @<({shell})"));
             format!(
                 "({} bytes) {}",
-                self.request.len(),
+                self.request_bytes,
                 truncate(&self.request, 200)
             )
         } else if self.request.len() > INLINE_BODY_LIMIT {
@@ -405,6 +408,7 @@ mod tests {
             path: "/mcp".into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
             request: request.into(),
+            request_bytes: request.len(),
             body_shell: None,
             outcome: Err("timed out".into()),
         }

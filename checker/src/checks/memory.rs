@@ -60,6 +60,21 @@ fn send(ctx: &Context, body: &str) -> Exchange {
         .send(Raw::post(body.to_owned()).header("MCP-Protocol-Version", "2025-11-25"))
 }
 
+/// Sends a generated payload; the report reproduces it with the command that prints it.
+fn send_payload(ctx: &Context, seed: u64, bytes: usize, id: u64) -> (payload::Payload, Exchange) {
+    let payload = payload::generate(seed, bytes, id);
+    let exchange = send_generated(ctx, &payload.body, seed, bytes, id);
+    (payload, exchange)
+}
+
+fn send_generated(ctx: &Context, body: &str, seed: u64, bytes: usize, id: u64) -> Exchange {
+    let mut raw = Raw::post(body.to_owned()).header("MCP-Protocol-Version", "2025-11-25");
+    raw.body_shell = Some(format!(
+        "cargo lab payload --seed {seed} --bytes {bytes} --id {id}"
+    ));
+    ctx.client.send(raw)
+}
+
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / MIB)
 }
@@ -94,8 +109,7 @@ impl Check for Results {
     fn run(&self, ctx: &mut Context) -> Outcome {
         let mut tally = super::mcp::Tally::default();
         for (seed, size) in [(11, 2_000), (12, 64 * 1024), (13, 1024 * 1024)] {
-            let payload = payload::generate(seed, size, seed);
-            let exchange = send(ctx, &payload.body);
+            let (payload, exchange) = send_payload(ctx, seed, size, seed);
             let verdict = match summary_of(&exchange) {
                 Some(got) if got == payload.expected => Ok(()),
                 Some(got) => Err(format!(
@@ -159,11 +173,17 @@ impl Check for Growth {
             return Outcome::fail(e, "Report this to the course maintainers.");
         }
         // One payload per size; the same bodies again and again, so any growth is retention.
-        let bodies: Vec<String> = cfg
+        let bodies: Vec<(u64, usize, String)> = cfg
             .mixed_sizes
             .iter()
             .enumerate()
-            .map(|(i, &size)| payload::generate(100 + i as u64, size, 1).body)
+            .map(|(i, &size)| {
+                (
+                    100 + i as u64,
+                    size,
+                    payload::generate(100 + i as u64, size, 1).body,
+                )
+            })
             .collect();
         let mut series: Vec<u64> = Vec::new();
         let mut inside_disagrees = 0usize;
@@ -173,7 +193,8 @@ impl Check for Growth {
         let mut killed: Option<(usize, Exchange)> = None;
         let total = cfg.warmup_requests + cfg.growth_requests;
         for n in 0..total {
-            let exchange = send(ctx, &bodies[n % bodies.len()]);
+            let (seed, size, body) = &bodies[n % bodies.len()];
+            let exchange = send_generated(ctx, body, *seed, *size, 1);
             let Some((bytes, pages)) = reading(&exchange) else {
                 return Outcome::fail(
                     format!(
@@ -282,8 +303,7 @@ impl Check for Peak {
         if let Err(e) = reset(ctx) {
             return Outcome::fail(e, "Report this to the course maintainers.");
         }
-        let small = payload::generate(200, 1024, 1);
-        let before = send(ctx, &small.body);
+        let (_, before) = send_payload(ctx, 200, 1024, 1);
         let Some((base, _)) = reading(&before) else {
             return Outcome::fail(
                 format!("no memory reading: {}", before.summary()),
@@ -291,9 +311,8 @@ impl Check for Peak {
             )
             .with_evidence(Some(before.evidence()));
         };
-        let big = payload::generate(201, cfg.peak_payload_bytes, 2);
         let started = std::time::Instant::now();
-        let exchange = send(ctx, &big.body);
+        let (big, exchange) = send_payload(ctx, 201, cfg.peak_payload_bytes, 2);
         let took = started.elapsed();
         let Some((after, _)) = reading(&exchange) else {
             return Outcome::fail(
