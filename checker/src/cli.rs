@@ -60,6 +60,16 @@ pub enum Cmd {
         #[arg(long, value_name = "FILE")]
         save: Option<PathBuf>,
     },
+    /// Will a crate build and run on wasm32 in Workers? Builds it for wasm32, names each
+    /// dependency that breaks with the path that brings it in and the known fix, and points
+    /// at std APIs in its sources that compile but fail at run time in a Worker.
+    ///
+    /// Exit status: 0 when nothing was found, 1 when something was.
+    Audit {
+        /// The crate's directory.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
     /// Write the rubric of every lab (checks, points, budgets) as Markdown for the book.
     ///
     /// With `--check`, write nothing and exit 1 if the files on disk are out of date.

@@ -225,3 +225,26 @@ pub fn rubric(root: &Path, out_dir: &Path, check: bool) -> Result<i32> {
     }
     Ok(0)
 }
+
+pub fn audit(root: &Path, path: &Path) -> Result<i32> {
+    let dir = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    let step = progress::step(format!("building {} for wasm32", dir.display()));
+    let toolchain: toml::Table =
+        std::fs::read_to_string(root.join("rust-toolchain.toml"))?.parse()?;
+    let channel = toolchain["toolchain"]["channel"]
+        .as_str()
+        .unwrap_or("stable")
+        .to_owned();
+    let audit = crate::audit::run(&dir, &pipeline::target_dir(root), &channel)?;
+    step.done();
+    anstream::print!("{}", render::audit(&audit));
+    Ok(if audit.findings.is_empty() && audit.builds {
+        0
+    } else {
+        1
+    })
+}

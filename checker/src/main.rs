@@ -1,5 +1,6 @@
 //! `checker`: grades the course labs. See `checker --help`.
 
+mod audit;
 mod bootstrap;
 mod checks;
 mod cli;
@@ -45,6 +46,7 @@ fn main() {
             save,
         } => commands::size(&root, &lab, solution, top, save.as_deref()),
         cli::Cmd::Corpus { lab, write } => commands::corpus(&root, &lab, write),
+        cli::Cmd::Audit { path } => commands::audit(&root, &path),
         cli::Cmd::Payload { seed, bytes, id } => {
             use std::io::Write;
             let payload = payload::generate(seed, bytes, id);

@@ -132,6 +132,47 @@ fn details(out: &mut String, check: &CheckResult, lab: &str) {
     }
 }
 
+/// The `checker audit` report: what breaks, why, the path that brings it in, the fix.
+pub fn audit(audit: &crate::audit::Audit) -> String {
+    use crate::audit::Kind;
+    let mut out = String::new();
+    let verdict = if audit.builds {
+        "builds for wasm32"
+    } else {
+        "does NOT build for wasm32"
+    };
+    let _ = writeln!(out, "{BOLD}{}{BOLD:#} {verdict}", audit.package);
+    for (kind, heading) in [
+        (Kind::Compile, "breaks the wasm32 build"),
+        (
+            Kind::Runtime,
+            "compiles, then fails when it runs in a Worker",
+        ),
+    ] {
+        let found: Vec<_> = audit.findings.iter().filter(|f| f.kind == kind).collect();
+        if found.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n  {heading}:");
+        for f in found {
+            let _ = writeln!(
+                out,
+                "  {RED}✘{RED:#} {BOLD}{}{BOLD:#}  {DIM}{}{DIM:#}",
+                f.name, f.location
+            );
+            let _ = writeln!(out, "      why: {}", f.why);
+            let _ = writeln!(out, "      fix: {}", f.fix);
+        }
+    }
+    if let Some(error) = &audit.first_error {
+        let _ = writeln!(out, "\n  the build failed in the crate itself:\n{error}");
+    }
+    if audit.findings.is_empty() && audit.builds {
+        let _ = writeln!(out, "  nothing known to break in Workers was found");
+    }
+    out
+}
+
 /// The `checker size` report: totals, sections, the heaviest crates with what to do.
 pub fn size(
     krate: &crate::course::CrateRef,
