@@ -239,7 +239,10 @@ pub fn audit(root: &Path, path: &Path) -> Result<i32> {
         .as_str()
         .unwrap_or("stable")
         .to_owned();
-    let audit = crate::audit::run(&dir, &pipeline::target_dir(root), &channel)?;
+    // A target directory per audited crate, so crates sharing a library name never mix.
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("crate");
+    let target = pipeline::target_dir(root).join("audit").join(name);
+    let audit = crate::audit::run(&dir, &target, &channel)?;
     step.done();
     anstream::print!("{}", render::audit(&audit));
     Ok(if audit.findings.is_empty() && audit.builds {

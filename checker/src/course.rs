@@ -37,6 +37,10 @@ pub struct Lab {
     pub title: String,
     /// One-sentence summary for `checker list`.
     pub summary: String,
+    /// `"library"` for a lab graded without a Worker (builds, tests, audit); absent for a
+    /// Worker lab.
+    #[serde(default)]
+    pub kind: Option<String>,
     /// The student's crate: directory (relative to the root) and package name.
     pub lab: CrateRef,
     /// The reference solution's crate.
@@ -348,6 +352,9 @@ mod tests {
     fn wrangler_toml_agrees_with_the_manifest() {
         let root = root();
         for lab in labs(&root).unwrap() {
+            if lab.kind.as_deref() == Some("library") {
+                continue; // no Worker, no wrangler.toml
+            }
             for krate in [&lab.lab, &lab.solution] {
                 let path = root.join(&krate.dir).join("wrangler.toml");
                 let wrangler: toml::Value =

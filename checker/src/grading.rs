@@ -26,6 +26,10 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
         node: version_of("node", root),
         ..Environment::default()
     };
+    if lab.kind.as_deref() == Some("library") {
+        let results = grade_library(root, lab, krate, &mut environment);
+        return report(lab, krate, solution, results, environment, started);
+    }
     let mut results = Vec::new();
     let build_spec = lab.checks.iter().find(|c| c.id == "build");
     let runtime_specs: Vec<&CheckSpec> = lab.checks.iter().filter(|c| c.id != "build").collect();
@@ -143,6 +147,17 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
         }
     }
 
+    report(lab, krate, solution, results, environment, started)
+}
+
+fn report(
+    lab: &Lab,
+    krate: &crate::course::CrateRef,
+    solution: bool,
+    results: Vec<CheckResult>,
+    environment: Environment,
+    started: Instant,
+) -> Report {
     let score: f64 = results.iter().map(|c| c.points).sum();
     let max_score: f64 = results.iter().map(|c| c.max_points).sum();
     Report {
@@ -158,6 +173,63 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
         environment,
         duration_ms: started.elapsed().as_millis() as u64,
     }
+}
+
+/// A library lab: no Worker to run; each check builds or tests the crate itself.
+fn grade_library(
+    root: &Path,
+    lab: &Lab,
+    krate: &crate::course::CrateRef,
+    environment: &mut Environment,
+) -> Vec<CheckResult> {
+    let tools = match bootstrap::ensure(root) {
+        Ok(t) => t,
+        Err(e) => {
+            let message = format!("the tools could not be prepared: {e:#}");
+            return lab
+                .checks
+                .iter()
+                .map(|spec| errored(spec, &message))
+                .collect();
+        }
+    };
+    environment.wasm_bindgen = tools.wasm_bindgen_version.clone();
+    let toolchain = std::fs::read_to_string(root.join("rust-toolchain.toml"))
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|t| t["toolchain"]["channel"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "stable".into());
+    let ctx = checks::library::CrateContext {
+        root,
+        lab,
+        krate,
+        tools: &tools,
+        toolchain,
+    };
+    let mut results = Vec::new();
+    for spec in &lab.checks {
+        let Some(check) = checks::library::find(&spec.id) else {
+            results.push(errored(
+                spec,
+                "the checker has no such check (fix the lab manifest)",
+            ));
+            continue;
+        };
+        let step = progress::step(check.title());
+        let started = Instant::now();
+        let outcome = check.run(&ctx);
+        step.done();
+        let meta = Meta {
+            category: check.category(),
+            title: check.title(),
+            doc: check.doc(),
+            spec: None,
+        };
+        let mut result = scored_with(&meta, spec, outcome);
+        result.duration_ms = Some(started.elapsed().as_millis() as u64);
+        results.push(result);
+    }
+    results
 }
 
 fn round2(x: f64) -> f64 {
@@ -193,12 +265,30 @@ fn build_result(
     }
 }
 
+/// What a report says about a check besides its outcome.
+struct Meta {
+    category: Category,
+    title: &'static str,
+    doc: &'static str,
+    spec: Option<&'static str>,
+}
+
 fn scored(check: &dyn checks::Check, spec: &CheckSpec, outcome: Outcome) -> CheckResult {
+    let meta = Meta {
+        category: check.category(),
+        title: check.title(),
+        doc: check.doc(),
+        spec: check.spec(),
+    };
+    scored_with(&meta, spec, outcome)
+}
+
+fn scored_with(check: &Meta, spec: &CheckSpec, outcome: Outcome) -> CheckResult {
     let credit = outcome.credit.clamp(0.0, 1.0);
     CheckResult {
         id: spec.id.clone(),
-        category: check.category(),
-        title: check.title().into(),
+        category: check.category,
+        title: check.title.into(),
         status: if credit >= 1.0 {
             Status::Pass
         } else {
@@ -215,8 +305,8 @@ fn scored(check: &dyn checks::Check, spec: &CheckSpec, outcome: Outcome) -> Chec
         budget: outcome.budget,
         message: outcome.message,
         hint: if credit >= 1.0 { None } else { outcome.hint },
-        doc: check.doc().into(),
-        spec: check.spec().map(str::to_owned),
+        doc: check.doc.into(),
+        spec: check.spec.map(str::to_owned),
         evidence: if credit >= 1.0 {
             None
         } else {

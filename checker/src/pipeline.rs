@@ -220,17 +220,40 @@ pub fn target_dir(root: &Path) -> PathBuf {
 
 /// The first `error` block cargo printed (up to the blank line that ends it), or the tail of
 /// the output when there is none (a linker or build-script failure).
+/// Lines are cut to a readable length and blocks to a screenful: a linker error carries the
+/// whole linker command line, tens of kilobytes that help nobody.
 pub fn first_error(stderr: &str) -> String {
+    const LINE: usize = 240;
+    const LINES: usize = 30;
     let lines: Vec<&str> = stderr.lines().collect();
-    if let Some(start) = lines.iter().position(|l| l.starts_with("error")) {
+    let block = if let Some(start) = lines.iter().position(|l| l.starts_with("error")) {
         let end = lines[start..]
             .iter()
             .position(|l| l.trim().is_empty())
             .map_or(lines.len(), |n| start + n);
-        return lines[start..end].join("\n");
+        &lines[start..end]
+    } else {
+        &lines[lines.len().saturating_sub(15)..]
+    };
+    let mut shown: Vec<String> = block
+        .iter()
+        .take(LINES)
+        .map(|l| {
+            if l.len() <= LINE {
+                (*l).to_owned()
+            } else {
+                let mut end = LINE;
+                while !l.is_char_boundary(end) {
+                    end -= 1;
+                }
+                format!("{}… ({} characters cut)", &l[..end], l.len() - end)
+            }
+        })
+        .collect();
+    if block.len() > LINES {
+        shown.push(format!("… ({} more lines)", block.len() - LINES));
     }
-    let tail = lines.len().saturating_sub(15);
-    lines[tail..].join("\n")
+    shown.join("\n")
 }
 
 fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<Artefact> {

@@ -28,8 +28,8 @@ pub const CRATES: &[CrateFact] = &[
     },
     CrateFact {
         name: "uuid",
-        why: "uuid's `v4` needs random bytes, which on wasm32 come only through getrandom's wasm feature (uuid feature `js` / `rng-getrandom`)",
-        fix: "enable uuid's `js` feature (or its getrandom backend) for wasm32",
+        why: "uuid's `v4` needs a source of random bytes, and on wasm32-unknown-unknown uuid makes you choose one (recent versions refuse to compile otherwise)",
+        fix: "enable one of uuid's `js`, `rng-getrandom` or `rng-rand` features for wasm32",
     },
     CrateFact {
         name: "ring",

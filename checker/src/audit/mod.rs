@@ -124,21 +124,37 @@ fn dependency_path(
     toolchain: &str,
     name: &str,
 ) -> Option<String> {
-    let output = cargo(manifest, target_dir, toolchain)
-        .args([
-            "tree",
-            "-i",
-            name,
-            "--target",
-            WASM_TARGET,
-            "-e",
-            "normal",
-            "--prefix",
-            "depth",
-        ])
-        .output()
-        .ok()?;
-    inverse_path(&String::from_utf8_lossy(&output.stdout))
+    let tree = |spec: &str| {
+        cargo(manifest, target_dir, toolchain)
+            .args([
+                "tree",
+                "-i",
+                spec,
+                "--target",
+                WASM_TARGET,
+                "-e",
+                "normal",
+                "--prefix",
+                "depth",
+            ])
+            .output()
+            .ok()
+    };
+    let output = tree(name)?;
+    if let Some(path) = inverse_path(&String::from_utf8_lossy(&output.stdout)) {
+        return Some(path);
+    }
+    // Several versions in the tree: cargo lists the exact specs (`getrandom@0.3.4`) to use.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let paths: Vec<String> = stderr
+        .split_whitespace()
+        .filter(|w| w.starts_with(&format!("{name}@")))
+        .filter_map(|spec| {
+            let out = tree(spec)?;
+            inverse_path(&String::from_utf8_lossy(&out.stdout)).map(|p| format!("{p} ({spec})"))
+        })
+        .collect();
+    (!paths.is_empty()).then(|| paths.join("; "))
 }
 
 /// From `cargo tree -i x --prefix depth` output ("0x v1", "1y v2", …), the first chain

@@ -1,0 +1,578 @@
+//! Checks for a library lab (lab 1): no Worker to run, but the crate must build and pass its
+//! tests on both targets, its wasm module must import nothing a Worker cannot provide, its
+//! wasm32 dependency tree must hold nothing that cannot work there, and its AUDIT.toml must
+//! explain each problem the course knows about.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use super::Outcome;
+use crate::bootstrap::{Tools, WASM_TARGET};
+use crate::course::{CrateRef, Lab};
+use crate::report::Category;
+
+/// What a library check may use.
+pub struct CrateContext<'a> {
+    pub root: &'a Path,
+    pub lab: &'a Lab,
+    pub krate: &'a CrateRef,
+    pub tools: &'a Tools,
+    /// The course's toolchain channel (rust-toolchain.toml), whatever the crate pins.
+    pub toolchain: String,
+}
+
+impl CrateContext<'_> {
+    fn dir(&self) -> PathBuf {
+        self.root.join(&self.krate.dir)
+    }
+
+    /// cargo in the crate's directory, with the course toolchain and the shared target dir.
+    fn cargo(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("cargo");
+        cmd.args(args)
+            .current_dir(self.dir())
+            // A target directory per package: the lab and its solution share a library name
+            // (one set of course tests runs against both), and cargo names a cdylib crate's
+            // outputs without a hash, so in one directory the two would overwrite each other.
+            .env(
+                "CARGO_TARGET_DIR",
+                crate::pipeline::target_dir(self.root)
+                    .join("labs")
+                    .join(&self.krate.package),
+            )
+            .env("RUSTUP_TOOLCHAIN", &self.toolchain)
+            .env("CARGO_TERM_COLOR", "never")
+            .stdin(Stdio::null());
+        cmd
+    }
+}
+
+/// One graded requirement of a library lab.
+pub trait CrateCheck {
+    fn id(&self) -> &'static str;
+    fn category(&self) -> Category;
+    fn title(&self) -> &'static str;
+    fn doc(&self) -> &'static str;
+    fn run(&self, ctx: &CrateContext) -> Outcome;
+}
+
+pub fn all() -> Vec<Box<dyn CrateCheck>> {
+    vec![
+        Box::new(BuildWasm32),
+        Box::new(BuildNative),
+        Box::new(TestsNative),
+        Box::new(TestsWasm),
+        Box::new(AuditImports),
+        Box::new(AuditTree),
+        Box::new(AuditReport),
+    ]
+}
+
+pub fn find(id: &str) -> Option<Box<dyn CrateCheck>> {
+    all().into_iter().find(|c| c.id() == id)
+}
+
+const DOC: &str = "labs/lab-1-crate-audit.md";
+
+/// Builds the library; returns the `.wasm` (for wasm32) or the first error.
+fn build(ctx: &CrateContext, wasm32: bool) -> Result<Option<PathBuf>, String> {
+    let mut args = vec!["build", "--lib", "--message-format=json-render-diagnostics"];
+    if wasm32 {
+        args.extend(["--target", WASM_TARGET]);
+    }
+    let output = ctx
+        .cargo(&args)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !output.status.success() {
+        return Err(crate::pipeline::first_error(&String::from_utf8_lossy(
+            &output.stderr,
+        )));
+    }
+    let wasm = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| {
+            let m: serde_json::Value = serde_json::from_str(line).ok()?;
+            if m["reason"] != "compiler-artifact"
+                || !m["manifest_path"]
+                    .as_str()?
+                    .starts_with(ctx.dir().to_str()?)
+            {
+                return None;
+            }
+            m["filenames"]
+                .as_array()?
+                .iter()
+                .filter_map(|f| f.as_str())
+                .find(|f| f.ends_with(".wasm"))
+                .map(PathBuf::from)
+        });
+    Ok(wasm)
+}
+
+pub struct BuildWasm32;
+
+impl CrateCheck for BuildWasm32 {
+    fn id(&self) -> &'static str {
+        "build.wasm32"
+    }
+    fn category(&self) -> Category {
+        Category::Build
+    }
+    fn title(&self) -> &'static str {
+        "the library builds for wasm32-unknown-unknown"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-1-crate-audit.md#building-for-wasm32"
+    }
+    fn run(&self, ctx: &CrateContext) -> Outcome {
+        match build(ctx, true) {
+            Ok(_) => Outcome::pass("cargo build --target wasm32-unknown-unknown succeeds"),
+            Err(first) => Outcome::fail(
+                format!("it does not build for wasm32:\n{first}"),
+                format!("`cargo lab audit {}` names each dependency that breaks, the path that brings it in and the fix.", ctx.krate.dir),
+            ),
+        }
+    }
+}
+
+pub struct BuildNative;
+
+impl CrateCheck for BuildNative {
+    fn id(&self) -> &'static str {
+        "build.native"
+    }
+    fn category(&self) -> Category {
+        Category::Build
+    }
+    fn title(&self) -> &'static str {
+        "the library still builds natively"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-1-crate-audit.md#both-targets"
+    }
+    fn run(&self, ctx: &CrateContext) -> Outcome {
+        match build(ctx, false) {
+            Ok(_) => Outcome::pass("cargo build (host target) succeeds"),
+            Err(first) => Outcome::fail(
+                format!("it no longer builds natively:\n{first}"),
+                "Gate wasm-only code and dependencies with cfg(target_arch = \"wasm32\") so the host build keeps its own.",
+            ),
+        }
+    }
+}
+
+/// `test result: ok. N passed; M failed` lines of cargo test output, summed.
+fn test_counts(stdout: &str) -> (u64, u64) {
+    let mut passed = 0;
+    let mut failed = 0;
+    for line in stdout.lines().filter(|l| l.starts_with("test result:")) {
+        let number_before = |word: &str| {
+            line.split(';')
+                .find(|part| part.contains(word))
+                .and_then(|part| {
+                    part.split_whitespace()
+                        .rev()
+                        .nth(1)
+                        .or_else(|| part.split_whitespace().next())
+                })
+                .and_then(|n| {
+                    n.trim_start_matches("ok.")
+                        .trim_start_matches("FAILED.")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+                .unwrap_or(0)
+        };
+        passed += number_before("passed");
+        failed += number_before("failed");
+    }
+    (passed, failed)
+}
+
+/// The failing tests and the first panic message, from cargo test output.
+fn failures(stdout: &str) -> String {
+    let failed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("test ") && l.ends_with("FAILED"))
+        .map(|l| {
+            l.trim_start_matches("test ")
+                .trim_end_matches(" ... FAILED")
+        })
+        .collect();
+    let panic = stdout
+        .lines()
+        .find(|l| l.contains("panicked at"))
+        .map(|l| {
+            let i = stdout.find(l).unwrap_or(0);
+            stdout[i..].lines().take(2).collect::<Vec<_>>().join(" ")
+        })
+        .unwrap_or_default();
+    format!(
+        "{}{}",
+        failed.join(", "),
+        if panic.is_empty() {
+            String::new()
+        } else {
+            format!(" — {panic}")
+        }
+    )
+}
+
+pub struct TestsNative;
+
+impl CrateCheck for TestsNative {
+    fn id(&self) -> &'static str {
+        "tests.native"
+    }
+    fn category(&self) -> Category {
+        Category::Tests
+    }
+    fn title(&self) -> &'static str {
+        "the native tests pass"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-1-crate-audit.md#both-targets"
+    }
+    fn run(&self, ctx: &CrateContext) -> Outcome {
+        run_tests(ctx, &["test", "--no-fail-fast"], "native")
+    }
+}
+
+pub struct TestsWasm;
+
+impl CrateCheck for TestsWasm {
+    fn id(&self) -> &'static str {
+        "tests.wasm"
+    }
+    fn category(&self) -> Category {
+        Category::Tests
+    }
+    fn title(&self) -> &'static str {
+        "the course's wasm tests call every helper in wasm under Node, and pass"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-1-crate-audit.md#compiles-is-not-works"
+    }
+    fn run(&self, ctx: &CrateContext) -> Outcome {
+        run_tests(
+            ctx,
+            &[
+                "test",
+                "--no-fail-fast",
+                "--target",
+                WASM_TARGET,
+                "--test",
+                "wasm",
+            ],
+            "wasm",
+        )
+    }
+}
+
+fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
+    let runner = ctx
+        .tools
+        .wasm_bindgen
+        .with_file_name("wasm-bindgen-test-runner");
+    let output = match ctx
+        .cargo(args)
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            return Outcome::fail(
+                format!("cannot run cargo test: {e}"),
+                "Report this to the course maintainers.",
+            )
+        }
+    };
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (passed, failed) = test_counts(&stdout);
+    if output.status.success() && passed > 0 {
+        return Outcome::pass(format!("{passed} {what} tests pass"));
+    }
+    if passed + failed == 0 {
+        return Outcome::fail(
+            format!(
+                "the {what} tests did not run:\n{}",
+                crate::pipeline::first_error(&stderr)
+            ),
+            "They must compile first: fix the build for this target.",
+        );
+    }
+    Outcome {
+        credit: passed as f64 / (passed + failed) as f64,
+        message: format!(
+            "{passed} of {} {what} tests pass; failing: {}",
+            passed + failed,
+            failures(&stdout)
+        ),
+        hint: Some(if what == "wasm" {
+            "Compiling is not working: std's clock, threads, sleep, files and environment compile for wasm32 and fail when called. `cargo lab audit` points at each use.".into()
+        } else {
+            "The native build must keep working: gate the wasm32 code, do not replace the native one.".into()
+        }),
+        ..Outcome::default()
+    }
+}
+
+pub struct AuditImports;
+
+impl CrateCheck for AuditImports {
+    fn id(&self) -> &'static str {
+        "audit.imports"
+    }
+    fn category(&self) -> Category {
+        Category::Audit
+    }
+    fn title(&self) -> &'static str {
+        "the wasm module imports nothing a Worker cannot provide (no env, no WASI)"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-1-crate-audit.md#imports"
+    }
+    fn run(&self, ctx: &CrateContext) -> Outcome {
+        let wasm = match build(ctx, true) {
+            Ok(Some(w)) => w,
+            Ok(None) => {
+                return Outcome::fail(
+                    "the build produced no .wasm (is crate-type cdylib?)",
+                    "Keep crate-type = [\"cdylib\", \"rlib\"].",
+                )
+            }
+            Err(_) => {
+                return Outcome::fail(
+                    "not judged: the library does not build for wasm32 yet",
+                    "Fix build.wasm32 first.",
+                )
+            }
+        };
+        match unresolved_imports(&wasm) {
+            Ok(bad) if bad.is_empty() => Outcome::pass("only wasm-bindgen's own imports"),
+            Ok(bad) => Outcome::fail(
+                format!("imports no Worker provides: {}", bad.join(", ")),
+                "An `env` import is a C symbol or extern \"C\" function nobody defines; `wasi_*` means std for WASI. Remove the dependency that brings it (cargo lab audit).",
+            ),
+            Err(e) => Outcome::fail(format!("cannot read the module: {e:#}"), "Report this to the course maintainers."),
+        }
+    }
+}
+
+/// Imports from modules other than wasm-bindgen's placeholders.
+pub fn unresolved_imports(wasm: &Path) -> anyhow::Result<Vec<String>> {
+    let bytes = std::fs::read(wasm)?;
+    let mut bad = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        if let wasmparser::Payload::ImportSection(imports) = payload? {
+            for import in imports.into_imports() {
+                let import = import?;
+                if !import.module.starts_with("__wbindgen") {
+                    bad.push(format!("{}::{}", import.module, import.name));
+                }
+            }
+        }
+    }
+    Ok(bad)
+}
+
+pub struct AuditTree;
+
+impl CrateCheck for AuditTree {
+    fn id(&self) -> &'static str {
+        "audit.tree"
+    }
+    fn category(&self) -> Category {
+        Category::Audit
+    }
+    fn title(&self) -> &'static str {
+        "no crate that cannot work in Workers (e.g. mio) in the wasm32 dependency tree"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-1-crate-audit.md#the-dependency-tree"
+    }
+    fn run(&self, ctx: &CrateContext) -> Outcome {
+        let output = match ctx
+            .cargo(&[
+                "tree",
+                "--target",
+                WASM_TARGET,
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+                "--no-dedupe",
+            ])
+            .output()
+        {
+            Ok(o) => o,
+            Err(e) => {
+                return Outcome::fail(
+                    format!("cannot run cargo tree: {e}"),
+                    "Report this to the course maintainers.",
+                )
+            }
+        };
+        let tree = String::from_utf8_lossy(&output.stdout);
+        let mut found: Vec<&str> = crate::audit::knowledge::CRATES
+            .iter()
+            .filter(|c| {
+                [
+                    "mio",
+                    "socket2",
+                    "openssl-sys",
+                    "native-tls",
+                    "signal-hook-registry",
+                ]
+                .contains(&c.name)
+            })
+            .filter(|c| {
+                tree.lines()
+                    .any(|l| l.split_whitespace().next() == Some(c.name))
+            })
+            .map(|c| c.name)
+            .collect();
+        found.dedup();
+        if found.is_empty() {
+            Outcome::pass("the wasm32 dependency tree has no OS-only crates")
+        } else {
+            Outcome::fail(
+                format!("the wasm32 dependency tree still holds {}", found.join(", ")),
+                format!("`cargo tree -i {} --target wasm32-unknown-unknown` shows who brings it in; see `cargo lab audit`.", found[0]),
+            )
+        }
+    }
+}
+
+/// One entry of the student's AUDIT.toml.
+#[derive(Debug, Deserialize)]
+struct Finding {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    symptom: String,
+    #[serde(default)]
+    cause: String,
+    #[serde(default)]
+    fix: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditFile {
+    #[serde(default)]
+    finding: Vec<Finding>,
+}
+
+/// One problem the course key requires (checker/labs/<lab>/audit-key.toml).
+#[derive(Debug, Deserialize)]
+struct Required {
+    name: String,
+    kind: String,
+    /// Names that count as this problem (e.g. rand for getrandom).
+    accept: Vec<String>,
+    /// What the course knows about it: for instructors reading the key, never shown to
+    /// students (it would hand them the answer).
+    #[serde(default)]
+    #[allow(dead_code)]
+    why: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Key {
+    required: Vec<Required>,
+}
+
+fn normalise(name: &str) -> String {
+    name.trim().to_lowercase().trim_end_matches("()").to_owned()
+}
+
+pub struct AuditReport;
+
+impl CrateCheck for AuditReport {
+    fn id(&self) -> &'static str {
+        "audit.report"
+    }
+    fn category(&self) -> Category {
+        Category::Audit
+    }
+    fn title(&self) -> &'static str {
+        "AUDIT.toml explains every problem dependency and API: what failed, why, what fixed it"
+    }
+    fn doc(&self) -> &'static str {
+        "labs/lab-1-crate-audit.md#the-audit-report"
+    }
+    fn run(&self, ctx: &CrateContext) -> Outcome {
+        let key_path = ctx.lab.manifest_dir.join("audit-key.toml");
+        let key: Key = match std::fs::read_to_string(&key_path)
+            .map_err(anyhow::Error::from)
+            .and_then(|t| Ok(toml::from_str(&t)?))
+        {
+            Ok(k) => k,
+            Err(e) => {
+                return Outcome::fail(
+                    format!("cannot read the course key {}: {e:#}", key_path.display()),
+                    "Report this to the course maintainers.",
+                )
+            }
+        };
+        let path = ctx.dir().join("AUDIT.toml");
+        let theirs: AuditFile = match std::fs::read_to_string(&path) {
+            Err(_) => return Outcome::fail(format!("{} is missing", path.display()), "Write AUDIT.toml: one [[finding]] per problem, with name, kind, symptom, cause and fix."),
+            Ok(text) => match toml::from_str(&text) {
+                Ok(f) => f,
+                Err(e) => return Outcome::fail(format!("AUDIT.toml is not valid: {e}"), "Each entry is a [[finding]] table with the fields name, kind (\"compile\" or \"runtime\"), symptom, cause, fix."),
+            },
+        };
+        let mut tally = super::mcp::Tally::default();
+        for expected in &key.required {
+            let accepted: Vec<String> = expected.accept.iter().map(|a| normalise(a)).collect();
+            let named: Vec<&Finding> = theirs
+                .finding
+                .iter()
+                .filter(|f| accepted.contains(&normalise(&f.name)))
+                .collect();
+            let found = named
+                .iter()
+                .find(|f| f.kind.eq_ignore_ascii_case(&expected.kind));
+            let verdict = match (found, named.first()) {
+                (None, None) => Err(format!("missing (a {} problem)", expected.kind)),
+                (None, Some(f)) => Err(format!(
+                    "listed as {:?}, but it is a {} problem",
+                    f.kind, expected.kind
+                )),
+                (Some(f), _)
+                    if [&f.symptom, &f.cause, &f.fix]
+                        .iter()
+                        .any(|t| t.trim().is_empty()) =>
+                {
+                    Err("say what failed (symptom), why (cause) and what fixed it (fix)".into())
+                }
+                (Some(_), _) => Ok(()),
+            };
+            tally.fact(&expected.name, verdict);
+        }
+        tally.outcome(
+            format!("all {} known problems are explained", key.required.len()),
+            "Each problem the wasm32 build or the wasm tests hit deserves an entry: name the crate or API, whether it failed to compile or at run time, and how you fixed it.",
+        )
+    }
+}
+
+#[allow(dead_code)]
+const _DOC_ROOT: &str = DOC;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cargo_test_summaries_are_counted() {
+        let out = "test result: ok. 3 passed; 0 failed; 0 ignored\ntest result: FAILED. 2 passed; 5 failed; 0 ignored\n";
+        assert_eq!(test_counts(out), (5, 5));
+    }
+}
