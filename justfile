@@ -20,3 +20,7 @@ list:
 # Run the whole test suite (what CI runs).
 test:
     @cargo test
+
+# Build the course book into book/book (installs mdbook into .tools/ the first time).
+book:
+    @book/build.sh

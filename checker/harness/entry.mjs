@@ -23,6 +23,7 @@ function live() {
   return glue.initSync({ module: wasmModule });
 }
 
+// ANCHOR: readings
 function readings() {
   const bytes = live().memory.buffer.byteLength;
   let pages = null;
@@ -35,6 +36,7 @@ function readings() {
   }
   return { bytes, pages };
 }
+// ANCHOR_END: readings
 
 function reset() {
   glue.__wbg_reset_state();
@@ -59,6 +61,7 @@ export default {
       reset();
       return Response.json(readings());
     }
+    // ANCHOR: trap
     if (trapped) {
       reset();
     }
@@ -70,5 +73,6 @@ export default {
       }
       throw error;
     }
+    // ANCHOR_END: trap
   },
 };

@@ -41,11 +41,21 @@ fn page(lab: &Lab) -> String {
                 check.title().to_owned(),
                 Some(check.doc()),
             ),
-            None => (
-                "build".into(),
-                "the lab builds for wasm32 and binds as a Worker".into(),
-                None,
-            ),
+            None => match checks::library::find(&spec.id) {
+                Some(check) => (
+                    serde_json::to_value(check.category())
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    check.title().to_owned(),
+                    Some(check.doc()),
+                ),
+                None => (
+                    "build".into(),
+                    "the lab builds for wasm32 and binds as a Worker".into(),
+                    None,
+                ),
+            },
         };
         let points = if spec.informational {
             "—".to_owned()

@@ -61,10 +61,12 @@ pub fn index() -> &'static Index {
     })
 }
 
+// ANCHOR: regex
 fn separators() -> &'static Regex {
     static SEPARATORS: OnceLock<Regex> = OnceLock::new();
     SEPARATORS.get_or_init(|| Regex::new(r"[\s[:punct:]]+").expect("valid pattern"))
 }
+// ANCHOR_END: regex
 
 /// Splits text into lowercase words at whitespace and ASCII punctuation.
 pub fn words(text: &str) -> Vec<String> {
@@ -87,6 +89,7 @@ pub fn query_words(query: &str) -> Vec<String> {
     out
 }
 
+// ANCHOR: dates
 /// Renders a timestamp as `2026-03-14 (Saturday)` in the display zone.
 pub fn display_date(when: &DateTime<FixedOffset>) -> String {
     let zone: Tz = DISPLAY_TIME_ZONE.parse().expect("a known zone");
@@ -94,6 +97,7 @@ pub fn display_date(when: &DateTime<FixedOffset>) -> String {
         .format("%Y-%m-%d (%A)")
         .to_string()
 }
+// ANCHOR_END: dates
 
 /// One search hit.
 #[derive(Debug, Clone, Serialize)]
@@ -128,10 +132,12 @@ pub fn search(words: &[String]) -> Vec<Hit> {
         if points == 0 {
             continue;
         }
+        // ANCHOR: float
         let score = points as f64 / (MAX_POINTS_PER_WORD as usize * words.len()) as f64;
         let score: f64 = format!("{:.2}", (score * 100.0).round() / 100.0)
             .parse()
             .expect("a formatted float parses");
+        // ANCHOR_END: float
         hits.push(Hit {
             path: entry.doc.path.clone(),
             title: entry.doc.title.clone(),

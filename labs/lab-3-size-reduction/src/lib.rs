@@ -22,11 +22,13 @@ const ENDPOINT: &str = "/mcp";
 
 #[event(fetch)]
 async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
+    // ANCHOR: route
     // Route on the parsed URL.
     let url = req.url()?;
     if url.path() != ENDPOINT {
         return Response::error("not found: the MCP endpoint is POST /mcp", 404);
     }
+    // ANCHOR_END: route
     if req.method() != Method::Post {
         let headers = Headers::new();
         headers.set("Allow", "POST")?;
@@ -97,7 +99,9 @@ fn accepted() -> Result<Response> {
     Ok(Response::empty()?.with_status(202))
 }
 
+// ANCHOR: send
 /// Serialises any reply with the given status.
 fn send<T: Serialize>(status: u16, body: &T) -> Result<Response> {
     Ok(Response::from_json(body)?.with_status(status))
 }
+// ANCHOR_END: send

@@ -249,6 +249,7 @@ fn check_known(args: &Map<String, Value>, known: &[&str]) -> Result<(), String> 
     ))
 }
 
+// ANCHOR: generic-arg
 /// Reads an optional argument of type `T`.
 fn arg<T: DeserializeOwned>(
     args: &Map<String, Value>,
@@ -262,6 +263,7 @@ fn arg<T: DeserializeOwned>(
             .map_err(|_| format!("`{}` must be {}", name, what)),
     }
 }
+// ANCHOR_END: generic-arg
 
 fn required<T: DeserializeOwned>(
     args: &Map<String, Value>,

@@ -4,6 +4,7 @@
 //! below show what gets past it. Make them pass (`cargo test -p lab-4-full-server --lib`),
 //! then use `check_read_only` in your `query_data` tool.
 
+// ANCHOR: naive
 /// The query to run (without a trailing `;`), or why it is refused.
 pub fn check_read_only(sql: &str) -> Result<&str, String> {
     if sql.trim_start().to_uppercase().starts_with("SELECT") {
@@ -12,6 +13,7 @@ pub fn check_read_only(sql: &str) -> Result<&str, String> {
         Err("only SELECT queries are allowed".into())
     }
 }
+// ANCHOR_END: naive
 
 #[cfg(test)]
 mod tests {

@@ -18,11 +18,13 @@ const ENDPOINT: &str = "/mcp";
 
 #[event(fetch)]
 async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
+    // ANCHOR: route
     // `Request::path` is cut from the URL string the runtime already parsed; `Request::url`
     // would link the whole `url` crate with its IDNA and ICU tables.
     if req.path() != ENDPOINT {
         return Response::error("not found: the MCP endpoint is POST /mcp", 404);
     }
+    // ANCHOR_END: route
     if req.method() != Method::Post {
         let headers = Headers::new();
         headers.set("Allow", "POST")?;
@@ -93,7 +95,9 @@ fn accepted() -> Result<Response> {
     Ok(Response::empty()?.with_status(202))
 }
 
+// ANCHOR: send
 /// One non-generic function renders every reply: one copy of the serialiser.
 fn send(status: u16, body: &Value) -> Result<Response> {
     Ok(Response::from_json(body)?.with_status(status))
 }
+// ANCHOR_END: send

@@ -20,6 +20,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 const HEADER_MISMATCH: i64 = -32020;
 const UNSUPPORTED_PROTOCOL_VERSION: i64 = -32022;
 
+// ANCHOR: gates
 pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
     if req.path() != ENDPOINT {
         return plain(404, "not found: the MCP endpoint is POST /mcp");
@@ -39,6 +40,7 @@ pub async fn handle(mut req: Request, env: Env) -> Result<Response> {
     }?;
     with_cors(response, origin.as_deref())
 }
+// ANCHOR_END: gates
 
 /// The MCP headers of one POST.
 struct McpHeaders {
@@ -139,6 +141,7 @@ async fn modern(
     if version.is_empty() {
         return mismatch(id, "the MCP-Protocol-Version header names a revision that needs params._meta[\"io.modelcontextprotocol/protocolVersion\"], which the body lacks");
     }
+    // ANCHOR: header-validation
     let Some(era) = mcp::MODERN_VERSIONS.iter().find(|v| **v == version) else {
         return json(400, &unsupported_version(id, &version));
     };
@@ -168,6 +171,7 @@ async fn modern(
             );
         }
     }
+    // ANCHOR_END: header-validation
     if incoming.id.is_some() {
         let capabilities = incoming
             .params
@@ -196,6 +200,7 @@ async fn modern(
 /// A request of a revision that starts with `initialize`.
 async fn legacy(message: Value, version: &'static str, env: &Env) -> Result<Response> {
     match message {
+        // ANCHOR: batches
         Value::Array(batch) => {
             // JSON-RPC batches existed in 2024-11-05 and 2025-03-26 only.
             if version >= "2025-06-18" || batch.is_empty() {
@@ -216,6 +221,7 @@ async fn legacy(message: Value, version: &'static str, env: &Env) -> Result<Resp
             }
             json(200, &Value::Array(replies))
         }
+        // ANCHOR_END: batches
         single => match jsonrpc::parse_message(&single) {
             Ok(incoming) => match mcp::dispatch(incoming, Era::Legacy(version), env).await {
                 Some(reply) => json(200, &reply),
@@ -248,6 +254,7 @@ fn request_id(message: &Value) -> Value {
     }
 }
 
+// ANCHOR: unsupported-version
 fn unsupported_version(id: Value, requested: &str) -> Value {
     let mut err = RpcError::new(
         UNSUPPORTED_PROTOCOL_VERSION,
@@ -256,12 +263,14 @@ fn unsupported_version(id: Value, requested: &str) -> Value {
     err.data = Some(json!({ "requested": requested, "supported": mcp::supported_versions() }));
     jsonrpc::error(id, err)
 }
+// ANCHOR_END: unsupported-version
 
 fn mismatch(id: Value, why: &str) -> Result<Response> {
     let err = RpcError::new(HEADER_MISMATCH, format!("header mismatch: {why}"));
     json(400, &jsonrpc::error(id, err))
 }
 
+// ANCHOR: read-capped
 /// Reads the body, stopping as soon as it passes the limit (`None`): a client that sends
 /// no Content-Length cannot make us buffer more than the limit.
 async fn read_capped(req: &mut Request) -> Result<Option<Vec<u8>>> {
@@ -276,6 +285,7 @@ async fn read_capped(req: &mut Request) -> Result<Option<Vec<u8>>> {
     }
     Ok(Some(body))
 }
+// ANCHOR_END: read-capped
 
 fn is_json(content_type: &str) -> bool {
     content_type
@@ -284,11 +294,13 @@ fn is_json(content_type: &str) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
+// ANCHOR: origin
 fn origin_allowed(origin: &str) -> bool {
     ["http://localhost", "http://127.0.0.1", "https://localhost"]
         .iter()
         .any(|allowed| origin == *allowed || origin.starts_with(&format!("{allowed}:")))
 }
+// ANCHOR_END: origin
 
 fn allow_header() -> Result<Headers> {
     let headers = Headers::new();

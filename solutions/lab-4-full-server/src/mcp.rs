@@ -14,6 +14,7 @@ use worker::Env;
 use crate::jsonrpc::{self, Incoming, RpcError, METHOD_NOT_FOUND};
 use crate::tools;
 
+// ANCHOR: versions
 /// Revisions served statelessly with per-request `_meta`, newest first.
 pub const MODERN_VERSIONS: &[&str] = &["2026-07-28"];
 /// Revisions that begin with `initialize`, newest first.
@@ -22,6 +23,7 @@ pub const LEGACY_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26",
 /// What a legacy client that sends no `MCP-Protocol-Version` header is assumed to speak
 /// (Streamable HTTP, 2025-06-18 "Protocol Version Header").
 pub const DEFAULT_HEADER_VERSION: &str = "2025-03-26";
+// ANCHOR_END: versions
 
 /// `_meta` keys of the modern revision.
 pub const META_PROTOCOL_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
@@ -45,6 +47,7 @@ pub fn is_supported(version: &str) -> bool {
     MODERN_VERSIONS.contains(&version) || LEGACY_VERSIONS.contains(&version)
 }
 
+// ANCHOR: negotiate
 /// Version negotiation for `initialize` (lifecycle § version negotiation): echo the client's
 /// version when we support it, otherwise offer our newest legacy revision.
 pub fn negotiate(requested: Option<&str>) -> &'static str {
@@ -52,6 +55,7 @@ pub fn negotiate(requested: Option<&str>) -> &'static str {
         .and_then(|v| LEGACY_VERSIONS.iter().find(|s| **s == v).copied())
         .unwrap_or(LEGACY_VERSIONS[0])
 }
+// ANCHOR_END: negotiate
 
 /// The revision a request is served under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +78,7 @@ fn server_info() -> Value {
 
 const INSTRUCTIONS: &str = "Query the read-only D1 database with query_data; keep small notes in KV with store_value, get_value and list_keys.";
 
+// ANCHOR: dispatch
 /// Handles one request or notification; `None` means "no reply" (a notification).
 pub async fn dispatch(msg: Incoming, era: Era, env: &Env) -> Option<Value> {
     let Incoming { id, method, params } = msg;
@@ -98,7 +103,9 @@ pub async fn dispatch(msg: Incoming, era: Era, env: &Env) -> Option<Value> {
         Err(e) => jsonrpc::error(id, e),
     })
 }
+// ANCHOR_END: dispatch
 
+// ANCHOR: decorate
 /// Adds the fields every modern result carries (`resultType`, server identity) and the
 /// caching hints of list results.
 fn decorate(mut result: Value, era: Era, method: &str) -> Value {
@@ -112,6 +119,7 @@ fn decorate(mut result: Value, era: Era, method: &str) -> Value {
     }
     result
 }
+// ANCHOR_END: decorate
 
 fn capabilities() -> Value {
     json!({ "tools": { "listChanged": false } })

@@ -5,6 +5,7 @@
 //! statement after `;` and `PRAGMA` all get past it. This scanner understands SQLite's lexical
 //! structure (strings, quoted identifiers, comments) and judges the words that remain.
 
+// ANCHOR: forbidden
 /// Words that change data, schema, or connection state; none may appear in a read-only query.
 const FORBIDDEN: &[&str] = &[
     "INSERT",
@@ -28,6 +29,7 @@ const FORBIDDEN: &[&str] = &[
     "RELEASE",
     "TRANSACTION",
 ];
+// ANCHOR_END: forbidden
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rejection {
@@ -53,6 +55,7 @@ impl std::fmt::Display for Rejection {
     }
 }
 
+// ANCHOR: guard
 /// Returns the query cut before its terminating `;` (so it can be wrapped in a sub-query),
 /// or why it is refused.
 pub fn check_read_only(sql: &str) -> Result<&str, Rejection> {
@@ -78,6 +81,7 @@ pub fn check_read_only(sql: &str) -> Result<&str, Rejection> {
     }
     Ok(query.trim_end())
 }
+// ANCHOR_END: guard
 
 struct Word<'a> {
     text: &'a str,

@@ -122,6 +122,7 @@ pub fn definitions(version: &str) -> Vec<Value> {
     tools
 }
 
+// ANCHOR: tool-error
 /// A tool failure the model can read and act on.
 struct ToolError(String);
 
@@ -130,6 +131,7 @@ impl<E: std::fmt::Display> From<E> for ToolError {
         ToolError(e.to_string())
     }
 }
+// ANCHOR_END: tool-error
 
 pub async fn call(params: &Value, version: &str, env: &Env) -> Result<Value, RpcError> {
     let Some(name) = params.get("name").and_then(Value::as_str) else {
@@ -154,6 +156,7 @@ pub async fn call(params: &Value, version: &str, env: &Env) -> Result<Value, Rpc
         "list_keys" => list_keys(args, env).await,
         other => return Err(RpcError::invalid_params(format!("unknown tool: {other}"))),
     };
+    // ANCHOR: tool-result
     Ok(match outcome {
         Ok(structured) => {
             let mut result = json!({
@@ -170,6 +173,7 @@ pub async fn call(params: &Value, version: &str, env: &Env) -> Result<Value, Rpc
             "isError": true
         }),
     })
+    // ANCHOR_END: tool-result
 }
 
 fn string_arg<'a>(args: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ToolError> {

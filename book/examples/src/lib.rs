@@ -1,0 +1,17 @@
+//! Code the course book shows for topics that no lab covers (yet). Each piece sits between
+//! `ANCHOR` comments and is included into a page by name, so what the book shows is what
+//! compiles here. Check it with (from the repository root):
+//!
+//! ```sh
+//! CARGO_TARGET_DIR=target cargo test --manifest-path book/examples/Cargo.toml
+//! CARGO_TARGET_DIR=target CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=.tools/bin/wasm-bindgen-test-runner \
+//!     cargo test --manifest-path book/examples/Cargo.toml --target wasm32-unknown-unknown
+//! ```
+
+pub mod concurrency;
+pub mod crypto;
+pub mod ids;
+pub mod parsing;
+pub mod streaming;
+pub mod timing;
+mod worker;
