@@ -13,6 +13,14 @@ check lab *args:
 serve lab *args:
     @cargo lab serve "$@"
 
+# Where a lab's deployed bytes go: `just size lab-3`, `just size 3 --solution`.
+size lab *args:
+    @cargo lab size "$@"
+
+# Will a crate build and run on wasm32 in Workers? `just audit labs/lab-1-crate-audit`.
+audit path=".":
+    @cargo lab audit "{{path}}"
+
 # List the labs.
 list:
     @cargo lab list
