@@ -361,16 +361,35 @@ fn optimise_cached(root: &Path, krate: &CrateRef, wasm: &Path, flags: &[String])
         .join(&krate.package)
         .join("wasm-opt");
     let cached = cache.join(format!("{key:016x}-{}.wasm", input.len()));
-    if cached.is_file() {
-        std::fs::copy(&cached, wasm).context("cannot copy the cached wasm-opt output")?;
+    // Another check may prune the cache meanwhile: a failed copy just means running wasm-opt.
+    if cached.is_file() && std::fs::copy(&cached, wasm).is_ok() {
         return Ok(());
     }
     wasm_opt(root, wasm, flags)?;
-    // Only the newest output is worth keeping.
-    let _ = std::fs::remove_dir_all(&cache);
+    // Written under a temporary name and renamed, so a concurrent reader never sees half a file;
+    // only the newest few outputs are kept.
     std::fs::create_dir_all(&cache)?;
-    std::fs::copy(wasm, &cached).context("cannot cache the wasm-opt output")?;
+    let partial = cache.join(format!("{}.partial", std::process::id()));
+    if std::fs::copy(wasm, &partial).is_ok() {
+        let _ = std::fs::rename(&partial, &cached);
+    }
+    prune(&cache, 4);
     Ok(())
+}
+
+/// Keeps the `keep` most recently written files of `dir`.
+fn prune(dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    files.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, path) in files.into_iter().skip(keep) {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// 64-bit FNV-1a: a cache key, not a security boundary (a miss only costs a wasm-opt run).
