@@ -68,13 +68,8 @@ pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     let tools = bootstrap::ensure(root)?;
     let mut server = Server::spawn(root, &tools)?;
     let step = progress::step(format!("building {}", krate.dir));
-    let artefact = match pipeline::build(root, &lab, krate, &tools) {
-        Ok(a) => a,
-        Err(pipeline::BuildError::Compile { first_error }) => {
-            anstream::eprintln!("{} does not compile for wasm32:\n{first_error}", krate.dir);
-            return Ok(NOT_GRADABLE);
-        }
-        Err(pipeline::BuildError::Tool(e)) => return Err(e),
+    let Some(artefact) = build_or_explain(root, &lab, krate, &tools)? else {
+        return Ok(NOT_GRADABLE);
     };
     step.done();
     server.start(&lab, &artefact, port).with_context(|| {
@@ -101,13 +96,8 @@ pub fn size(
     let krate = lab.crate_ref(solution);
     let tools = bootstrap::ensure(root)?;
     let step = progress::step(format!("building {} as it would be deployed", krate.dir));
-    let artefact = match pipeline::build(root, &lab, krate, &tools) {
-        Ok(a) => a,
-        Err(pipeline::BuildError::Compile { first_error }) => {
-            anstream::eprintln!("{} does not compile for wasm32:\n{first_error}", krate.dir);
-            return Ok(NOT_GRADABLE);
-        }
-        Err(pipeline::BuildError::Tool(e)) => return Err(e),
+    let Some(artefact) = build_or_explain(root, &lab, krate, &tools)? else {
+        return Ok(NOT_GRADABLE);
     };
     step.done();
     let sizes = size::sizes(&artefact.wasm)?;
@@ -160,13 +150,8 @@ pub fn corpus(root: &Path, lab: &str, write: bool) -> Result<i32> {
     let lab = course::find(root, lab)?;
     let tools = bootstrap::ensure(root)?;
     let mut server = Server::spawn(root, &tools)?;
-    let artefact = match pipeline::build(root, &lab, &lab.lab, &tools) {
-        Ok(a) => a,
-        Err(pipeline::BuildError::Compile { first_error }) => {
-            anstream::eprintln!("{} does not compile:\n{first_error}", lab.lab.dir);
-            return Ok(NOT_GRADABLE);
-        }
-        Err(pipeline::BuildError::Tool(e)) => return Err(e),
+    let Some(artefact) = build_or_explain(root, &lab, &lab.lab, &tools)? else {
+        return Ok(NOT_GRADABLE);
     };
     server.start(&lab, &artefact, 0)?;
     let client = crate::mcp_client::Client::new(&server.url, MCP_PATH);
@@ -233,12 +218,7 @@ pub fn audit(root: &Path, path: &Path) -> Result<i32> {
         std::env::current_dir()?.join(path)
     };
     let step = progress::step(format!("building {} for wasm32", dir.display()));
-    let toolchain: toml::Table =
-        std::fs::read_to_string(root.join("rust-toolchain.toml"))?.parse()?;
-    let channel = toolchain["toolchain"]["channel"]
-        .as_str()
-        .unwrap_or("stable")
-        .to_owned();
+    let channel = course::toolchain_channel(root)?;
     // A target directory per audited crate, so crates sharing a library name never mix.
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("crate");
     let target = pipeline::target_dir(root).join("audit").join(name);
@@ -250,4 +230,22 @@ pub fn audit(root: &Path, path: &Path) -> Result<i32> {
     } else {
         1
     })
+}
+
+/// Builds the Worker for commands that are not a graded check: a compile error is printed
+/// for the student (`None`, exit 2 by the caller); a tool failure is an error.
+fn build_or_explain(
+    root: &Path,
+    lab: &course::Lab,
+    krate: &course::CrateRef,
+    tools: &bootstrap::Tools,
+) -> Result<Option<pipeline::Artefact>> {
+    match pipeline::build(root, lab, krate, tools) {
+        Ok(a) => Ok(Some(a)),
+        Err(pipeline::BuildError::Compile { first_error }) => {
+            anstream::eprintln!("{} does not compile for wasm32:\n{first_error}", krate.dir);
+            Ok(None)
+        }
+        Err(pipeline::BuildError::Tool(e)) => Err(e),
+    }
 }

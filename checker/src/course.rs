@@ -198,16 +198,22 @@ impl Lab {
     }
 }
 
+/// The Rust channel the course pins (`rust-toolchain.toml`): the toolchain with the wasm32
+/// target, used for every build the checker runs, whatever a crate itself pins.
+pub fn toolchain_channel(root: &Path) -> Result<String> {
+    let toolchain: toml::Table =
+        std::fs::read_to_string(root.join("rust-toolchain.toml"))?.parse()?;
+    toolchain["toolchain"]["channel"]
+        .as_str()
+        .map(str::to_owned)
+        .context("rust-toolchain.toml has no channel")
+}
+
 impl Pins {
     /// The pins of this checkout, for a crate: rust-toolchain.toml, the crate's lockfile (its
     /// own when standalone, else the workspace's) and package.json.
     pub fn current(root: &Path, krate: &CrateRef) -> Result<Pins> {
-        let toolchain: toml::Table =
-            std::fs::read_to_string(root.join("rust-toolchain.toml"))?.parse()?;
-        let rustc = toolchain["toolchain"]["channel"]
-            .as_str()
-            .context("rust-toolchain.toml has no channel")?
-            .to_owned();
+        let rustc = toolchain_channel(root)?;
         let lock_dir = if krate.is_standalone(root) {
             root.join(&krate.dir)
         } else {

@@ -194,11 +194,7 @@ fn grade_library(
         }
     };
     environment.wasm_bindgen = tools.wasm_bindgen_version.clone();
-    let toolchain = std::fs::read_to_string(root.join("rust-toolchain.toml"))
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .and_then(|t| t["toolchain"]["channel"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| "stable".into());
+    let toolchain = crate::course::toolchain_channel(root).unwrap_or_else(|_| "stable".into());
     let ctx = checks::library::CrateContext {
         root,
         lab,
@@ -219,13 +215,8 @@ fn grade_library(
         let started = Instant::now();
         let outcome = check.run(&ctx);
         step.done();
-        let meta = Meta {
-            category: check.category(),
-            title: check.title(),
-            doc: check.doc(),
-            spec: None,
-        };
-        let mut result = scored_with(&meta, spec, outcome);
+        let described = checks::describe(&spec.id).expect("found above");
+        let mut result = scored_with(&described, spec, outcome);
         result.duration_ms = Some(started.elapsed().as_millis() as u64);
         results.push(result);
     }
@@ -265,25 +256,12 @@ fn build_result(
     }
 }
 
-/// What a report says about a check besides its outcome.
-struct Meta {
-    category: Category,
-    title: &'static str,
-    doc: &'static str,
-    spec: Option<&'static str>,
-}
-
 fn scored(check: &dyn checks::Check, spec: &CheckSpec, outcome: Outcome) -> CheckResult {
-    let meta = Meta {
-        category: check.category(),
-        title: check.title(),
-        doc: check.doc(),
-        spec: check.spec(),
-    };
-    scored_with(&meta, spec, outcome)
+    let described = checks::describe(check.id()).expect("a registered check");
+    scored_with(&described, spec, outcome)
 }
 
-fn scored_with(check: &Meta, spec: &CheckSpec, outcome: Outcome) -> CheckResult {
+fn scored_with(check: &checks::Described, spec: &CheckSpec, outcome: Outcome) -> CheckResult {
     let credit = outcome.credit.clamp(0.0, 1.0);
     CheckResult {
         id: spec.id.clone(),
@@ -317,13 +295,13 @@ fn scored_with(check: &Meta, spec: &CheckSpec, outcome: Outcome) -> CheckResult 
 }
 
 fn unrun(spec: &CheckSpec, status: Status, message: &str) -> CheckResult {
-    let check = checks::find(&spec.id);
+    let check = checks::describe(&spec.id);
     CheckResult {
         id: spec.id.clone(),
-        category: check.as_ref().map_or(Category::Build, |c| c.category()),
+        category: check.as_ref().map_or(Category::Build, |c| c.category),
         title: check
             .as_ref()
-            .map_or_else(|| spec.id.clone(), |c| c.title().to_owned()),
+            .map_or_else(|| spec.id.clone(), |c| c.title.to_owned()),
         status,
         points: 0.0,
         max_points: spec.points,
@@ -333,8 +311,8 @@ fn unrun(spec: &CheckSpec, status: Status, message: &str) -> CheckResult {
         hint: None,
         doc: check
             .as_ref()
-            .map_or_else(String::new, |c| c.doc().to_owned()),
-        spec: check.as_ref().and_then(|c| c.spec().map(str::to_owned)),
+            .map_or_else(String::new, |c| c.doc.to_owned()),
+        spec: check.as_ref().and_then(|c| c.spec.map(str::to_owned)),
         evidence: None,
         duration_ms: None,
     }

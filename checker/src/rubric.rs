@@ -32,30 +32,20 @@ fn page(lab: &Lab) -> String {
     let _ = writeln!(out, "|---|---|---|---:|---|");
     let mut total = 0.0;
     for spec in &lab.checks {
-        let (category, title, doc) = match checks::find(&spec.id) {
-            Some(check) => (
-                serde_json::to_value(check.category())
+        let (category, title, doc) = match checks::describe(&spec.id) {
+            Some(c) => (
+                serde_json::to_value(c.category)
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_owned))
                     .unwrap_or_default(),
-                check.title().to_owned(),
-                Some(check.doc()),
+                c.title.to_owned(),
+                Some(c.doc),
             ),
-            None => match checks::library::find(&spec.id) {
-                Some(check) => (
-                    serde_json::to_value(check.category())
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    check.title().to_owned(),
-                    Some(check.doc()),
-                ),
-                None => (
-                    "build".into(),
-                    "the lab builds for wasm32 and binds as a Worker".into(),
-                    None,
-                ),
-            },
+            None => (
+                "build".into(),
+                "the lab builds for wasm32 and binds as a Worker".into(),
+                None,
+            ),
         };
         let points = if spec.informational {
             "—".to_owned()

@@ -66,7 +66,7 @@ pub fn breakdown(wasm: &Path) -> Result<Breakdown> {
                 Payload::CustomSection(c) => format!("custom:{}", c.name()),
                 _ => section_name(id).to_owned(),
             };
-            *sections.entry(kind).or_default() += (range.end - range.start) as u64;
+            *sections.entry(kind).or_default() += range.end - range.start;
         }
         match payload {
             Payload::ImportSection(imports) => {
@@ -76,10 +76,10 @@ pub fn breakdown(wasm: &Path) -> Result<Breakdown> {
                     }
                 }
             }
-            Payload::CodeSectionEntry(body) => bodies.push({
-                let r = body.range();
-                (r.end - r.start) as u64
-            }),
+            Payload::CodeSectionEntry(body) => {
+                let range = body.range();
+                bodies.push(range.end - range.start);
+            }
             Payload::CustomSection(custom) => {
                 if let KnownCustom::Name(reader) = custom.as_known() {
                     for name in reader.into_iter().flatten() {

@@ -89,15 +89,24 @@ pub fn run(dir: &Path, target_dir: &Path, toolchain: &str) -> Result<Audit> {
     })
 }
 
-/// cargo run in the crate's directory, so it finds the crate (standalone or a member).
-fn cargo(manifest: &Path, target_dir: &Path, toolchain: &str) -> Command {
+/// cargo run in the crate's directory (so it finds the crate, standalone or a member), with
+/// the course toolchain and the given target directory. Shared with the library-lab checks.
+pub fn cargo_in(dir: &Path, target_dir: &Path, toolchain: &str) -> Command {
     let mut cmd = Command::new("cargo");
     cmd.arg("--color=never")
         .env("CARGO_TARGET_DIR", target_dir)
         .env("RUSTUP_TOOLCHAIN", toolchain)
         .stdin(Stdio::null())
-        .current_dir(manifest.parent().unwrap_or(Path::new(".")));
+        .current_dir(dir);
     cmd
+}
+
+fn cargo(manifest: &Path, target_dir: &Path, toolchain: &str) -> Command {
+    cargo_in(
+        manifest.parent().unwrap_or(Path::new(".")),
+        target_dir,
+        toolchain,
+    )
 }
 
 /// Crates cargo could not build: `error: could not compile `x`` and failed build scripts.

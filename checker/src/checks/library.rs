@@ -4,7 +4,7 @@
 //! explain each problem the course knows about.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde::Deserialize;
 
@@ -28,23 +28,15 @@ impl CrateContext<'_> {
         self.root.join(&self.krate.dir)
     }
 
-    /// cargo in the crate's directory, with the course toolchain and the shared target dir.
+    /// cargo in the crate's directory with the course toolchain. A target directory per
+    /// package: cargo names a cdylib crate's outputs without a hash, so crates sharing one
+    /// directory could overwrite each other's module and cargo would still call it fresh.
     fn cargo(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("cargo");
-        cmd.args(args)
-            .current_dir(self.dir())
-            // A target directory per package: the lab and its solution share a library name
-            // (one set of course tests runs against both), and cargo names a cdylib crate's
-            // outputs without a hash, so in one directory the two would overwrite each other.
-            .env(
-                "CARGO_TARGET_DIR",
-                crate::pipeline::target_dir(self.root)
-                    .join("labs")
-                    .join(&self.krate.package),
-            )
-            .env("RUSTUP_TOOLCHAIN", &self.toolchain)
-            .env("CARGO_TERM_COLOR", "never")
-            .stdin(Stdio::null());
+        let target = crate::pipeline::target_dir(self.root)
+            .join("labs")
+            .join(&self.krate.package);
+        let mut cmd = crate::audit::cargo_in(&self.dir(), &target, &self.toolchain);
+        cmd.args(args);
         cmd
     }
 }
@@ -73,8 +65,6 @@ pub fn all() -> Vec<Box<dyn CrateCheck>> {
 pub fn find(id: &str) -> Option<Box<dyn CrateCheck>> {
     all().into_iter().find(|c| c.id() == id)
 }
-
-const DOC: &str = "labs/lab-1-crate-audit.md";
 
 /// Builds the library; returns the `.wasm` (for wasm32) or the first error.
 fn build(ctx: &CrateContext, wasm32: bool) -> Result<Option<PathBuf>, String> {
@@ -562,9 +552,6 @@ impl CrateCheck for AuditReport {
         )
     }
 }
-
-#[allow(dead_code)]
-const _DOC_ROOT: &str = DOC;
 
 #[cfg(test)]
 mod tests {

@@ -15,12 +15,12 @@ use crate::report::{Budget, Category, Measure};
 const PAGE: u64 = 64 * 1024;
 const MIB: f64 = 1024.0 * 1024.0;
 
-fn config(ctx: &Context) -> Result<MemoryConfig, Outcome> {
+fn config(ctx: &Context) -> Result<MemoryConfig, Box<Outcome>> {
     ctx.lab.memory.clone().ok_or_else(|| {
-        Outcome::fail(
+        Box::new(Outcome::fail(
             "the lab manifest has no [memory] section",
             "Report this to the course maintainers.",
-        )
+        ))
     })
 }
 
@@ -167,7 +167,7 @@ impl Check for Growth {
     fn run(&self, ctx: &mut Context) -> Outcome {
         let cfg = match config(ctx) {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         if let Err(e) = reset(ctx) {
             return Outcome::fail(e, "Report this to the course maintainers.");
@@ -298,7 +298,7 @@ impl Check for Peak {
     fn run(&self, ctx: &mut Context) -> Outcome {
         let cfg = match config(ctx) {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         if let Err(e) = reset(ctx) {
             return Outcome::fail(e, "Report this to the course maintainers.");
@@ -373,7 +373,7 @@ impl Check for Limit {
     fn run(&self, ctx: &mut Context) -> Outcome {
         let cfg = match config(ctx) {
             Ok(c) => c,
-            Err(o) => return o,
+            Err(o) => return *o,
         };
         let log = ctx.client.log();
         let readings: Vec<(usize, u64)> = log

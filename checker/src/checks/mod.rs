@@ -102,6 +102,31 @@ pub fn find(id: &str) -> Option<Box<dyn Check>> {
     all().into_iter().find(|c| c.id() == id)
 }
 
+/// What reports and the rubric say about a check, whichever registry implements it.
+pub struct Described {
+    pub category: Category,
+    pub title: &'static str,
+    pub doc: &'static str,
+    pub spec: Option<&'static str>,
+}
+
+pub fn describe(id: &str) -> Option<Described> {
+    if let Some(c) = find(id) {
+        return Some(Described {
+            category: c.category(),
+            title: c.title(),
+            doc: c.doc(),
+            spec: c.spec(),
+        });
+    }
+    library::find(id).map(|c| Described {
+        category: c.category(),
+        title: c.title(),
+        doc: c.doc(),
+        spec: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -109,9 +134,7 @@ mod tests {
         for lab in crate::course::labs(&crate::course::root()).unwrap() {
             for spec in &lab.checks {
                 assert!(
-                    spec.id == "build"
-                        || super::find(&spec.id).is_some()
-                        || super::library::find(&spec.id).is_some(),
+                    spec.id == "build" || super::describe(&spec.id).is_some(),
                     "{} lists `{}`, which the checker does not implement",
                     lab.id,
                     spec.id
