@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tests the book's examples three ways: natively, in Node (wasm-bindgen-test), and in workerd
-# (Miniflare). Needs the tools the checker installs on first use (`cargo lab list` is not
-# enough; `cargo lab check lab-4` once is): .tools/bin/wasm-bindgen and node_modules.
+# (Miniflare). Needs the tools the checker installs: run `cargo lab setup` once first.
+# The suite runs it (checker/tests/book_examples.rs).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"

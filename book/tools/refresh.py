@@ -19,6 +19,10 @@ It runs, against the checker in target/release (or through `cargo lab` when that
 - `checker --help` and each command's `--help` → book/src/reports/help*.txt
 - `checker check lab-4 --out …` (the starting point: most checks fail)
       → book/src/reports/lab-4-start.txt (the human report the lab 4 chapter shows)
+- `checker check lab-1 --out …` (the starting point) → book/src/reports/lab-1-start.txt
+- `checker check lab-2 [--solution] --out …`
+      → book/src/reports/lab-2-start.txt, lab-2-solution.txt, and the memory charts those
+        runs draw → book/src/figures/lab-2-memory.svg, lab-2-solution-memory.svg
 
 Commit what it writes. Figures are measurements: rerun it after changing a lab, a solution,
 or a pinned tool version, never edit the outputs by hand.
@@ -169,6 +173,13 @@ def main():
     (reports / "lab-4-start-miss.json").write_text(json.dumps(miss, indent=2, ensure_ascii=False) + "\n")
     print("wrote book/src/reports/lab-4-start-miss.json", file=sys.stderr)
 
+    failing(reports / "lab-1-start.txt", "lab-1")
+    failing(reports / "lab-2-start.txt", "lab-2")
+    passing(reports / "lab-2-solution.txt", "lab-2")
+    for chart in ["lab-2-memory.svg", "lab-2-solution-memory.svg"]:
+        (reports / chart).replace(figures / chart)
+        print(f"wrote book/src/figures/{chart}", file=sys.stderr)
+
     # The command reference quotes the checker's own help.
     for command in [[], ["check"], ["list"], ["serve"], ["size"], ["audit"], ["rubric"]]:
         name = "-".join(["help"] + command) + ".txt"
@@ -181,6 +192,21 @@ def failing(target, lab):
     done = checker("check", lab, "--out", str(target), check=False)
     if done.returncode != 1:
         sys.exit(f"the {lab} starting point should fail some checks (exit 1), got {done.returncode}:\n{done.stderr}")
+    relative_paths(target)
+
+
+def passing(target, lab):
+    """The human report of a reference solution, which must pass every check."""
+    checker("check", lab, "--solution", "--out", str(target))
+    relative_paths(target)
+
+
+def relative_paths(target):
+    """Paths in a report as a student's checkout would show them, not this machine's."""
+    text = target.read_text().replace(str(ROOT) + "/", "")
+    # Charts land next to --out; without it (as students run it) they go to target/checker/reports.
+    text = text.replace("chart: book/src/reports/", "chart: target/checker/reports/")
+    target.write_text(text)
     print(f"wrote book/src/reports/{target.name}", file=sys.stderr)
 
 

@@ -34,6 +34,10 @@ pub enum Cmd {
     },
     /// List the labs.
     List,
+    /// Install what grading needs into this repository, ahead of time: the wasm32 target,
+    /// the npm packages (Miniflare, workerd, binaryen) and wasm-bindgen-cli into `.tools/`.
+    /// `check` does the same on first use; this is for CI caches and slow networks.
+    Setup,
     /// Build a lab and serve it on 127.0.0.1 until Ctrl-C, for any MCP client to talk to.
     Serve {
         /// The lab: `lab-4`, `4` or `full-server`.

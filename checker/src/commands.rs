@@ -62,6 +62,17 @@ pub fn list(root: &Path) -> Result<i32> {
     Ok(0)
 }
 
+pub fn setup(root: &Path) -> Result<i32> {
+    let tools = bootstrap::ensure(root)?;
+    anstream::println!(
+        "ready: wasm-bindgen {} at {}, Node at {}",
+        tools.wasm_bindgen_version,
+        tools.wasm_bindgen.display(),
+        tools.node.display()
+    );
+    Ok(0)
+}
+
 pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     let lab = course::find(root, lab)?;
     let krate = lab.crate_ref(solution);

@@ -34,6 +34,7 @@ fn main() {
             out,
         } => commands::check(&root, &lab, solution, format, out.as_deref()),
         cli::Cmd::List => commands::list(&root),
+        cli::Cmd::Setup => commands::setup(&root),
         cli::Cmd::Serve {
             lab,
             solution,

@@ -261,10 +261,11 @@ impl Exchange {
         }
         let request = if let Some(shell) = &self.body_shell {
             curl.push_str(&format!(" --data-binary @<({shell})"));
+            // The logged body is already cut: its own length is not the request's.
             format!(
-                "({} bytes) {}",
+                "({} bytes) {}…",
                 self.request_bytes,
-                truncate(&self.request, 200)
+                prefix(&self.request, 200)
             )
         } else if self.request.len() > INLINE_BODY_LIMIT {
             curl.push_str(" --data-binary @request.json");
@@ -386,11 +387,16 @@ pub fn truncate(text: &str, limit: usize) -> String {
     if text.len() <= limit {
         return text.to_owned();
     }
-    let mut end = limit;
+    format!("{}… ({} bytes in all)", prefix(text, limit), text.len())
+}
+
+/// The longest prefix of `text` of at most `limit` bytes that ends on a character boundary.
+fn prefix(text: &str, limit: usize) -> &str {
+    let mut end = limit.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
+    &text[..end]
 }
 
 /// Single-quotes a word for a POSIX shell.

@@ -438,29 +438,51 @@ fn write_chart(
         if ctx.solution { "-solution" } else { "" }
     );
     let path = ctx.reports.join(name);
-    let svg = chart(
-        series,
-        warmup,
-        budget_line,
-        limit,
-        &format!("{} — linear memory per request", ctx.lab.title),
+    let title = format!(
+        "{} ({}) — linear memory after each request",
+        ctx.lab.title,
+        if ctx.solution {
+            "reference solution"
+        } else {
+            "your lab"
+        }
     );
+    let svg = chart(series, warmup, budget_line, limit, &title);
     match std::fs::create_dir_all(ctx.reports).and_then(|()| std::fs::write(&path, svg)) {
         Ok(()) => path.display().to_string(),
         Err(e) => format!("not written ({e})"),
     }
 }
 
+/// The step between round axis labels (1, 2, 2.5 or 5 × a power of ten) that shows `max`
+/// in at most `ticks` steps.
+fn round_step(max: f64, ticks: f64) -> f64 {
+    let raw = (max / ticks).max(f64::MIN_POSITIVE);
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|&step| step >= raw)
+        .unwrap_or(10.0 * power)
+}
+
 /// A line chart of linear memory (MiB) over requests, with the warm-up, the growth budget
 /// and the isolate limit marked. Hand-written SVG: one polyline and a few labels do not
 /// justify a plotting library and its font stack.
 pub fn chart(series: &[u64], warmup: usize, budget_line: u64, limit: u64, title: &str) -> String {
-    let (w, h, left, right, top, bottom) = (720.0, 360.0, 64.0, 16.0, 40.0, 40.0);
+    let (w, h, left, right, top, bottom) = (720.0, 360.0, 64.0, 24.0, 40.0, 48.0);
     let highest = series.iter().copied().max().unwrap_or(0).max(budget_line);
-    let y_max = (highest as f64 * 1.15)
-        .max(limit.min(highest * 2) as f64)
+    // Show the limit when the line comes within half of it; otherwise zoom in on the line.
+    let wanted = (highest as f64 * 1.15)
+        .max(if highest * 2 >= limit {
+            limit as f64 * 1.05
+        } else {
+            0.0
+        })
         .max(MIB)
         / MIB;
+    let step = round_step(wanted, 4.0);
+    let y_max = (wanted / step).ceil() * step;
     let n = series.len().max(2);
     let x = |i: usize| left + (w - left - right) * i as f64 / (n - 1) as f64;
     let y = |bytes: u64| top + (h - top - bottom) * (1.0 - (bytes as f64 / MIB) / y_max);
@@ -474,15 +496,43 @@ pub fn chart(series: &[u64], warmup: usize, budget_line: u64, limit: u64, title:
         r##"<rect width="{w}" height="{h}" fill="#fff"/><text x="{left}" y="24" font-size="14">{}</text>"##,
         xml(title)
     );
-    for step in 0..=4 {
-        let v = y_max * f64::from(step) / 4.0;
-        let yy = top + (h - top - bottom) * (1.0 - f64::from(step) / 4.0);
+    let mut v = 0.0;
+    while v <= y_max + step / 1000.0 {
+        let yy = top + (h - top - bottom) * (1.0 - v / y_max);
+        let label = if step.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        };
         let _ = write!(
             svg,
-            r##"<line x1="{left}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#eee"/><text x="{}" y="{:.1}" text-anchor="end">{v:.0} MiB</text>"##,
+            r##"<line x1="{left}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#eee"/><text x="{}" y="{:.1}" text-anchor="end">{label} MiB</text>"##,
             w - right,
             left - 6.0,
             yy + 4.0
+        );
+        v += step;
+    }
+    // Request numbers, 1-based as in the report: the first, the last of the warm-up, the last.
+    let mut marks = vec![1, series.len().max(1)];
+    if warmup > 0 && warmup < series.len() {
+        marks.insert(1, warmup);
+        // A short warm-up in a long run: its number would print over the first one.
+        if x(warmup - 1) - x(0) < 30.0 {
+            marks.remove(0);
+        }
+    }
+    for (k, &req) in marks.iter().enumerate() {
+        let anchor = match k {
+            0 if req == 1 => "start",
+            _ if k == marks.len() - 1 => "end",
+            _ => "middle",
+        };
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="{}" text-anchor="{anchor}" fill="#666">{req}</text>"##,
+            x(req - 1),
+            h - bottom + 16.0
         );
     }
     if warmup > 0 && warmup < series.len() {
@@ -498,19 +548,21 @@ pub fn chart(series: &[u64], warmup: usize, budget_line: u64, limit: u64, title:
     let by = y(budget_line);
     let _ = write!(
         svg,
-        r##"<line x1="{left}" x2="{}" y1="{by:.1}" y2="{by:.1}" stroke="#2a2" stroke-dasharray="6 3"/><text x="{}" y="{:.1}" fill="#2a2" text-anchor="end">growth budget</text>"##,
+        r##"<line x1="{left}" x2="{}" y1="{by:.1}" y2="{by:.1}" stroke="#2a2" stroke-dasharray="6 3"/><text x="{}" y="{:.1}" fill="#2a2" text-anchor="end">growth budget ({:.1} MiB)</text>"##,
         w - right,
         w - right,
-        by - 4.0
+        by - 6.0,
+        budget_line as f64 / MIB
     );
     if (limit as f64 / MIB) <= y_max {
         let ly = y(limit);
         let _ = write!(
             svg,
-            r##"<line x1="{left}" x2="{}" y1="{ly:.1}" y2="{ly:.1}" stroke="#c22"/><text x="{}" y="{:.1}" fill="#c22" text-anchor="end">isolate limit</text>"##,
+            r##"<line x1="{left}" x2="{}" y1="{ly:.1}" y2="{ly:.1}" stroke="#c22"/><text x="{}" y="{:.1}" fill="#c22" text-anchor="end">isolate limit ({:.0} MiB)</text>"##,
             w - right,
             w - right,
-            ly - 4.0
+            ly - 6.0,
+            limit as f64 / MIB
         );
     }
     let points: Vec<String> = series
@@ -527,7 +579,7 @@ pub fn chart(series: &[u64], warmup: usize, budget_line: u64, limit: u64, title:
         svg,
         r##"<text x="{:.1}" y="{}" text-anchor="middle">request</text></svg>"##,
         (left + w - right) / 2.0,
-        h - 8.0
+        h - 10.0
     );
     svg.push('\n');
     svg
@@ -549,5 +601,17 @@ mod tests {
         assert!(svg.contains("warm-up ends") && svg.contains("growth budget"));
         assert!(svg.contains("a &lt;title&gt;"));
         assert_eq!(svg.matches("<polyline").count(), 1);
+        // Request numbers on the x axis: the first, the end of the warm-up, the last.
+        assert!(
+            svg.contains(">1</text>") && svg.contains(">10</text>") && svg.contains(">50</text>")
+        );
+    }
+
+    #[test]
+    fn axis_labels_are_round_numbers() {
+        assert_eq!(super::round_step(148.0, 4.0), 50.0);
+        assert_eq!(super::round_step(3.0, 4.0), 1.0);
+        assert_eq!(super::round_step(44.0, 4.0), 20.0);
+        assert_eq!(super::round_step(1.0, 4.0), 0.25);
     }
 }
