@@ -79,3 +79,41 @@ pub async fn fetch_with_deadline(url: Url, limit: Duration) -> worker::Result<Re
 // `worker::Delay` is tested in workerd (src/worker.rs, miniflare.test.mjs), not under the Node
 // test runner: Node's `setTimeout` returns an object where workerd returns a number, and
 // `Delay` panics on the object.
+
+// ANCHOR: sleep
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// The global `setTimeout` of whichever runtime loaded the module: workerd, Node, a browser.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(callback: &js_sys::Function, millis: f64) -> wasm_bindgen::JsValue;
+}
+
+/// Waits for `duration` on the global `setTimeout`, wrapped in a promise. It only assumes that
+/// a `setTimeout` exists, not what it returns, so the same code runs in a Worker and under
+/// Node, where wasm-bindgen-test runs tests.
+pub async fn sleep(duration: Duration) {
+    // setTimeout takes a 32-bit delay; anything larger fires at once.
+    let millis = duration.as_millis().min(i32::MAX as u128) as f64;
+    let timer = js_sys::Promise::new(&mut |resolve, _reject| {
+        set_timeout(&resolve, millis);
+    });
+    // The promise only ever resolves.
+    let _ = wasm_bindgen_futures::JsFuture::from(timer).await;
+}
+// ANCHOR_END: sleep
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use std::time::Duration;
+
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    // Runs under Node (wasm-bindgen-test-runner), where `worker::Delay` would panic.
+    #[wasm_bindgen_test]
+    async fn sleep_waits_on_the_runtimes_timer() {
+        let start = js_sys::Date::now();
+        super::sleep(Duration::from_millis(50)).await;
+        let waited = js_sys::Date::now() - start;
+        assert!(waited >= 45.0, "woke after {waited} ms");
+    }
+}
