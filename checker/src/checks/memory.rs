@@ -10,7 +10,7 @@ use super::{Check, Context, Outcome};
 use crate::course::MemoryConfig;
 use crate::mcp_client::{Exchange, Raw};
 use crate::payload;
-use crate::report::{Budget, Category, Measure};
+use crate::report::{Budget, Category, Evidence, Measure};
 
 const PAGE: u64 = 64 * 1024;
 const MIB: f64 = 1024.0 * 1024.0;
@@ -80,6 +80,15 @@ fn mib(bytes: u64) -> String {
 }
 
 /// The summary a reply carries: its structuredContent, or its text parsed as JSON.
+/// Evidence for a memory miss. What matters is the request and how to replay it; the reply
+/// (whose answer `memory.results` judges) is cut to a line so the report stays readable.
+fn memory_evidence(exchange: &Exchange, expected: impl Into<String>) -> Evidence {
+    Evidence {
+        response: exchange.summary(),
+        ..exchange.evidence_expecting(expected)
+    }
+}
+
 fn summary_of(exchange: &Exchange) -> Option<Value> {
     let result = exchange.json()?.get("result")?;
     result.get("structuredContent").cloned().or_else(|| {
@@ -255,17 +264,17 @@ impl Check for Growth {
             killed.is_none() && grown_pages <= cfg.growth_budget_pages && inside_disagrees == 0;
         let mut evidence = first_growth
             .filter(|_| !pass)
-            .map(|e| e.evidence_expecting("no new pages of linear memory after the warm-up"));
+            .map(|e| memory_evidence(&e, "no new pages of linear memory after the warm-up"));
         if let Some((n, exchange)) = killed {
             message = format!(
                 "request {n} took linear memory to {} — past the {} an isolate may use: production would have killed it. {message}",
                 mib(reading(&exchange).map_or(0, |r| r.0)),
                 mib(cfg.limit_bytes)
             );
-            evidence = Some(
-                exchange
-                    .evidence_expecting(format!("linear memory below {}", mib(cfg.limit_bytes))),
-            );
+            evidence = Some(memory_evidence(
+                &exchange,
+                format!("linear memory below {}", mib(cfg.limit_bytes)),
+            ));
         }
         Outcome {
             credit: if pass { 1.0 } else { 0.0 },
@@ -348,7 +357,15 @@ impl Check for Peak {
             hint: Some("Parse the body once, into types, and fold events as they stream past (serde's DeserializeSeed/visitor) instead of building a serde_json::Value or a Vec of events; do not copy the body.".into()),
             measured: Some(Measure { value: peak as f64, unit: "bytes".into() }),
             budget: Some(Budget { min: None, max: Some(budget as f64), unit: "bytes".into() }),
-            evidence: (peak > budget || !correct).then(|| exchange.evidence_expecting(format!("a peak of at most {}", mib(budget)))),
+            // A wrong answer needs the whole reply; a right one only the request.
+            evidence: (peak > budget || !correct).then(|| {
+                let expected = format!("a peak of at most {}", mib(budget));
+                if correct {
+                    memory_evidence(&exchange, expected)
+                } else {
+                    exchange.evidence_expecting(expected)
+                }
+            }),
         }
     }
 }
@@ -418,7 +435,7 @@ impl Check for Limit {
                 hint: Some("Find what this request allocates at once (a Value tree of the whole body, copies of the body) and what earlier requests left behind.".into()),
                 measured,
                 budget,
-                evidence: Some(log[i].evidence_expecting(format!("linear memory below {}", mib(cfg.limit_bytes)))),
+                evidence: Some(memory_evidence(&log[i], format!("linear memory below {}", mib(cfg.limit_bytes)))),
             },
         }
     }
