@@ -32,6 +32,33 @@ pub enum Cmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Render a saved JSON report (`check --format json --out FILE`) in another format,
+    /// without grading again: CI grades once and writes JUnit and a GitHub summary from it.
+    ///
+    /// Exit status: the report's own (0 passed, 1 a check fails, 2 not gradable).
+    Render {
+        /// The JSON report.
+        report: PathBuf,
+        /// How to print it.
+        #[arg(long, value_enum)]
+        format: Format,
+        /// Write it to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// One table of a whole class's results, from the JSON reports CI keeps: per report the
+    /// score and the checks not passing, and per lab how many pass each check.
+    Summary {
+        /// The JSON reports (e.g. `results/*.json`); each row is named after its file.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Markdown to read, or CSV (one column of points per check) for a gradebook.
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Markdown)]
+        format: SummaryFormat,
+        /// Write it to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// List the labs.
     List,
     /// Install what grading needs into this repository, ahead of time: the wasm32 target,
@@ -112,9 +139,22 @@ pub enum Cmd {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// A Markdown table, and each check's pass rate per lab.
+    Markdown,
+    /// CSV: one row per report, one column of points per check.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// For people: one line per check, details for each miss.
     Human,
     /// The versioned report (`schema_version` 1), for tools and CI.
     Json,
+    /// JUnit XML: one testcase per check, points as properties.
+    Junit,
+    /// For GitHub Actions: `::error` annotations on standard output, and a Markdown summary
+    /// written to `--out`, else appended to `$GITHUB_STEP_SUMMARY` when set, else printed.
+    Github,
 }

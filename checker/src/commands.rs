@@ -5,8 +5,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::cli::Format;
+use crate::cli::{Format, SummaryFormat};
 use crate::grading::{self, MCP_PATH};
+use crate::report::{Report, SCHEMA_VERSION};
 use crate::runtime::Server;
 use crate::{bootstrap, course, pipeline, progress, render, size};
 
@@ -28,9 +29,84 @@ pub fn check(
         None => pipeline::target_dir(root).join("checker").join("reports"),
     };
     let report = grading::grade(root, &lab, solution, &reports);
+    emit(&report, format, out)?;
+    Ok(report.exit_code())
+}
+
+/// A class's reports as one table.
+pub fn summary(
+    reports: &[std::path::PathBuf],
+    format: SummaryFormat,
+    out: Option<&Path>,
+) -> Result<i32> {
+    let entries = crate::summary::load(reports)?;
     let text = match format {
-        Format::Human => render::human(&report),
-        Format::Json => render::json(&report),
+        SummaryFormat::Markdown => crate::summary::markdown(&entries),
+        SummaryFormat::Csv => crate::summary::csv(&entries)?,
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            progress::note(format!(
+                "summary of {} reports written to {}",
+                entries.len(),
+                path.display()
+            ));
+        }
+        None => print(&text)?,
+    }
+    Ok(0)
+}
+
+/// Renders a saved JSON report in another format; the exit status is the report's own.
+pub fn render(report_file: &Path, format: Format, out: Option<&Path>) -> Result<i32> {
+    let text = std::fs::read_to_string(report_file)
+        .with_context(|| format!("cannot read {}", report_file.display()))?;
+    let report: Report = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a checker JSON report (`cargo lab check <lab> --format json --out FILE` writes one)",
+            report_file.display()
+        )
+    })?;
+    if report.schema_version != SCHEMA_VERSION {
+        anyhow::bail!(
+            "{} has schema_version {}; this checker reads {SCHEMA_VERSION}",
+            report_file.display(),
+            report.schema_version
+        );
+    }
+    emit(&report, format, out)?;
+    Ok(report.exit_code())
+}
+
+/// Writes a report in `format`: to `out`, or to standard output. The GitHub format splits in
+/// two: annotations always go to standard output (only there does Actions read them), the
+/// Markdown summary to `out`, else to `$GITHUB_STEP_SUMMARY`, else to standard output.
+fn emit(report: &Report, format: Format, out: Option<&Path>) -> Result<()> {
+    let text = match format {
+        Format::Human => render::human(report),
+        Format::Json => render::json(report),
+        Format::Junit => render::junit(&[report]),
+        Format::Github => {
+            let rendered = render::github(report);
+            print(&rendered.annotations)?;
+            let summary_file = std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from);
+            match (out, summary_file) {
+                (None, Some(file)) => {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&file)
+                        .and_then(|mut f| f.write_all(rendered.summary.as_bytes()))
+                        .with_context(|| format!("cannot append to {}", file.display()))?;
+                    return Ok(());
+                }
+                _ => rendered.summary,
+            }
+        }
     };
     match out {
         Some(path) => {
@@ -38,13 +114,16 @@ pub fn check(
                 .with_context(|| format!("cannot write {}", path.display()))?;
             progress::note(format!("result written to {}", path.display()));
         }
-        None => {
-            let mut stdout = anstream::stdout();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
-        }
+        None => print(&text)?,
     }
-    Ok(report.exit_code())
+    Ok(())
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut stdout = anstream::stdout();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
 }
 
 pub fn list(root: &Path) -> Result<i32> {

@@ -72,7 +72,7 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
                     Some((artefact, runtime))
                 }
                 Err(BuildError::Compile { first_error }) => {
-                    results.push(build_result(
+                    let mut build = build_result(
                         build_spec,
                         Status::Error,
                         format!("{} does not compile for wasm32:\n{first_error}", krate.dir),
@@ -81,7 +81,9 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
                             lab.worker.profile,
                             pipeline::package_args(root, krate).join(" ")
                         )),
-                    ));
+                    );
+                    build.location = pipeline::error_location(root, &krate.dir, &first_error);
+                    results.push(build);
                     None
                 }
                 Err(BuildError::Tool(e)) => {
@@ -253,6 +255,7 @@ fn build_result(
         spec: None,
         evidence: None,
         duration_ms: None,
+        location: None,
     }
 }
 
@@ -291,6 +294,11 @@ fn scored_with(check: &checks::Described, spec: &CheckSpec, outcome: Outcome) ->
             outcome.evidence
         },
         duration_ms: None,
+        location: if credit >= 1.0 {
+            None
+        } else {
+            outcome.location
+        },
     }
 }
 
@@ -315,6 +323,7 @@ fn unrun(spec: &CheckSpec, status: Status, message: &str) -> CheckResult {
         spec: check.as_ref().and_then(|c| c.spec.map(str::to_owned)),
         evidence: None,
         duration_ms: None,
+        location: None,
     }
 }
 

@@ -19,6 +19,7 @@ mod rubric;
 mod runtime;
 mod schema;
 mod size;
+mod summary;
 
 use clap::Parser;
 
@@ -34,6 +35,16 @@ fn main() {
             out,
         } => commands::check(&root, &lab, solution, format, out.as_deref()),
         cli::Cmd::List => commands::list(&root),
+        cli::Cmd::Summary {
+            reports,
+            format,
+            out,
+        } => commands::summary(&reports, format, out.as_deref()),
+        cli::Cmd::Render {
+            report,
+            format,
+            out,
+        } => commands::render(&report, format, out.as_deref()),
         cli::Cmd::Setup => commands::setup(&root),
         cli::Cmd::Serve {
             lab,

@@ -17,6 +17,7 @@ use anyhow::{Context, Result};
 use crate::bootstrap::{Tools, WASM_TARGET};
 use crate::course::{CrateRef, Lab};
 use crate::processes;
+use crate::report::Location;
 
 /// A built Worker, ready for the runtime.
 #[derive(Debug)]
@@ -254,6 +255,29 @@ pub fn first_error(stderr: &str) -> String {
         shown.push(format!("… ({} more lines)", block.len() - LINES));
     }
     shown.join("\n")
+}
+
+/// The file and line of the compiler's first error (its `--> path:line:col` line), relative to
+/// the repository root; `None` when the error is outside it (in a dependency from the
+/// registry, where the fix is the lab's Cargo.toml rather than the file).
+pub fn error_location(root: &Path, crate_dir: &str, first_error: &str) -> Option<Location> {
+    let span = first_error
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("--> "))?;
+    let mut parts = span.trim().rsplitn(3, ':');
+    let (_column, line, path) = (parts.next()?, parts.next()?, parts.next()?);
+    let path = Path::new(path);
+    // rustc prints paths relative to the workspace it builds: the repository for a member,
+    // the crate itself for a crate that is its own workspace.
+    let full = [root.to_path_buf(), root.join(crate_dir)]
+        .into_iter()
+        .map(|base| base.join(path))
+        .find(|p| p.is_file())?;
+    let relative = full.strip_prefix(root).ok()?;
+    Some(Location {
+        path: relative.to_string_lossy().replace('\\', "/"),
+        line: line.parse().ok(),
+    })
 }
 
 fn bindgen(root: &Path, krate: &CrateRef, wasm: &Path, tools: &Tools) -> Result<Artefact> {

@@ -43,6 +43,22 @@ pub enum Category {
     Integrity,
 }
 
+impl Category {
+    /// The name reports use, as in the JSON (`protocol`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Build => "build",
+            Category::Tests => "tests",
+            Category::Size => "size",
+            Category::Memory => "memory",
+            Category::Protocol => "protocol",
+            Category::Robustness => "robustness",
+            Category::Audit => "audit",
+            Category::Integrity => "integrity",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -88,6 +104,18 @@ pub struct CheckResult {
     /// Wall time of this check against the running Worker (runtime checks only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
+    /// The file a miss is about, when the check knows one: the first compiler error, a
+    /// modified course file, AUDIT.toml. CI annotations point there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Location {
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -136,6 +164,31 @@ impl Report {
             0
         } else {
             1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Category;
+
+    #[test]
+    fn category_names_are_the_json_names() {
+        for category in [
+            Category::Build,
+            Category::Tests,
+            Category::Size,
+            Category::Memory,
+            Category::Protocol,
+            Category::Robustness,
+            Category::Audit,
+            Category::Integrity,
+        ] {
+            assert_eq!(
+                serde_json::to_value(category).unwrap(),
+                category.name(),
+                "{category:?}"
+            );
         }
     }
 }

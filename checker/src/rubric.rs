@@ -34,10 +34,7 @@ fn page(lab: &Lab) -> String {
     for spec in &lab.checks {
         let (category, title, doc) = match checks::describe(&spec.id) {
             Some(c) => (
-                serde_json::to_value(c.category)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                c.category.name().to_owned(),
                 c.title.to_owned(),
                 Some(c.doc),
             ),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::Outcome;
 use crate::bootstrap::{Tools, WASM_TARGET};
 use crate::course::{CrateRef, Lab};
-use crate::report::Category;
+use crate::report::{Category, Location};
 
 /// What a library check may use.
 pub struct CrateContext<'a> {
@@ -26,6 +26,21 @@ pub struct CrateContext<'a> {
 impl CrateContext<'_> {
     fn dir(&self) -> PathBuf {
         self.root.join(&self.krate.dir)
+    }
+
+    /// Where the compiler's first error is, or else the crate's Cargo.toml: an error inside
+    /// a dependency is fixed there.
+    fn error_location(&self, first_error: &str) -> Option<Location> {
+        crate::pipeline::error_location(self.root, &self.krate.dir, first_error)
+            .or_else(|| Some(self.file("Cargo.toml")))
+    }
+
+    /// A file of the crate, as a report location.
+    fn file(&self, name: &str) -> Location {
+        Location {
+            path: format!("{}/{name}", self.krate.dir),
+            line: None,
+        }
     }
 
     /// cargo in the crate's directory with the course toolchain. A target directory per
@@ -123,7 +138,8 @@ impl CrateCheck for BuildWasm32 {
             Err(first) => Outcome::fail(
                 format!("it does not build for wasm32:\n{first}"),
                 format!("`cargo lab audit {}` names each dependency that breaks, the path that brings it in and the fix.", ctx.krate.dir),
-            ),
+            )
+            .at(ctx.error_location(&first)),
         }
     }
 }
@@ -149,7 +165,8 @@ impl CrateCheck for BuildNative {
             Err(first) => Outcome::fail(
                 format!("it no longer builds natively:\n{first}"),
                 "Gate wasm-only code and dependencies with cfg(target_arch = \"wasm32\") so the host build keeps its own.",
-            ),
+            )
+            .at(ctx.error_location(&first)),
         }
     }
 }
@@ -497,60 +514,66 @@ impl CrateCheck for AuditReport {
         "labs/lab-1-crate-audit.md#the-audit-report"
     }
     fn run(&self, ctx: &CrateContext) -> Outcome {
-        let key_path = ctx.lab.manifest_dir.join("audit-key.toml");
-        let key: Key = match std::fs::read_to_string(&key_path)
-            .map_err(anyhow::Error::from)
-            .and_then(|t| Ok(toml::from_str(&t)?))
-        {
-            Ok(k) => k,
-            Err(e) => {
-                return Outcome::fail(
-                    format!("cannot read the course key {}: {e:#}", key_path.display()),
-                    "Report this to the course maintainers.",
-                )
-            }
-        };
-        let path = ctx.dir().join("AUDIT.toml");
-        let theirs: AuditFile = match std::fs::read_to_string(&path) {
-            Err(_) => return Outcome::fail(format!("{} is missing", path.display()), "Write AUDIT.toml: one [[finding]] per problem, with name, kind, symptom, cause and fix."),
-            Ok(text) => match toml::from_str(&text) {
-                Ok(f) => f,
-                Err(e) => return Outcome::fail(format!("AUDIT.toml is not valid: {e}"), "Each entry is a [[finding]] table with the fields name, kind (\"compile\" or \"runtime\"), symptom, cause, fix."),
-            },
-        };
-        let mut tally = super::mcp::Tally::default();
-        for expected in &key.required {
-            let accepted: Vec<String> = expected.accept.iter().map(|a| normalise(a)).collect();
-            let named: Vec<&Finding> = theirs
-                .finding
-                .iter()
-                .filter(|f| accepted.contains(&normalise(&f.name)))
-                .collect();
-            let found = named
-                .iter()
-                .find(|f| f.kind.eq_ignore_ascii_case(&expected.kind));
-            let verdict = match (found, named.first()) {
-                (None, None) => Err(format!("missing (a {} problem)", expected.kind)),
-                (None, Some(f)) => Err(format!(
-                    "listed as {:?}, but it is a {} problem",
-                    f.kind, expected.kind
-                )),
-                (Some(f), _)
-                    if [&f.symptom, &f.cause, &f.fix]
-                        .iter()
-                        .any(|t| t.trim().is_empty()) =>
-                {
-                    Err("say what failed (symptom), why (cause) and what fixed it (fix)".into())
-                }
-                (Some(_), _) => Ok(()),
-            };
-            tally.fact(&expected.name, verdict);
-        }
-        tally.outcome(
-            format!("all {} known problems are explained", key.required.len()),
-            "Each problem the wasm32 build or the wasm tests hit deserves an entry: name the crate or API, whether it failed to compile or at run time, and how you fixed it.",
-        )
+        judge_audit_file(ctx).at(Some(ctx.file("AUDIT.toml")))
     }
+}
+
+/// AUDIT.toml against the course key: every required problem named, with the right kind and
+/// every field filled in.
+fn judge_audit_file(ctx: &CrateContext) -> Outcome {
+    let key_path = ctx.lab.manifest_dir.join("audit-key.toml");
+    let key: Key = match std::fs::read_to_string(&key_path)
+        .map_err(anyhow::Error::from)
+        .and_then(|t| Ok(toml::from_str(&t)?))
+    {
+        Ok(k) => k,
+        Err(e) => {
+            return Outcome::fail(
+                format!("cannot read the course key {}: {e:#}", key_path.display()),
+                "Report this to the course maintainers.",
+            )
+        }
+    };
+    let path = ctx.dir().join("AUDIT.toml");
+    let theirs: AuditFile = match std::fs::read_to_string(&path) {
+        Err(_) => return Outcome::fail(format!("{} is missing", path.display()), "Write AUDIT.toml: one [[finding]] per problem, with name, kind, symptom, cause and fix."),
+        Ok(text) => match toml::from_str(&text) {
+            Ok(f) => f,
+            Err(e) => return Outcome::fail(format!("AUDIT.toml is not valid: {e}"), "Each entry is a [[finding]] table with the fields name, kind (\"compile\" or \"runtime\"), symptom, cause, fix."),
+        },
+    };
+    let mut tally = super::mcp::Tally::default();
+    for expected in &key.required {
+        let accepted: Vec<String> = expected.accept.iter().map(|a| normalise(a)).collect();
+        let named: Vec<&Finding> = theirs
+            .finding
+            .iter()
+            .filter(|f| accepted.contains(&normalise(&f.name)))
+            .collect();
+        let found = named
+            .iter()
+            .find(|f| f.kind.eq_ignore_ascii_case(&expected.kind));
+        let verdict = match (found, named.first()) {
+            (None, None) => Err(format!("missing (a {} problem)", expected.kind)),
+            (None, Some(f)) => Err(format!(
+                "listed as {:?}, but it is a {} problem",
+                f.kind, expected.kind
+            )),
+            (Some(f), _)
+                if [&f.symptom, &f.cause, &f.fix]
+                    .iter()
+                    .any(|t| t.trim().is_empty()) =>
+            {
+                Err("say what failed (symptom), why (cause) and what fixed it (fix)".into())
+            }
+            (Some(_), _) => Ok(()),
+        };
+        tally.fact(&expected.name, verdict);
+    }
+    tally.outcome(
+        format!("all {} known problems are explained", key.required.len()),
+        "Each problem the wasm32 build or the wasm tests hit deserves an entry: name the crate or API, whether it failed to compile or at run time, and how you fixed it.",
+    )
 }
 
 #[cfg(test)]

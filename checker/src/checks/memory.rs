@@ -283,6 +283,7 @@ impl Check for Growth {
             measured: Some(Measure { value: grown_pages as f64, unit: "pages".into() }),
             budget: Some(Budget { min: None, max: Some(cfg.growth_budget_pages as f64), unit: "pages".into() }),
             evidence,
+            location: None,
         }
     }
 }
@@ -366,6 +367,7 @@ impl Check for Peak {
                     exchange.evidence_expecting(expected)
                 }
             }),
+            location: None,
         }
     }
 }
@@ -436,6 +438,7 @@ impl Check for Limit {
                 measured,
                 budget,
                 evidence: Some(memory_evidence(&log[i], format!("linear memory below {}", mib(cfg.limit_bytes)))),
+                location: None,
             },
         }
     }

@@ -11,7 +11,7 @@ pub mod size;
 use crate::course::{CheckSpec, Lab};
 use crate::mcp_client::Client;
 use crate::pipeline::Artefact;
-use crate::report::{Budget, Category, Evidence, Measure};
+use crate::report::{Budget, Category, Evidence, Location, Measure};
 use crate::runtime::Server;
 use crate::schema::Schemas;
 
@@ -57,6 +57,7 @@ pub struct Outcome {
     pub measured: Option<Measure>,
     pub budget: Option<Budget>,
     pub evidence: Option<Evidence>,
+    pub location: Option<Location>,
 }
 
 impl Outcome {
@@ -79,6 +80,11 @@ impl Outcome {
 
     pub fn with_evidence(mut self, evidence: Option<Evidence>) -> Self {
         self.evidence = evidence;
+        self
+    }
+
+    pub fn at(mut self, location: Option<Location>) -> Self {
+        self.location = location;
         self
     }
 }

@@ -88,6 +88,7 @@ impl Check for RawBytes {
                 unit: "bytes".into(),
             }),
             evidence: None,
+            location: None,
         }
     }
 }

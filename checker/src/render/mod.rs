@@ -1,6 +1,12 @@
 //! Renderings of a [`Report`]. Every format reads the same result.
 
+mod github;
+mod junit;
+
 use std::fmt::Write as _;
+
+pub use github::github;
+pub use junit::junit;
 
 use anstyle::{AnsiColor, Style};
 
@@ -76,7 +82,8 @@ pub fn human(report: &Report) -> String {
     out
 }
 
-fn points(p: f64) -> String {
+/// Points as reports print them: whole numbers without decimals, others with two.
+pub fn points(p: f64) -> String {
     if p.fract() == 0.0 {
         format!("{p:.0}")
     } else {
@@ -99,6 +106,19 @@ fn summary_line(check: &CheckResult) -> String {
         (Some(m), None) => format!("{} {} — {first}", m.value, m.unit),
         _ => first.to_owned(),
     }
+}
+
+/// A miss for formats that are not a terminal (JUnit, GitHub): the whole message, then the
+/// hint, evidence and pointers, without styles or indentation.
+fn details_plain(check: &CheckResult, lab: &str) -> String {
+    let mut styled = String::new();
+    details(&mut styled, check, lab);
+    let mut out = check.message.lines().next().unwrap_or_default().to_owned();
+    for line in anstream::adapter::strip_str(&styled).to_string().lines() {
+        out.push('\n');
+        out.push_str(line.strip_prefix("      ").unwrap_or(line));
+    }
+    out
 }
 
 fn details(out: &mut String, check: &CheckResult, lab: &str) {
@@ -269,6 +289,7 @@ mod tests {
             spec: None,
             evidence: None,
             duration_ms: None,
+            location: None,
         }
     }
 
@@ -358,11 +379,14 @@ mod tests {
         insta::assert_snapshot!(plain(&human(&protocol_miss())));
     }
 
-    #[test]
-    fn human_build_error_skips_the_rest() {
-        let mut build = check("build", Status::Error, 0.0, 1.0, "labs/lab-4-full-server does not compile for wasm32:\nerror[E0425]: cannot find value `x`\n --> src/lib.rs:3:5");
+    fn build_error() -> Report {
+        let mut build = check("build", Status::Error, 0.0, 1.0, "labs/lab-4-full-server does not compile for wasm32:\nerror[E0425]: cannot find value `x`\n --> labs/lab-4-full-server/src/lib.rs:3:5");
         build.hint = Some("Fix the error above.".into());
-        let report = report(vec![
+        build.location = Some(crate::report::Location {
+            path: "labs/lab-4-full-server/src/lib.rs".into(),
+            line: Some(3),
+        });
+        report(vec![
             build,
             check(
                 "protocol.initialize",
@@ -371,9 +395,53 @@ mod tests {
                 2.0,
                 "not run: there is no built Worker to run",
             ),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn human_build_error_skips_the_rest() {
+        let report = build_error();
         assert_eq!(report.exit_code(), 2);
         insta::assert_snapshot!(plain(&human(&report)));
+    }
+
+    #[test]
+    fn junit_protocol_miss_has_a_testcase_per_check_and_points() {
+        let xml = junit(&[&protocol_miss()]);
+        assert_eq!(xml.matches("<testcase ").count(), 3);
+        insta::assert_snapshot!(xml);
+    }
+
+    #[test]
+    fn junit_build_error_marks_the_rest_skipped() {
+        insta::assert_snapshot!(junit(&[&build_error()]));
+    }
+
+    #[test]
+    fn github_protocol_miss_annotates_the_server_and_summarises() {
+        let rendered = github(&protocol_miss());
+        // One annotation per check that does not pass, each a single line.
+        assert_eq!(rendered.annotations.lines().count(), 2);
+        assert!(rendered
+            .annotations
+            .lines()
+            .all(|l| l.starts_with("::error file=labs/lab-4-full-server/src/lib.rs,")));
+        insta::assert_snapshot!(format!(
+            "{}\n---- step summary ----\n{}",
+            rendered.annotations, rendered.summary
+        ));
+    }
+
+    #[test]
+    fn github_build_error_points_at_the_compiler_error() {
+        let rendered = github(&build_error());
+        assert!(rendered
+            .annotations
+            .starts_with("::error file=labs/lab-4-full-server/src/lib.rs,line=3,"));
+        insta::assert_snapshot!(format!(
+            "{}\n---- step summary ----\n{}",
+            rendered.annotations, rendered.summary
+        ));
     }
 
     #[test]
