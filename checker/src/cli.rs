@@ -126,6 +126,14 @@ pub enum Cmd {
         #[arg(long, default_value_t = 1)]
         id: u64,
     },
+    /// For course authors: compare the course's own files with their recorded hashes
+    /// (checker/course-files.toml), or record them again with `--write`.
+    #[command(hide = true)]
+    Integrity {
+        /// Rewrite the list from the files on disk.
+        #[arg(long)]
+        write: bool,
+    },
     /// For course authors: replay a lab's behaviour corpus against its starting point and
     /// record the replies as the expected ones (`--write`), or show what differs.
     #[command(hide = true)]

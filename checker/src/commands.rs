@@ -33,6 +33,31 @@ pub fn check(
     Ok(report.exit_code())
 }
 
+/// The course's own files against their recorded hashes; `--write` records them.
+pub fn integrity(root: &Path, write: bool) -> Result<i32> {
+    if write {
+        let list = crate::integrity::render_list(root)?;
+        std::fs::write(root.join(crate::integrity::LIST), list)?;
+        anstream::println!("wrote {}", crate::integrity::LIST);
+        return Ok(0);
+    }
+    let changes = crate::integrity::course_changes(root)?;
+    for change in &changes {
+        anstream::println!(
+            "{} {} (restore: {})",
+            change.path,
+            change.what,
+            change.restore
+        );
+    }
+    if changes.is_empty() {
+        anstream::println!("the course's files match {}", crate::integrity::LIST);
+        Ok(0)
+    } else {
+        Ok(1)
+    }
+}
+
 /// A class's reports as one table.
 pub fn summary(
     reports: &[std::path::PathBuf],

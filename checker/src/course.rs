@@ -53,6 +53,9 @@ pub struct Lab {
     pub size: Option<SizeConfig>,
     /// Memory budgets and workload, for labs graded on linear memory.
     pub memory: Option<MemoryConfig>,
+    /// Files inside the lab that belong to the course.
+    #[serde(default)]
+    pub integrity: IntegrityConfig,
     /// Directory of this manifest (set after loading).
     #[serde(skip)]
     pub manifest_dir: PathBuf,
@@ -102,6 +105,18 @@ pub struct SizeConfig {
     pub zero_ratio: f64,
     /// The toolchain the baseline was measured with; a change means re-measuring.
     pub measured_with: Pins,
+}
+
+/// `[integrity]`: files inside the student's crate that belong to the course (graded tests,
+/// data the corpus was recorded with). The course's copy of each lives next to the manifest
+/// under `protected/`; `check` reports a student's copy that differs, and grades with the
+/// course's where it can.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrityConfig {
+    /// Paths relative to the crate directory, e.g. `tests/wasm.rs`.
+    #[serde(default)]
+    pub protected: Vec<String>,
 }
 
 /// `[memory]`: the workload the memory checks send and the budgets they hold it to.

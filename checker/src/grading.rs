@@ -7,6 +7,7 @@ use crate::bootstrap;
 use crate::checks::{self, Context, Outcome};
 use crate::course::{CheckSpec, Lab};
 use crate::fingerprint::version_of;
+use crate::integrity;
 use crate::mcp_client::Client;
 use crate::pipeline::{self, BuildError};
 use crate::progress;
@@ -26,11 +27,12 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
         node: version_of("node", root),
         ..Environment::default()
     };
+    // First, before anything is built: whether the files that grade this lab are the course's.
+    let mut results = vec![integrity::check(root, lab, krate)];
     if lab.kind.as_deref() == Some("library") {
-        let results = grade_library(root, lab, krate, &mut environment);
+        results.extend(grade_library(root, lab, krate, &mut environment));
         return report(lab, krate, solution, results, environment, started);
     }
-    let mut results = Vec::new();
     let build_spec = lab.checks.iter().find(|c| c.id == "build");
     let runtime_specs: Vec<&CheckSpec> = lab.checks.iter().filter(|c| c.id != "build").collect();
 
@@ -197,10 +199,23 @@ fn grade_library(
     };
     environment.wasm_bindgen = tools.wasm_bindgen_version.clone();
     let toolchain = crate::course::toolchain_channel(root).unwrap_or_else(|_| "stable".into());
+    // Built and tested in a copy with the course's versions of the protected files (tests).
+    let dir = match integrity::stage(root, lab, krate) {
+        Ok(dir) => dir,
+        Err(e) => {
+            let message = format!("the crate could not be staged for grading: {e:#}");
+            return lab
+                .checks
+                .iter()
+                .map(|spec| errored(spec, &message))
+                .collect();
+        }
+    };
     let ctx = checks::library::CrateContext {
         root,
         lab,
         krate,
+        dir,
         tools: &tools,
         toolchain,
     };

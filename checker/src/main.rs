@@ -8,6 +8,7 @@ mod commands;
 mod course;
 mod fingerprint;
 mod grading;
+mod integrity;
 mod mcp_client;
 mod payload;
 mod pipeline;
@@ -58,6 +59,7 @@ fn main() {
             save,
         } => commands::size(&root, &lab, solution, top, save.as_deref()),
         cli::Cmd::Corpus { lab, write } => commands::corpus(&root, &lab, write),
+        cli::Cmd::Integrity { write } => commands::integrity(&root, write),
         cli::Cmd::Audit { path } => commands::audit(&root, &path),
         cli::Cmd::Payload { seed, bytes, id } => {
             use std::io::Write;

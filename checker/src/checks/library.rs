@@ -18,6 +18,9 @@ pub struct CrateContext<'a> {
     pub root: &'a Path,
     pub lab: &'a Lab,
     pub krate: &'a CrateRef,
+    /// Where the crate is built and tested: a staged copy of `krate.dir` with the course's
+    /// versions of its protected files (see `integrity::stage`).
+    pub dir: PathBuf,
     pub tools: &'a Tools,
     /// The course's toolchain channel (rust-toolchain.toml), whatever the crate pins.
     pub toolchain: String,
@@ -25,7 +28,7 @@ pub struct CrateContext<'a> {
 
 impl CrateContext<'_> {
     fn dir(&self) -> PathBuf {
-        self.root.join(&self.krate.dir)
+        self.dir.clone()
     }
 
     /// Where the compiler's first error is, or else the crate's Cargo.toml: an error inside

@@ -1,0 +1,181 @@
+//! Course-owned native tests: every helper, on the host (`cargo test`). Identical in the lab
+//! and in the solution; the lab must keep passing them while it learns to run on wasm32.
+#![cfg(not(target_arch = "wasm32"))]
+// `reference-solution` is a feature of the solution crate only.
+#![allow(unexpected_cfgs)]
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+// The same file runs against the lab and the reference solution (whose Cargo.toml enables
+// the feature `reference-solution`); either way the library is `mcp_helpers` here.
+#[cfg(not(feature = "reference-solution"))]
+use lab_1_crate_audit as mcp_helpers;
+#[cfg(feature = "reference-solution")]
+use solution_lab_1_crate_audit as mcp_helpers;
+
+use mcp_helpers::*;
+
+#[test]
+fn request_ids_are_random_uuid_v4() {
+    let ids: HashSet<String> = (0..100).map(|_| request_id()).collect();
+    assert_eq!(ids.len(), 100);
+    for id in &ids {
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(&id[14..15], "4", "version nibble of {id}");
+    }
+}
+
+#[test]
+fn now_is_rfc3339_utc() {
+    let now = now_rfc3339();
+    assert_eq!(now.len(), 24, "{now}");
+    assert!(now.ends_with('Z') && &now[10..11] == "T", "{now}");
+    assert!(now.as_str() >= "2025-01-01", "{now}");
+    assert!(unix_millis() > 1_735_689_600_000);
+    assert_eq!(
+        format_rfc3339(1_773_480_413_589),
+        "2026-03-14T09:26:53.589Z"
+    );
+}
+
+#[test]
+fn stopwatch_measures() {
+    let watch = Stopwatch::start();
+    std::thread::sleep(Duration::from_millis(20));
+    assert!(watch.elapsed() >= Duration::from_millis(20));
+    assert!(watch.elapsed_ms() >= 20);
+}
+
+#[test]
+fn jitter_stays_in_range() {
+    let samples: Vec<Duration> = (0..200)
+        .map(|_| jitter(Duration::from_millis(50)))
+        .collect();
+    assert!(samples.iter().all(|d| *d <= Duration::from_millis(50)));
+    assert!(samples.iter().any(|d| *d != samples[0]), "not random");
+    assert_eq!(jitter(Duration::ZERO), Duration::ZERO);
+}
+
+#[test]
+fn hmac_sha256_rfc4231_case_2() {
+    let sig = sign(b"Jefe", b"what do ya want for nothing?");
+    assert_eq!(
+        sig,
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    );
+    assert!(verify(b"Jefe", b"what do ya want for nothing?", &sig));
+    assert!(!verify(b"Jefe", b"what do ya want for nothing!", &sig));
+    assert!(!verify(b"jefe", b"what do ya want for nothing?", &sig));
+    assert!(!verify(b"Jefe", b"what do ya want for nothing?", "not hex"));
+}
+
+#[tokio::test]
+async fn timeout_passes_fast_futures_and_stops_slow_ones() {
+    assert_eq!(
+        with_timeout(Duration::from_secs(1), async { 42 }).await,
+        Ok(42)
+    );
+    let slow = with_timeout(Duration::from_millis(20), futures::future::pending::<()>()).await;
+    assert_eq!(
+        slow,
+        Err(TimedOut {
+            after: Duration::from_millis(20)
+        })
+    );
+}
+
+#[tokio::test]
+async fn retry_backs_off_then_succeeds() {
+    let policy = RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(40),
+    };
+    let calls = Cell::new(0);
+    let watch = Stopwatch::start();
+    let result: Result<&str, String> = retry(&policy, |attempt| {
+        calls.set(calls.get() + 1);
+        async move {
+            if attempt < 3 {
+                Err(format!("attempt {attempt} failed"))
+            } else {
+                Ok("done")
+            }
+        }
+    })
+    .await;
+    assert_eq!(result, Ok("done"));
+    assert_eq!(calls.get(), 3);
+    // At least half of 10 ms, then half of 20 ms.
+    assert!(
+        watch.elapsed() >= Duration::from_millis(15),
+        "{:?}",
+        watch.elapsed()
+    );
+
+    let always: Result<(), u32> = retry(&policy, |attempt| async move { Err(attempt) }).await;
+    assert_eq!(always, Err(4));
+}
+
+#[test]
+fn retry_delays_grow_and_stay_capped() {
+    let policy = RetryPolicy {
+        max_attempts: 10,
+        base_delay: Duration::from_millis(100),
+        max_delay: Duration::from_millis(1000),
+    };
+    for (attempt, (lo, hi)) in [
+        (1, (50, 100)),
+        (2, (100, 200)),
+        (3, (200, 400)),
+        (8, (500, 1000)),
+    ] {
+        let d = policy.delay_for(attempt);
+        assert!(
+            d >= Duration::from_millis(lo) && d <= Duration::from_millis(hi),
+            "{attempt}: {d:?}"
+        );
+    }
+}
+
+#[test]
+fn config_defaults_and_overrides() {
+    let config = Config::load(&HashMap::new()).expect("defaults");
+    assert_eq!(config.server_name, "mcp-helpers");
+    assert_eq!(config.max_retries, 3);
+
+    let vars: HashMap<String, String> = [
+        ("MCP_SERVER_NAME", "notes"),
+        ("MCP_TIMEOUT_MS", "2500"),
+        ("MCP_LOG_LEVEL", "Debug"),
+        ("UNRELATED_BINDING", "ignored"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let config = Config::load(&vars).expect("overrides");
+    assert_eq!(config.server_name, "notes");
+    assert_eq!(config.request_timeout, Duration::from_millis(2500));
+    assert_eq!(config.log_level, "debug");
+    assert_eq!(config.max_retries, 3);
+
+    let bad: HashMap<String, String> = [("MCP_MAX_RETRIES".to_owned(), "many".to_owned())].into();
+    assert!(matches!(
+        Config::load(&bad),
+        Err(ConfigError::Invalid { .. })
+    ));
+}
+
+#[tokio::test]
+async fn fan_out_keeps_order() {
+    let jobs: Vec<_> = (0u32..8)
+        .map(|i| async move { sign(b"key", &i.to_be_bytes()) })
+        .collect();
+    let results = fan_out(jobs).await;
+    assert_eq!(results.len(), 8);
+    for (i, sig) in results.iter().enumerate() {
+        assert_eq!(sig, &sign(b"key", &(i as u32).to_be_bytes()));
+    }
+}
