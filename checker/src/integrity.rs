@@ -227,11 +227,13 @@ pub fn check(root: &Path, lab: &Lab, krate: &CrateRef) -> CheckResult {
         ),
         (Ok(_), None) => (
             Status::Pass,
-            match lab.integrity.protected.len() {
-                0 => "the course's files are unchanged".to_owned(),
-                n => format!(
-                    "the course's files are unchanged, and so are the {n} this lab protects"
-                ),
+            if lab.integrity.protected.is_empty() {
+                "the course's files are unchanged".to_owned()
+            } else {
+                format!(
+                    "the course's files are unchanged, this lab's {} included",
+                    lab.integrity.protected.join(", ")
+                )
             },
             None,
             None,
