@@ -25,6 +25,10 @@ audit path=".":
 list:
     @cargo lab list
 
+# Is every tool and pin the course needs here? Prints the command that fixes what is missing.
+doctor:
+    @cargo lab doctor
+
 # Run the whole test suite (what CI runs).
 test:
     @cargo test

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use crate::progress;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
-const MIN_NODE_MAJOR: u32 = 20;
+pub const MIN_NODE_MAJOR: u32 = 20;
 
 /// Paths of the tools the pipeline runs.
 #[derive(Debug, Clone)]
@@ -84,7 +84,7 @@ fn ensure_node() -> Result<PathBuf> {
 }
 
 /// Version of an npm package as recorded in `package-lock.json`.
-fn locked_npm_version(root: &Path, package: &str) -> Result<String> {
+pub fn locked_npm_version(root: &Path, package: &str) -> Result<String> {
     let lock: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root.join("package-lock.json"))
             .context("package-lock.json is missing")?,
@@ -95,7 +95,7 @@ fn locked_npm_version(root: &Path, package: &str) -> Result<String> {
         .with_context(|| format!("package-lock.json does not pin {package}"))
 }
 
-fn installed_npm_version(root: &Path, package: &str) -> Option<String> {
+pub fn installed_npm_version(root: &Path, package: &str) -> Option<String> {
     let text =
         std::fs::read_to_string(root.join("node_modules").join(package).join("package.json"))
             .ok()?;

@@ -59,6 +59,12 @@ pub enum Cmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Check every tool and pin the course needs (Rust, the wasm32 target, wasm-bindgen-cli,
+    /// Node, the npm packages, workerd) and print the command that fixes what is missing.
+    /// Installs nothing.
+    ///
+    /// Exit status: 0 when everything required is there, 1 when something is missing.
+    Doctor,
     /// List the labs.
     List,
     /// Install what grading needs into this repository, ahead of time: the wasm32 target,

@@ -166,6 +166,12 @@ pub fn list(root: &Path) -> Result<i32> {
     Ok(0)
 }
 
+pub fn doctor(root: &Path) -> Result<i32> {
+    let (text, ok) = crate::doctor::render(&crate::doctor::diagnose(root));
+    anstream::print!("{text}");
+    Ok(if ok { 0 } else { 1 })
+}
+
 pub fn setup(root: &Path) -> Result<i32> {
     let tools = bootstrap::ensure(root)?;
     anstream::println!(

@@ -6,6 +6,7 @@ mod checks;
 mod cli;
 mod commands;
 mod course;
+mod doctor;
 mod fingerprint;
 mod grading;
 mod integrity;
@@ -36,6 +37,7 @@ fn main() {
             out,
         } => commands::check(&root, &lab, solution, format, out.as_deref()),
         cli::Cmd::List => commands::list(&root),
+        cli::Cmd::Doctor => commands::doctor(&root),
         cli::Cmd::Summary {
             reports,
             format,
