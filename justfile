@@ -25,6 +25,10 @@ audit path=".":
 list:
     @cargo lab list
 
+# A hint about the first check your last grade missed; again for the next one.
+hint lab:
+    @cargo lab hint "{{lab}}"
+
 # Is every tool and pin the course needs here? Prints the command that fixes what is missing.
 doctor:
     @cargo lab doctor

@@ -65,6 +65,12 @@ pub enum Cmd {
     ///
     /// Exit status: 0 when everything required is there, 1 when something is missing.
     Doctor,
+    /// A hint about the first check your last grade of a lab missed, tiered by what failed:
+    /// ask again for the next, more specific one. Each names the book section.
+    Hint {
+        /// The lab: `lab-1`, `1` or `crate-audit`.
+        lab: String,
+    },
     /// List the labs.
     List,
     /// Install what grading needs into this repository, ahead of time: the wasm32 target,

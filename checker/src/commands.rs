@@ -29,6 +29,12 @@ pub fn check(
         None => pipeline::target_dir(root).join("checker").join("reports"),
     };
     let report = grading::grade(root, &lab, solution, &reports);
+    if !solution {
+        // Progress for `list` and `hint`; losing it must not lose the grade.
+        if let Err(e) = crate::state::record(root, &report) {
+            progress::note(format!("progress not saved: {e:#}"));
+        }
+    }
     emit(&report, format, out)?;
     Ok(report.exit_code())
 }
@@ -152,17 +158,68 @@ fn print(text: &str) -> Result<()> {
 }
 
 pub fn list(root: &Path) -> Result<i32> {
+    use anstyle::{AnsiColor, Style};
+    const GREEN: Style = AnsiColor::Green.on_default().bold();
+    const RED: Style = AnsiColor::Red.on_default().bold();
+    const DIM: Style = AnsiColor::BrightBlack.on_default();
     let labs = course::labs(root)?;
+    let state = crate::state::load(root);
+    let (mut passing, mut earned, mut available) = (0, 0.0, 0.0);
     for lab in &labs {
-        anstream::println!(
-            "{:<6} {:<16} {:<22} {}",
-            lab.id,
-            lab.slug,
-            lab.title,
-            lab.summary
+        let last = state.labs.get(&lab.id).and_then(|l| l.last.as_ref());
+        let status = match last {
+            None => format!("{DIM}· not started{DIM:#}"),
+            Some(run) if run.passed => {
+                passing += 1;
+                format!(
+                    "{GREEN}✔ passing{GREEN:#} {}/{}",
+                    render::points(run.score),
+                    render::points(run.max_score)
+                )
+            }
+            Some(run) => {
+                let failing = run
+                    .checks
+                    .iter()
+                    .filter(|c| c.status != crate::report::Status::Pass)
+                    .count();
+                format!(
+                    "{RED}✘ {}/{}{RED:#} ({failing} of {} checks not passing)",
+                    render::points(run.score),
+                    render::points(run.max_score),
+                    run.checks.len()
+                )
+            }
+        };
+        earned += last.map_or(0.0, |r| r.score);
+        available += last.map_or_else(
+            || lab.checks.iter().map(|c| c.points).sum(),
+            |r| r.max_score,
         );
+        anstream::println!("{:<6} {:<16} {:<22} {status}", lab.id, lab.slug, lab.title);
+        anstream::println!("       {DIM}{}{DIM:#}", lab.summary);
     }
-    anstream::println!("\nGrade one with `cargo lab check <lab>` (or `just check <lab>`).");
+    const WIDTH: usize = 24;
+    let filled = if labs.is_empty() {
+        0
+    } else {
+        WIDTH * passing / labs.len()
+    };
+    anstream::println!(
+        "\nprogress {GREEN}{}{GREEN:#}{DIM}{}{DIM:#} {passing} of {} labs passing · {}/{} points",
+        "█".repeat(filled),
+        "░".repeat(WIDTH - filled),
+        labs.len(),
+        render::points(earned),
+        render::points(available)
+    );
+    anstream::println!("Grade one with `cargo lab check <lab>` (or `just check <lab>`); `cargo lab hint <lab>` when stuck.");
+    Ok(0)
+}
+
+pub fn hint(root: &Path, lab: &str) -> Result<i32> {
+    let lab = course::find(root, lab)?;
+    anstream::print!("{}", crate::hint::run(root, &lab)?);
     Ok(0)
 }
 

@@ -9,6 +9,7 @@ mod course;
 mod doctor;
 mod fingerprint;
 mod grading;
+mod hint;
 mod integrity;
 mod mcp_client;
 mod payload;
@@ -21,6 +22,7 @@ mod rubric;
 mod runtime;
 mod schema;
 mod size;
+mod state;
 mod summary;
 
 use clap::Parser;
@@ -38,6 +40,7 @@ fn main() {
         } => commands::check(&root, &lab, solution, format, out.as_deref()),
         cli::Cmd::List => commands::list(&root),
         cli::Cmd::Doctor => commands::doctor(&root),
+        cli::Cmd::Hint { lab } => commands::hint(&root, &lab),
         cli::Cmd::Summary {
             reports,
             format,

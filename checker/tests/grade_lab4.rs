@@ -28,7 +28,10 @@ fn unique_marker(name: &str) -> String {
 
 fn checker(marker: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
-    cmd.env(MARKER_VAR, marker).stdin(Stdio::null());
+    // Progress lines are asserted on, though stderr is not a terminal here.
+    cmd.env(MARKER_VAR, marker)
+        .env("CHECKER_PROGRESS", "always")
+        .stdin(Stdio::null());
     cmd
 }
 

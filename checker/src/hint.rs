@@ -1,0 +1,261 @@
+//! `checker hint <lab>`: hints tiered by what actually failed in the student's last graded run
+//! (from the state file). The first tier says what kind of failure it is and how to approach
+//! that kind; the next tiers come from the course's `hints.toml` next to the lab's manifest,
+//! one more each time the student asks. Every tier names the book section.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+
+use crate::course::Lab;
+use crate::report::{Category, Status};
+use crate::state::{self, CheckSummary};
+
+/// The kinds of failure a first hint distinguishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Integrity,
+    /// A dependency refuses wasm32-unknown-unknown until a feature or backend is chosen.
+    MissingWasmFeature,
+    CompileError,
+    /// Compiled, then panicked inside the wasm instance.
+    RuntimeTrap,
+    BudgetMiss,
+    ProtocolError,
+    Other,
+}
+
+pub fn classify(check: &CheckSummary) -> Kind {
+    let m = check.message.as_str();
+    let any = |needles: &[&str]| needles.iter().any(|n| m.contains(n));
+    if check.category == Category::Integrity {
+        Kind::Integrity
+    } else if any(&[
+        "not supported by default",
+        "unsupported by mio",
+        "only the WASI",
+        "wasm_js",
+        "compile_error!",
+        "rng-getrandom",
+    ]) {
+        Kind::MissingWasmFeature
+    } else if any(&[
+        "does not compile",
+        "does not build",
+        "no longer builds",
+        "error[",
+    ]) || (check.status == Status::Error && check.category == Category::Build)
+    {
+        Kind::CompileError
+    } else if any(&[
+        "panicked",
+        "RuntimeError",
+        "unreachable",
+        "not implemented on this platform",
+    ]) {
+        Kind::RuntimeTrap
+    } else if check.budgeted {
+        Kind::BudgetMiss
+    } else if matches!(check.category, Category::Protocol | Category::Robustness) {
+        Kind::ProtocolError
+    } else {
+        Kind::Other
+    }
+}
+
+/// The first tier: what kind of failure this is, and how to work on that kind.
+fn first_tier(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Integrity => "A file that belongs to the course changed (a graded test, a budget, the checker). Restore it with the command the report gives; your grade never comes from a changed course file.",
+        Kind::MissingWasmFeature => "A dependency refuses to build for wasm32-unknown-unknown until you choose a feature or backend for it. The crate in the error is rarely one you named: `cargo tree -i NAME --target wasm32-unknown-unknown` shows who brings it in and at which version, and that version's documentation names the feature.",
+        Kind::CompileError => "The compiler stopped. Read only the first error: its `-->` line names the file and line. An error inside a dependency (a path under ~/.cargo/registry) is fixed in your Cargo.toml, not in that file.",
+        Kind::RuntimeTrap => "It compiled, then panicked inside the wasm instance. The Rust panic message (printed before `RuntimeError: unreachable`) names what gave up: often a std API that exists on wasm32 only to fail. Find its call in your sources.",
+        Kind::BudgetMiss => "It works, but costs more than the budget. Measure before changing anything, change one thing at a time, and measure again: the report prints the measurement against the budget each run.",
+        Kind::ProtocolError => "A reply broke the MCP contract. Run the `reproduce:` line from `cargo lab check` against `cargo lab serve`, compare the reply with the spec section the report names, and fix the first case that fails before the others.",
+        Kind::Other => "Read the check's message and hint in `cargo lab check`: they say what was expected and what happened.",
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Integrity => "a changed course file",
+        Kind::MissingWasmFeature => "a dependency that needs a wasm32 feature",
+        Kind::CompileError => "a compile error",
+        Kind::RuntimeTrap => "a run-time trap",
+        Kind::BudgetMiss => "a budget miss",
+        Kind::ProtocolError => "a protocol error",
+        Kind::Other => "a failed check",
+    }
+}
+
+/// `checker/labs/<lab>/hints.toml`: the course's further hints per check, gentlest first.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Hints {
+    #[serde(default)]
+    check: Vec<CheckHints>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckHints {
+    id: String,
+    tiers: Vec<String>,
+}
+
+fn course_hints(lab: &Lab, id: &str) -> Result<Vec<String>> {
+    let file = lab.manifest_dir.join("hints.toml");
+    let hints: Hints = match std::fs::read_to_string(&file) {
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("{} is not valid", file.display()))?
+        }
+        Err(_) => Hints::default(),
+    };
+    Ok(hints
+        .check
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(|c| c.tiers)
+        .unwrap_or_default())
+}
+
+/// Every tier of a check's hints: the first by kind (with the report's own hint), then the
+/// course's.
+fn tiers(lab: &Lab, check: &CheckSummary) -> Result<Vec<String>> {
+    let kind = classify(check);
+    let mut first = format!(
+        "What failed: {} in `{}`.\n{}",
+        kind_name(kind),
+        check.id,
+        first_tier(kind)
+    );
+    if let Some(hint) = &check.hint {
+        first.push_str(&format!("\nThe check's own hint: {hint}"));
+    }
+    let mut all = vec![first];
+    all.extend(course_hints(lab, &check.id)?);
+    Ok(all)
+}
+
+/// Shows the next hint for the first check of the last run that did not pass.
+pub fn run(root: &Path, lab: &Lab) -> Result<String> {
+    let mut state = state::load(root);
+    let entry = state.labs.entry(lab.id.clone()).or_default();
+    let Some(last) = entry.last.clone() else {
+        return Ok(format!(
+            "{} has not been graded yet: run `cargo lab check {}` first; hints follow what it finds.\n",
+            lab.id, lab.id
+        ));
+    };
+    let Some(check) = last.checks.iter().find(|c| c.status != Status::Pass) else {
+        return Ok(format!(
+            "{} passed every check the last time it was graded ({}/{}). Nothing to hint at; compare with solutions/ if you are curious.\n",
+            lab.id,
+            crate::render::points(last.score),
+            crate::render::points(last.max_score)
+        ));
+    };
+    let all = tiers(lab, check)?;
+    let shown = entry.hints_shown.get(&check.id).copied().unwrap_or(0);
+    let index = shown.min(all.len() - 1);
+    entry
+        .hints_shown
+        .insert(check.id.clone(), (index + 1).min(all.len()));
+    state::save(root, &state)?;
+    let more = if index + 1 < all.len() {
+        format!(
+            "(hint {} of {}; `cargo lab hint {}` again for the next)",
+            index + 1,
+            all.len(),
+            lab.id
+        )
+    } else {
+        format!(
+            "(hint {} of {}: the last one for this check)",
+            index + 1,
+            all.len()
+        )
+    };
+    Ok(format!(
+        "{} · {} {more}\n\n{}\n\nRead: book/src/{}\n",
+        lab.id, check.id, all[index], check.doc
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(id: &str, category: Category, status: Status, message: &str) -> CheckSummary {
+        CheckSummary {
+            id: id.into(),
+            category,
+            status,
+            points: 0.0,
+            max_points: 1.0,
+            message: message.into(),
+            hint: None,
+            doc: String::new(),
+            budgeted: false,
+        }
+    }
+
+    #[test]
+    fn failures_are_classified_by_what_happened() {
+        let wasm_js = summary("build.wasm32", Category::Build, Status::Fail, "it does not build for wasm32:\nerror: The wasm32-unknown-unknown targets are not supported by default; you may need to enable the \"wasm_js\" configuration flag");
+        assert_eq!(classify(&wasm_js), Kind::MissingWasmFeature);
+        let typo = summary(
+            "build",
+            Category::Build,
+            Status::Error,
+            "labs/x does not compile for wasm32:\nerror[E0425]: cannot find value `x`",
+        );
+        assert_eq!(classify(&typo), Kind::CompileError);
+        let trap = summary("tests.wasm", Category::Tests, Status::Fail, "3 of 12 wasm tests pass; failing: stopwatch (panicked at library/std/src/sys/pal/unsupported/time.rs: time not implemented on this platform)");
+        assert_eq!(classify(&trap), Kind::RuntimeTrap);
+        let mut peak = summary(
+            "memory.peak",
+            Category::Memory,
+            Status::Fail,
+            "400883712 bytes",
+        );
+        peak.budgeted = true;
+        assert_eq!(classify(&peak), Kind::BudgetMiss);
+        let proto = summary(
+            "protocol.ping",
+            Category::Protocol,
+            Status::Fail,
+            "HTTP 404",
+        );
+        assert_eq!(classify(&proto), Kind::ProtocolError);
+    }
+
+    #[test]
+    fn every_hints_file_is_valid_and_names_checks_its_lab_has() {
+        let root = crate::course::root();
+        for lab in crate::course::labs(&root).unwrap() {
+            let file = lab.manifest_dir.join("hints.toml");
+            let Ok(text) = std::fs::read_to_string(&file) else {
+                continue;
+            };
+            let hints: Hints =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            for c in hints.check {
+                assert!(
+                    lab.checks.iter().any(|s| s.id == c.id),
+                    "{}: no check {} in {}",
+                    file.display(),
+                    c.id,
+                    lab.id
+                );
+                assert!(
+                    !c.tiers.is_empty(),
+                    "{}: {} has no tiers",
+                    file.display(),
+                    c.id
+                );
+            }
+        }
+    }
+}
