@@ -9,6 +9,10 @@ default: list
 check lab *args:
     @cargo lab check "$@"
 
+# Grade a lab again on every save, with the runtime kept warm: `just watch lab-3`.
+watch lab:
+    @cargo lab watch "{{lab}}"
+
 # Serve a lab on 127.0.0.1:8787 for any MCP client, until Ctrl-C.
 serve lab *args:
     @cargo lab serve "$@"

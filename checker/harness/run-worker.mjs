@@ -17,6 +17,9 @@
 //    Snapshots hold every user table's schema and rows (D1) or every key with its value and
 //    expiration (KV), so a check can prove a request changed nothing; `d1.reset` drops every
 //    user table and loads the fixture again.
+// 3. {"id":…,"op":"reload","script":"/abs/index.js"}: runs a newly built Worker in the same
+//    Miniflare (`checker watch` keeps the runtime warm between runs), with every KV namespace
+//    emptied and every D1 database back to its fixture; answered with {"url":…}.
 //
 // When stdin closes (the checker finished, crashed or was killed) or on SIGINT/SIGTERM,
 // Miniflare is disposed, which stops workerd, and this program exits.
@@ -74,6 +77,18 @@ function quoted(name) {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+// Drops every user table, view and trigger, then loads the fixture again.
+async function resetD1(db) {
+  const objects = await userObjects(db);
+  const drops = objects
+    .filter((o) => ["table", "view", "trigger"].includes(o.type))
+    .sort((a, b) => (a.type === "table") - (b.type === "table"))
+    .map((o) => db.prepare(`DROP ${o.type.toUpperCase()} IF EXISTS ${quoted(o.name)}`));
+  // One transaction; foreign keys are checked at its end, when every table is gone.
+  if (drops.length > 0) await db.batch([db.prepare("PRAGMA defer_foreign_keys = true"), ...drops]);
+  await seed(db);
+}
+
 async function stop(code) {
   if (stopping) return;
   stopping = true;
@@ -87,26 +102,30 @@ async function stop(code) {
 process.on("SIGINT", () => stop(130));
 process.on("SIGTERM", () => stop(143));
 
+function options() {
+  return {
+    modules: true,
+    scriptPath: config.script,
+    // Module names are paths relative to this root; the artefact may live outside the
+    // working directory (CARGO_TARGET_DIR), and workerd refuses names that climb with "..".
+    modulesRoot: dirname(config.script),
+    // wasm-bindgen writes ES modules with a .js extension (Miniflare would assume CommonJS).
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: config.compatibilityDate,
+    kvNamespaces: config.kv,
+    d1Databases: config.d1,
+    host: config.host ?? "127.0.0.1",
+    port: config.port ?? 0,
+  };
+}
+
 async function start(received) {
   config = received;
   try {
-    mf = new Miniflare({
-      modules: true,
-      scriptPath: config.script,
-      // Module names are paths relative to this root; the artefact may live outside the
-      // working directory (CARGO_TARGET_DIR), and workerd refuses names that climb with "..".
-      modulesRoot: dirname(config.script),
-      // wasm-bindgen writes ES modules with a .js extension (Miniflare would assume CommonJS).
-      modulesRules: [
-        { type: "ESModule", include: ["**/*.js", "**/*.mjs"] },
-        { type: "CompiledWasm", include: ["**/*.wasm"] },
-      ],
-      compatibilityDate: config.compatibilityDate,
-      kvNamespaces: config.kv,
-      d1Databases: config.d1,
-      host: config.host ?? "127.0.0.1",
-      port: config.port ?? 0,
-    });
+    mf = new Miniflare(options());
     const url = await mf.ready;
     if (config.d1Fixture) {
       await seed(await mf.getD1Database(config.d1[0]));
@@ -164,16 +183,24 @@ async function inspect(request) {
       }
       return { objects, rows };
     }
+    case "reload": {
+      config.script = request.script;
+      await mf.setOptions(options());
+      const url = await mf.ready;
+      for (const ns of config.kv ?? []) {
+        const kv = await mf.getKVNamespace(ns);
+        let cursor;
+        do {
+          const page = await kv.list({ cursor });
+          for (const key of page.keys) await kv.delete(key.name);
+          cursor = page.list_complete ? undefined : page.cursor;
+        } while (cursor);
+      }
+      for (const name of config.d1 ?? []) await resetD1(await mf.getD1Database(name));
+      return { url: url.href };
+    }
     case "d1.reset": {
-      const db = await mf.getD1Database(request.db);
-      const objects = await userObjects(db);
-      const drops = objects
-        .filter((o) => ["table", "view", "trigger"].includes(o.type))
-        .sort((a, b) => (a.type === "table") - (b.type === "table"))
-        .map((o) => db.prepare(`DROP ${o.type.toUpperCase()} IF EXISTS ${quoted(o.name)}`));
-      // One transaction; foreign keys are checked at its end, when every table is gone.
-      if (drops.length > 0) await db.batch([db.prepare("PRAGMA defer_foreign_keys = true"), ...drops]);
-      await seed(db);
+      await resetD1(await mf.getD1Database(request.db));
       return true;
     }
     default:

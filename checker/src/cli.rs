@@ -71,6 +71,13 @@ pub enum Cmd {
         /// The lab: `lab-1`, `1` or `crate-audit`.
         lab: String,
     },
+    /// Grade your lab, then again every time you save one of its files, with the Worker's
+    /// runtime kept running between runs; after the first report only what changed is shown.
+    /// Ctrl-C stops it (and everything it started).
+    Watch {
+        /// The lab: `lab-3`, `3` or `size-reduction`.
+        lab: String,
+    },
     /// List the labs.
     List,
     /// Install what grading needs into this repository, ahead of time: the wasm32 target,

@@ -20,6 +20,23 @@ pub const MCP_PATH: &str = "/mcp";
 
 /// Grades one lab. Files a check writes (charts) go to `reports`.
 pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
+    let mut runtime = None;
+    let report = grade_warm(root, lab, solution, reports, &mut runtime);
+    // Stops node and workerd before the report is shown.
+    drop(runtime);
+    report
+}
+
+/// Grades one lab with a runtime that may already be running (`watch`): a started
+/// [`Server`] in `warm` runs the new build instead of a new node and Miniflare, and the
+/// server used is left there for the next run.
+pub fn grade_warm(
+    root: &Path,
+    lab: &Lab,
+    solution: bool,
+    reports: &Path,
+    warm: &mut Option<Server>,
+) -> Report {
     let started = Instant::now();
     let krate = lab.crate_ref(solution);
     let mut environment = Environment {
@@ -48,8 +65,12 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
         }
         Ok(tools) => {
             environment.wasm_bindgen = tools.wasm_bindgen_version.clone();
-            // Node loads Miniflare while cargo builds; dropped (and stopped) if the build fails.
-            let runtime = Server::spawn(root, &tools);
+            // A warm runtime is reused; otherwise node loads Miniflare while cargo builds (and
+            // is stopped if the build fails).
+            let runtime = match warm.take() {
+                Some(server) => Ok(Warmth::Running(server)),
+                None => Server::spawn(root, &tools).map(Warmth::Cold),
+            };
             let step = progress::step(format!("building {} for wasm32", krate.dir));
             progress::note(format!(
                 "cargo profile `{}`; a first build takes about a minute",
@@ -74,6 +95,10 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
                     Some((artefact, runtime))
                 }
                 Err(BuildError::Compile { first_error }) => {
+                    // A running runtime stays warm for the next attempt.
+                    if let Ok(Warmth::Running(server)) = runtime {
+                        *warm = Some(server);
+                    }
                     let mut build = build_result(
                         build_spec,
                         Status::Error,
@@ -108,10 +133,20 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
                 .map(|spec| skipped(spec, "not run: there is no built Worker to run")),
         ),
         Some((artefact, runtime)) => {
-            let step = progress::step("starting the Worker in workerd (Miniflare)");
-            let server =
-                runtime.and_then(|mut server| server.start(lab, &artefact, 0).map(|()| server));
-            step.done();
+            let server = match runtime {
+                Ok(Warmth::Running(mut server)) => {
+                    let step = progress::step("running the new build in the warm workerd");
+                    let reloaded = server.reload(&artefact).map(|()| server);
+                    step.done();
+                    // A runtime that cannot reload is replaced by a fresh one.
+                    reloaded.or_else(|_| {
+                        let tools = bootstrap::ensure(root)?;
+                        start_cold(lab, &artefact, Server::spawn(root, &tools)?)
+                    })
+                }
+                Ok(Warmth::Cold(server)) => start_cold(lab, &artefact, server),
+                Err(e) => Err(e),
+            };
             match server {
                 Err(e) => {
                     let message = format!("the Worker could not be started in workerd: {e:#}");
@@ -145,13 +180,30 @@ pub fn grade(root: &Path, lab: &Lab, solution: bool, reports: &Path) -> Report {
                         result.duration_ms = Some(started.elapsed().as_millis() as u64);
                         results.push(result);
                     }
-                    // Dropping the server stops node and workerd before the report is shown.
+                    *warm = Some(server);
                 }
             }
         }
     }
 
     report(lab, krate, solution, results, environment, started)
+}
+
+/// The runtime a run starts with: already serving an earlier build, or only spawned.
+enum Warmth {
+    Running(Server),
+    Cold(Server),
+}
+
+fn start_cold(
+    lab: &Lab,
+    artefact: &pipeline::Artefact,
+    mut server: Server,
+) -> anyhow::Result<Server> {
+    let step = progress::step("starting the Worker in workerd (Miniflare)");
+    let started = server.start(lab, artefact, 0).map(|()| server);
+    step.done();
+    started
 }
 
 fn report(

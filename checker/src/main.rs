@@ -24,6 +24,7 @@ mod schema;
 mod size;
 mod state;
 mod summary;
+mod watch;
 
 use clap::Parser;
 
@@ -40,6 +41,9 @@ fn main() {
         } => commands::check(&root, &lab, solution, format, out.as_deref()),
         cli::Cmd::List => commands::list(&root),
         cli::Cmd::Doctor => commands::doctor(&root),
+        cli::Cmd::Watch { lab } => {
+            course::find(&root, &lab).and_then(|lab| watch::run(&root, &lab))
+        }
         cli::Cmd::Hint { lab } => commands::hint(&root, &lab),
         cli::Cmd::Summary {
             reports,

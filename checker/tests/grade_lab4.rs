@@ -3,28 +3,16 @@
 //! node and workerd inherit) and fails if any of them outlives the checker.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-const MARKER_VAR: &str = "CHECKER_TEST_MARKER";
+mod common;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn unique_marker(name: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
+use common::{
+    assert_nothing_left, course_copy, processes_with, repo_root, unique_marker, MARKER_VAR,
+};
 
 fn checker(marker: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
@@ -33,41 +21,6 @@ fn checker(marker: &str) -> Command {
         .env("CHECKER_PROGRESS", "always")
         .stdin(Stdio::null());
     cmd
-}
-
-/// Processes (pid, command line) whose environment carries `marker`.
-fn processes_with(marker: &str) -> Vec<(u32, String)> {
-    let needle = format!("{MARKER_VAR}={marker}");
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
-            continue;
-        };
-        if environ
-            .split(|b| *b == 0)
-            .any(|var| var == needle.as_bytes())
-        {
-            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            // A zombie has an empty command line and holds nothing but its pid.
-            if !cmdline.trim().is_empty() {
-                found.push((pid, cmdline));
-            }
-        }
-    }
-    found
-}
-
-fn assert_nothing_left(marker: &str) {
-    let left = processes_with(marker);
-    assert!(left.is_empty(), "processes outlived the checker: {left:#?}");
 }
 
 fn grade(marker: &str, args: &[&str], envs: &[(&str, &Path)]) -> (Output, Value) {
@@ -232,38 +185,6 @@ fn the_starting_point_fails_the_protocol_checks_and_says_why() {
 
 /// A copy of the course's sources (no build output) in a temporary directory, sharing the
 /// real repository's tools, npm packages and target directory so nothing is rebuilt twice.
-fn course_copy() -> tempfile::TempDir {
-    let root = repo_root();
-    let copy = tempfile::tempdir().unwrap();
-    for item in [
-        "Cargo.toml",
-        "Cargo.lock",
-        "rust-toolchain.toml",
-        "package.json",
-        "package-lock.json",
-        ".cargo",
-        "checker",
-        "labs",
-        "solutions",
-    ] {
-        copy_tree(&root.join(item), &copy.path().join(item));
-    }
-    for shared in ["node_modules", ".tools"] {
-        std::os::unix::fs::symlink(root.join(shared), copy.path().join(shared)).unwrap();
-    }
-    copy
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap();
-    }
-}
 
 #[test]
 fn a_compile_error_is_a_graded_build_error_with_the_first_compiler_error() {

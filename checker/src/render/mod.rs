@@ -41,12 +41,7 @@ pub fn human(report: &Report) -> String {
     );
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
     for check in &report.checks {
-        let (mark, style) = match check.status {
-            Status::Pass => ("✔", GREEN),
-            Status::Fail => ("✘", RED),
-            Status::Error => ("!", RED),
-            Status::Skipped => ("-", DIM),
-        };
+        let (mark, style) = status_mark(check.status);
         let _ = writeln!(
             out,
             "  {style}{mark}{style:#} {:<width$}  {:>5}/{:<5} {}",
@@ -80,6 +75,59 @@ pub fn human(report: &Report) -> String {
         report.duration_ms as f64 / 1000.0
     );
     out
+}
+
+/// What changed between two runs of the same lab (`watch`): the checks whose status or points
+/// moved, with the details of those that now miss, then the score. Unchanged checks are left
+/// out; if nothing moved, one line says so.
+pub fn changes(previous: &Report, report: &Report) -> String {
+    let mut out = String::new();
+    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let mut moved = 0;
+    for check in &report.checks {
+        let before = previous.checks.iter().find(|c| c.id == check.id);
+        if before.is_some_and(|b| b.status == check.status && b.points == check.points) {
+            continue;
+        }
+        moved += 1;
+        let (mark, style) = status_mark(check.status);
+        let was = before.map_or_else(
+            || "new".to_owned(),
+            |b| format!("was {} {}", status_mark(b.status).0, points(b.points)),
+        );
+        let _ = writeln!(
+            out,
+            "  {style}{mark}{style:#} {:<width$}  {:>5}/{:<5} {} {DIM}({was}){DIM:#}",
+            check.id,
+            points(check.points),
+            points(check.max_points),
+            summary_line(check),
+        );
+        if matches!(check.status, Status::Fail | Status::Error) {
+            details(&mut out, check, &report.lab);
+        }
+    }
+    if moved == 0 {
+        let _ = writeln!(out, "  {DIM}no check changed{DIM:#}");
+    }
+    let _ = writeln!(
+        out,
+        "{BOLD}score {}/{}{BOLD:#} (was {}) · {:.1} s",
+        points(report.score),
+        points(report.max_score),
+        points(previous.score),
+        report.duration_ms as f64 / 1000.0
+    );
+    out
+}
+
+fn status_mark(status: Status) -> (&'static str, Style) {
+    match status {
+        Status::Pass => ("✔", GREEN),
+        Status::Fail => ("✘", RED),
+        Status::Error => ("!", RED),
+        Status::Skipped => ("-", DIM),
+    }
 }
 
 /// Points as reports print them: whole numbers without decimals, others with two.

@@ -1,0 +1,92 @@
+//! Helpers shared by the end-to-end tests: a unique marker that every process a test starts
+//! inherits (so a test can prove none outlived the checker), and a copy of the course to
+//! edit without touching the checkout.
+#![allow(dead_code)] // each test file uses some of them
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub const MARKER_VAR: &str = "CHECKER_TEST_MARKER";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+pub fn unique_marker(name: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{name}-{}-{nanos}", std::process::id())
+}
+
+/// Processes (pid, command line) whose environment carries `marker`.
+pub fn processes_with(marker: &str) -> Vec<(u32, String)> {
+    let needle = format!("{MARKER_VAR}={marker}");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if environ
+            .split(|b| *b == 0)
+            .any(|var| var == needle.as_bytes())
+        {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            // A zombie has an empty command line and holds nothing but its pid.
+            if !cmdline.trim().is_empty() {
+                found.push((pid, cmdline));
+            }
+        }
+    }
+    found
+}
+
+pub fn assert_nothing_left(marker: &str) {
+    let left = processes_with(marker);
+    assert!(left.is_empty(), "processes outlived the checker: {left:#?}");
+}
+
+pub fn course_copy() -> tempfile::TempDir {
+    let root = repo_root();
+    let copy = tempfile::tempdir().unwrap();
+    for item in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "rust-toolchain.toml",
+        "package.json",
+        "package-lock.json",
+        ".cargo",
+        "checker",
+        "labs",
+        "solutions",
+    ] {
+        copy_tree(&root.join(item), &copy.path().join(item));
+    }
+    for shared in ["node_modules", ".tools"] {
+        std::os::unix::fs::symlink(root.join(shared), copy.path().join(shared)).unwrap();
+    }
+    copy
+}
+
+pub fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap();
+    }
+}
