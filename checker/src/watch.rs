@@ -15,6 +15,9 @@ use crate::course::Lab;
 use crate::report::Report;
 use crate::{grading, pipeline, render, state};
 
+/// A lab's files as (path, size, modification time).
+type Sources = Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)>;
+
 /// Saves closer together than this are one change (editors write several files at once).
 const SETTLE: Duration = Duration::from_millis(100);
 
@@ -63,12 +66,8 @@ pub fn run(root: &Path, lab: &Lab) -> Result<i32> {
 
 /// The lab's sources as (path, size, modification time): a save shows up here, while the
 /// late events of a save already graded (editors write a file in several steps) do not.
-fn sources(dir: &Path) -> Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)> {
-    fn walk(
-        dir: &Path,
-        relative: &Path,
-        out: &mut Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)>,
-    ) {
+fn sources(dir: &Path) -> Sources {
+    fn walk(dir: &Path, relative: &Path, out: &mut Sources) {
         let Ok(entries) = std::fs::read_dir(dir.join(relative)) else {
             return;
         };
@@ -94,7 +93,7 @@ fn sources(dir: &Path) -> Vec<(std::path::PathBuf, u64, Option<std::time::System
 fn next_change(
     rx: &mpsc::Receiver<notify_debouncer_mini::DebounceEventResult>,
     dir: &Path,
-    graded: &[(std::path::PathBuf, u64, Option<std::time::SystemTime>)],
+    graded: &Sources,
 ) -> Result<String> {
     loop {
         let events = match rx.recv().context("the file watcher stopped")? {
@@ -104,27 +103,37 @@ fn next_change(
                 continue;
             }
         };
-        // Files first: the watcher also reports the directories that hold them.
-        let mut changed: Vec<(bool, String)> = events
-            .iter()
-            .filter_map(|e| Some((e.path.is_file(), e.path.strip_prefix(dir).ok()?)))
-            .filter(|(_, p)| !p.as_os_str().is_empty() && matters(p))
-            .map(|(file, p)| (!file, p.display().to_string()))
-            .collect();
-        changed.sort();
-        changed.dedup();
-        let changed: Vec<String> = changed.into_iter().map(|(_, p)| p).collect();
-        if changed.is_empty() || sources(dir) == graded {
+        // The watcher only says that something under the lab moved; which files changed is
+        // read from the files themselves, against what was graded last.
+        if !events.iter().any(|e| {
+            e.path
+                .strip_prefix(dir)
+                .is_ok_and(|p| p.as_os_str().is_empty() || matters(p))
+        }) {
             continue;
         }
-        if let Some(first) = changed.first() {
-            // Saves that arrived while this batch was read are part of the same change.
-            while rx.try_recv().is_ok() {}
-            return Ok(match changed.len() {
-                1 => format!("{first} changed"),
-                n => format!("{first} and {} more changed", n - 1),
-            });
-        }
+        let now = sources(dir);
+        let changed: Vec<String> = now
+            .iter()
+            .filter(|f| !graded.contains(f))
+            .map(|f| f.0.display().to_string())
+            .chain(
+                graded
+                    .iter()
+                    .filter(|g| !now.iter().any(|f| f.0 == g.0))
+                    .map(|g| format!("{} (removed)", g.0.display())),
+            )
+            .collect();
+        // Late events of a save already graded change nothing.
+        let Some(first) = changed.first() else {
+            continue;
+        };
+        // Saves that arrived while this batch was read are part of the same change.
+        while rx.try_recv().is_ok() {}
+        return Ok(match changed.len() {
+            1 => format!("{first} changed"),
+            n => format!("{first} and {} more changed", n - 1),
+        });
     }
 }
 

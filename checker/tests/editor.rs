@@ -70,12 +70,7 @@ fn rust_analyzer_is_told_about_every_workspace_and_each_loads() {
     }
     for project in &linked {
         let out = Command::new(env!("CARGO"))
-            .args([
-                "metadata",
-                "--format-version",
-                "1",
-                "--manifest-path",
-            ])
+            .args(["metadata", "--format-version", "1", "--manifest-path"])
             .arg(root.join(project))
             .output()
             .unwrap();
