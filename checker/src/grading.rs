@@ -180,6 +180,10 @@ pub fn grade_warm(
                         result.duration_ms = Some(started.elapsed().as_millis() as u64);
                         results.push(result);
                     }
+                    if lab.memory.is_none() {
+                        results.extend(isolate_limit(&client));
+                    }
+                    results.extend(panicked(root, &server.panics()));
                     *warm = Some(server);
                 }
             }
@@ -187,6 +191,73 @@ pub fn grade_warm(
     }
 
     report(lab, krate, solution, results, environment, started)
+}
+
+/// A failed `runtime.memory` result when a reply of the run took linear memory past the
+/// isolate limit; nothing when none did (labs graded on memory have their own check).
+fn isolate_limit(client: &Client) -> Option<CheckResult> {
+    use checks::memory::{first_over, ISOLATE_LIMIT};
+    let log = client.log();
+    let (n, exchange, bytes) = first_over(&log, ISOLATE_LIMIT)?;
+    Some(CheckResult {
+        id: "runtime.memory".into(),
+        category: Category::Memory,
+        title: "no request takes linear memory past the 128 MiB an isolate may use".into(),
+        status: Status::Fail,
+        points: 0.0,
+        max_points: 0.0,
+        measured: Some(crate::report::Measure { value: bytes as f64, unit: "bytes".into() }),
+        budget: Some(crate::report::Budget { min: None, max: Some(ISOLATE_LIMIT as f64), unit: "bytes".into() }),
+        message: format!(
+            "request {n} of the run took linear memory to {:.1} MiB: production would have killed the isolate (128 MiB, JavaScript heap included), and every request it was serving with it; local workerd does not enforce the limit",
+            bytes as f64 / (1024.0 * 1024.0)
+        ),
+        hint: Some("Find what that request allocates at once: a buffer sized by the input, a whole body copied, a collection that is never bounded.".into()),
+        doc: "concepts/memory.md".into(),
+        spec: None,
+        evidence: Some(exchange.evidence_expecting("linear memory below 128 MiB")),
+        duration_ms: None,
+        location: None,
+    })
+}
+
+/// A failed `runtime.panics` result when the Worker panicked during the run: a panicking
+/// request only shows as HTTP 500 ("hung") in the checks, so the panic itself is named here.
+fn panicked(root: &Path, panics: &[String]) -> Option<CheckResult> {
+    let first = panics.first()?;
+    // `panicked at labs/lab-4-full-server/src/lib.rs:6:5: …`: where, for CI annotations.
+    let location = first
+        .strip_prefix("panicked at ")
+        .and_then(|rest| rest.split(": ").next())
+        .and_then(|span| {
+            let mut parts = span.rsplitn(3, ':');
+            let (_col, line, path) = (parts.next()?, parts.next()?, parts.next()?);
+            root.join(path).is_file().then(|| crate::report::Location {
+                path: path.to_owned(),
+                line: line.parse().ok(),
+            })
+        });
+    Some(CheckResult {
+        id: "runtime.panics".into(),
+        category: Category::Robustness,
+        title: "the Worker does not panic".into(),
+        status: Status::Fail,
+        points: 0.0,
+        max_points: 0.0,
+        measured: None,
+        budget: None,
+        message: format!(
+            "the Worker panicked during the run ({} different panic{}); first: {first}",
+            panics.len(),
+            if panics.len() == 1 { "" } else { "s" }
+        ),
+        hint: Some("A panic aborts the request (the client sees HTTP 500) and leaves the instance unusable until it restarts. Return an error instead: a JSON-RPC error, or a tool result with isError.".into()),
+        doc: "concepts/errors.md".into(),
+        spec: None,
+        evidence: None,
+        duration_ms: None,
+        location,
+    })
 }
 
 /// The runtime a run starts with: already serving an earlier build, or only spawned.

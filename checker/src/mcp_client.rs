@@ -11,6 +11,8 @@ use crate::report::Evidence;
 
 /// How long one request may take before the check calls the server hung.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most of one reply the checker reads.
+const REPLY_LIMIT: u64 = 8 * 1024 * 1024;
 /// The address `checker serve` listens on by default, used in reproduce lines.
 pub const SERVE_ADDR: &str = "127.0.0.1:8787";
 /// Most of a reply body kept in a report.
@@ -27,6 +29,10 @@ pub struct Client {
     base: String,
     path: String,
     log: RefCell<Vec<Exchange>>,
+    /// Set once a request got no reply in time. The Worker is then stuck (an endless loop:
+    /// local workerd enforces no CPU limit) and every later request would wait as long, so
+    /// none is sent: the rest of the run takes seconds, not minutes.
+    stuck: RefCell<Option<String>>,
 }
 
 /// An HTTP request as a check builds it.
@@ -111,6 +117,7 @@ impl Client {
             base: base.trim_end_matches('/').to_owned(),
             path: path.to_owned(),
             log: RefCell::new(Vec::new()),
+            stuck: RefCell::new(None),
         }
     }
 
@@ -140,9 +147,14 @@ impl Client {
                 headers.push((name.clone(), value.clone()));
             }
         }
+        if let Some(why) = self.stuck.borrow().clone() {
+            return self.record(raw, path, headers, Err(format!("not sent: {why}")));
+        }
         let url = format!("{}/{}", self.base, path.trim_start_matches('/'));
+        let sent = std::time::Instant::now();
         if raw.body.len() > LARGE_BODY {
-            let outcome = large_body::send(&url, raw.method, &headers, &raw.body);
+            let mut outcome = large_body::send(&url, raw.method, &headers, &raw.body);
+            self.note_timeout(&raw, &path, &mut outcome, sent);
             return self.record(raw, path, headers, outcome);
         }
         let mut builder = ureq::http::Request::builder().method(raw.method).uri(&url);
@@ -163,9 +175,15 @@ impl Client {
                 let body = response
                     .body_mut()
                     .with_config()
-                    .limit(64 * 1024 * 1024)
+                    .limit(REPLY_LIMIT)
                     .read_to_string()
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| match e {
+                        ureq::Error::BodyExceedsLimit(_) => format!(
+                            "the reply is larger than {} MiB; the checker stopped reading it (an MCP reply should be a few KiB)",
+                            REPLY_LIMIT >> 20
+                        ),
+                        e => e.to_string(),
+                    })?;
                 let json = serde_json::from_str(&body).ok();
                 Ok(Reply {
                     status,
@@ -174,7 +192,30 @@ impl Client {
                     json,
                 })
             });
+        let mut outcome = outcome;
+        self.note_timeout(&raw, &path, &mut outcome, sent);
         self.record(raw, path, headers, outcome)
+    }
+
+    /// A request that failed after waiting the whole timeout means the Worker is stuck: say
+    /// so in its outcome, and send nothing more.
+    fn note_timeout(
+        &self,
+        raw: &Raw,
+        path: &str,
+        outcome: &mut Result<Reply, String>,
+        sent: std::time::Instant,
+    ) {
+        if outcome.is_err() && sent.elapsed() + Duration::from_millis(250) >= REQUEST_TIMEOUT {
+            if let Err(e) = outcome {
+                *e = format!("timed out after {} s: the Worker is stuck", REQUEST_TIMEOUT.as_secs());
+            }
+            *self.stuck.borrow_mut() = Some(format!(
+                "the Worker stopped answering: {} {path} got no reply within {} s (an endless loop? local workerd has no CPU limit); later requests of this run were not sent",
+                raw.method,
+                REQUEST_TIMEOUT.as_secs()
+            ));
+        }
     }
 
     fn record(

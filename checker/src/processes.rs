@@ -70,8 +70,16 @@ pub fn stop_group(pgid: i32, grace: Duration) {
     unsafe {
         libc::kill(-pgid, libc::SIGKILL);
     }
-    std::thread::sleep(Duration::from_millis(50));
-    reap(pgid);
+    // A killed process takes a moment to go (a busy workerd with a large heap longer); wait
+    // for that, but not for zombies whose parent is gone and that only init can reap.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < deadline {
+        reap(pgid);
+        if !group_alive(pgid) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
 }
 
 /// Collect exited children of the group, so a zombie does not look alive.

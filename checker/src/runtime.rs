@@ -18,6 +18,8 @@ use crate::processes;
 
 /// How long workerd may take to start and seed D1 before the run is called failed.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
+/// How many of the runtime's last log lines are kept for reports.
+const LOG_LINES: usize = 400;
 /// How long one inspection (a D1 query or KV read from outside the Worker) may take.
 const INSPECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -32,6 +34,12 @@ pub struct Server {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     next_id: u64,
+    /// What the runtime printed (workerd's log of the Worker: panics, uncaught errors), the
+    /// last lines of it; also passed on to the checker's stderr as it comes.
+    log: std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>,
+    /// Set when an inspection got no answer in time: workerd is stuck (the Worker's endless
+    /// loop holds the thread KV and D1 answer on), so later inspections are not asked.
+    stuck: bool,
     /// Node's TMPDIR for this run: Miniflare keeps the run's KV and D1 there and does not
     /// remove it when disposed, so the checker does.
     scratch: PathBuf,
@@ -48,7 +56,7 @@ impl Server {
             .env("TMPDIR", &scratch)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             // Own process group: Ctrl-C in the terminal reaches the checker, which then
             // stops node and workerd together.
             .process_group(0)
@@ -64,8 +72,23 @@ impl Server {
                 }
             }
         });
+        let log = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::new()));
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                if let Ok(mut kept) = kept.lock() {
+                    if kept.len() == LOG_LINES {
+                        kept.pop_front();
+                    }
+                    kept.push_back(line);
+                }
+            }
+        });
         let stdin = child.stdin.take();
         Ok(Server {
+            log,
             url: String::new(),
             workerd_version: String::new(),
             ready_in: Duration::ZERO,
@@ -73,6 +96,7 @@ impl Server {
             stdin,
             lines,
             next_id: 0,
+            stuck: false,
             scratch,
         })
     }
@@ -101,10 +125,22 @@ impl Server {
                 self.ready_in = asked.elapsed();
                 Ok(())
             }
-            _ => bail!(
-                "workerd could not run the Worker: {}",
-                ready["message"].as_str().unwrap_or("no reason given")
-            ),
+            _ => {
+                // workerd's log arrives on another pipe; give it a moment to land.
+                std::thread::sleep(Duration::from_millis(200));
+                let said = self
+                    .start_failure()
+                    .map(|s| format!(". The runtime said: {s}. A panic while the module starts (in #[event(start)] or a static initialiser) stops every request; a panic hook (console_error_panic_hook) prints its message"))
+                    .unwrap_or_default();
+                let reason = ready["message"]
+                    .as_str()
+                    .unwrap_or("no reason given")
+                    .replace(" There is likely additional logging output above.", "");
+                bail!(
+                    "workerd could not run the Worker: {}{said}",
+                    reason.trim_end_matches('.')
+                )
+            }
         }
     }
 
@@ -134,6 +170,47 @@ impl Server {
             .with_context(|| format!("unexpected line from the runtime harness: {line}"))
     }
 
+    /// Rust panics the Worker reported so far (`panicked at FILE:LINE:COL:` with its message),
+    /// in order, each once.
+    pub fn panics(&self) -> Vec<String> {
+        let lines: Vec<String> = self
+            .log
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default();
+        let mut found: Vec<String> = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if let Some(at) = line.find("panicked at ") {
+                let message = lines.get(i + 1).map(|m| m.trim()).unwrap_or_default();
+                let panic = format!("{} {message}", line[at..].trim());
+                if !found.contains(&panic) {
+                    found.push(panic);
+                }
+            }
+        }
+        found
+    }
+
+    /// The runtime's own explanation of a failed start: its uncaught errors, if it printed any.
+    fn start_failure(&self) -> Option<String> {
+        let lines: Vec<String> = self
+            .log
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default();
+        let first = lines
+            .iter()
+            .position(|l| l.contains("Uncaught") || l.contains("panicked at"))?;
+        Some(
+            lines[first..]
+                .iter()
+                .take(3)
+                .map(|l| l.trim())
+                .collect::<Vec<_>>()
+                .join(" · "),
+        )
+    }
+
     /// Runs a newly built Worker in the running runtime, with KV emptied and D1 back to its
     /// fixture: what `watch` does instead of starting node and Miniflare again.
     pub fn reload(&mut self, artefact: &Artefact) -> Result<()> {
@@ -155,6 +232,9 @@ impl Server {
     /// Reads state from outside the Worker, through Miniflare's own handles
     /// (`{"op":"d1.query","db":"DB","sql":…}`, `{"op":"kv.get","ns":"KV","key":…}`, `{"op":"kv.list","ns":"KV"}`).
     pub fn inspect(&mut self, mut request: Value) -> Result<Value> {
+        if self.stuck {
+            bail!("not asked: the runtime stopped answering an earlier inspection");
+        }
         self.next_id += 1;
         request["id"] = json!(self.next_id);
         let stdin = self
@@ -162,7 +242,9 @@ impl Server {
             .as_mut()
             .context("the runtime harness is stopped")?;
         writeln!(stdin, "{request}").context("the runtime harness is gone")?;
-        let reply = self.next_message(INSPECT_TIMEOUT)?;
+        let reply = self
+            .next_message(INSPECT_TIMEOUT)
+            .inspect_err(|_| self.stuck = true)?;
         if let Some(error) = reply.get("error") {
             bail!("inspection failed: {error}");
         }

@@ -25,6 +25,20 @@ fn config(ctx: &Context) -> Result<MemoryConfig, Box<Outcome>> {
 }
 
 /// Linear memory after an exchange: bytes from the JavaScript side, pages from inside.
+/// The isolate limit every Worker lab is held to, whether or not it is graded on memory.
+pub const ISOLATE_LIMIT: u64 = 128 * 1024 * 1024;
+
+/// The first reply of the run after which linear memory was past `limit`, with that reading:
+/// a safety net for labs not graded on memory (a request that allocates a gigabyte works in
+/// local workerd, which enforces no limit, and would be killed in production).
+pub fn first_over(log: &[Exchange], limit: u64) -> Option<(usize, &Exchange, u64)> {
+    log.iter().enumerate().find_map(|(i, e)| {
+        reading(e)
+            .filter(|(bytes, _)| *bytes > limit)
+            .map(|(bytes, _)| (i + 1, e, bytes))
+    })
+}
+
 fn reading(exchange: &Exchange) -> Option<(u64, Option<u64>)> {
     let reply = exchange.reply()?;
     let bytes = reply.header("x-course-wasm-memory")?.parse().ok()?;

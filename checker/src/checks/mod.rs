@@ -3,7 +3,7 @@
 
 pub mod library;
 mod mcp;
-mod memory;
+pub mod memory;
 mod protocol;
 mod robustness;
 pub mod size;
