@@ -208,7 +208,10 @@ impl Client {
     ) {
         if outcome.is_err() && sent.elapsed() + Duration::from_millis(250) >= REQUEST_TIMEOUT {
             if let Err(e) = outcome {
-                *e = format!("timed out after {} s: the Worker is stuck", REQUEST_TIMEOUT.as_secs());
+                *e = format!(
+                    "timed out after {} s: the Worker is stuck",
+                    REQUEST_TIMEOUT.as_secs()
+                );
             }
             *self.stuck.borrow_mut() = Some(format!(
                 "the Worker stopped answering: {} {path} got no reply within {} s (an endless loop? local workerd has no CPU limit); later requests of this run were not sent",

@@ -145,11 +145,32 @@ fn cargo_build_in(
         .map_err(BuildError::Tool)?;
     let pgid = child.id() as i32;
     processes::register(pgid);
+    // A build that never ends (a build script or proc macro in a loop) is stopped, group and
+    // all, after the timeout: graded as a build error, not a hang.
+    let limit = build_timeout();
+    let (finished, watchdog) = std::sync::mpsc::channel::<()>();
+    let timer = std::thread::spawn(move || {
+        let expired = watchdog.recv_timeout(limit).is_err();
+        if expired {
+            processes::stop_group(pgid, std::time::Duration::from_secs(2));
+        }
+        expired
+    });
     let output = child.wait_with_output();
+    let _ = finished.send(());
+    let timed_out = timer.join().unwrap_or(false);
     processes::unregister(pgid);
     let output = output
         .context("waiting for cargo")
         .map_err(BuildError::Tool)?;
+    if timed_out {
+        return Err(BuildError::Compile {
+            first_error: format!(
+                "the build did not finish within {} s and was stopped (cargo and everything it started). A build script or procedural macro that never ends? `cargo build -vv` shows the step it hangs in.",
+                limit.as_secs()
+            ),
+        });
+    }
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(BuildError::Compile {
@@ -169,6 +190,16 @@ fn cargo_build_in(
         })
     });
     Ok((wasm, compiled))
+}
+
+/// How long one cargo build may take: 20 minutes (a first build of a lab takes one or two on
+/// two cores), or `CHECKER_BUILD_TIMEOUT` seconds.
+fn build_timeout() -> std::time::Duration {
+    let secs = std::env::var("CHECKER_BUILD_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20 * 60);
+    std::time::Duration::from_secs(secs)
 }
 
 fn touch(file: &Path) -> Result<()> {

@@ -3,8 +3,9 @@
 //! says what happened, in bounded time, and leaves no process behind. The check lines of
 //! each human report are pinned by insta snapshots, with timings, sizes and paths normalised.
 //!
-//! Bounds: a request gets 10 s before the Worker counts as stuck (later requests are not
-//! sent), an inspection of KV/D1 10 s, a start 30 s, a reply is read up to 8 MiB.
+//! Bounds: a build gets 20 minutes (`CHECKER_BUILD_TIMEOUT`), a start 30 s, a request 10 s
+//! before the Worker counts as stuck (later requests are not sent), an inspection of KV/D1
+//! 10 s; a reply is read up to 8 MiB.
 
 mod common;
 
@@ -19,18 +20,29 @@ struct Graded {
     took: Duration,
 }
 
-/// Grades lab 4 with `fixture` as its `src/lib.rs`.
-fn grade_fixture(fixture: &str) -> Graded {
-    let marker = unique_marker(fixture);
-    let copy = course_copy();
-    let source = repo_root().join(format!("checker/tests/fixtures/bad-labs/{fixture}.rs"));
-    std::fs::copy(
-        &source,
-        copy.path().join("labs/lab-4-full-server/src/lib.rs"),
+fn fixture(name: &str) -> std::path::PathBuf {
+    repo_root().join(format!("checker/tests/fixtures/bad-labs/{name}.rs"))
+}
+
+/// Grades lab 4 with fixture `name` as its `src/lib.rs`.
+fn grade_fixture(name: &str) -> Graded {
+    grade_copy(
+        name,
+        |lab| {
+            std::fs::copy(fixture(name), lab.join("src/lib.rs")).unwrap();
+        },
+        &[],
     )
-    .unwrap();
+}
+
+/// Grades lab 4 after `prepare` changed its crate (given its directory) in a course copy.
+fn grade_copy(name: &str, prepare: impl FnOnce(&std::path::Path), env: &[(&str, &str)]) -> Graded {
+    let marker = unique_marker(name);
+    let copy = course_copy();
+    prepare(&copy.path().join("labs/lab-4-full-server"));
     let started = Instant::now();
     let out: Output = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .envs(env.iter().copied())
         .args(["check", "lab-4"])
         .env(MARKER_VAR, &marker)
         .env("COURSE_ROOT", copy.path())
@@ -75,6 +87,50 @@ fn snapshot(name: &str, graded: &Graded) {
     ]}, {
         insta::assert_snapshot!(name, summary(&graded.report));
     });
+}
+
+#[test]
+fn a_compile_error_is_not_gradable_and_shows_the_first_error() {
+    let graded = grade_fixture("compile_error");
+    assert_eq!(graded.code, Some(2), "{}", graded.report);
+    assert!(
+        graded
+            .report
+            .contains("error[E0425]: cannot find value `mesage` in this scope"),
+        "{}",
+        graded.report
+    );
+    assert!(
+        graded.report.contains("- protocol.initialize"),
+        "the rest is skipped:\n{}",
+        graded.report
+    );
+    snapshot("compile_error", &graded);
+}
+
+#[test]
+fn a_build_that_never_ends_is_stopped_and_graded() {
+    let graded = grade_copy(
+        "hanging_build",
+        |lab| {
+            std::fs::copy(fixture("hanging_build"), lab.join("build.rs")).unwrap();
+        },
+        &[("CHECKER_BUILD_TIMEOUT", "20")],
+    );
+    assert_eq!(graded.code, Some(2), "{}", graded.report);
+    assert!(
+        graded
+            .report
+            .contains("the build did not finish within 20 s and was stopped"),
+        "{}",
+        graded.report
+    );
+    assert!(
+        graded.took < Duration::from_secs(120),
+        "took {:?}",
+        graded.took
+    );
+    snapshot("hanging_build", &graded);
 }
 
 #[test]
