@@ -7,77 +7,24 @@
 //! inherit it); none of them may outlive the test.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const MARKER_VAR: &str = "CHECKER_TEST_MARKER";
+mod common;
+
+use common::{assert_nothing_left, processes_with, repo_root, unique_marker, MARKER_VAR};
+
 /// The first run may install tools and build the solution for wasm32.
 const SERVE_START_TIMEOUT: Duration = Duration::from_secs(300);
 const VITEST_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long `serve` gets to stop node and workerd after Ctrl-C before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn unique_marker(name: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{name}-{}-{nanos}", std::process::id())
-}
-
-/// Processes (pid, command line) whose environment carries `marker`.
-fn processes_with(marker: &str) -> Vec<(u32, String)> {
-    let needle = format!("{MARKER_VAR}={marker}");
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
-            continue;
-        };
-        if environ
-            .split(|b| *b == 0)
-            .any(|var| var == needle.as_bytes())
-        {
-            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            // A zombie has an empty command line and holds nothing but its pid.
-            if !cmdline.trim().is_empty() {
-                found.push((pid, cmdline));
-            }
-        }
-    }
-    found
-}
-
-fn assert_nothing_left(marker: &str) {
-    // A process that has just exited may take a moment to leave /proc.
-    let deadline = Instant::now() + Duration::from_secs(3);
-    let mut left = processes_with(marker);
-    while !left.is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-        left = processes_with(marker);
-    }
-    assert!(left.is_empty(), "processes outlived the test: {left:#?}");
-}
 
 /// A free loopback port: bound by the OS, then released for `serve` to take.
 fn free_port() -> u16 {

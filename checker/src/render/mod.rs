@@ -41,18 +41,7 @@ pub fn human(report: &Report) -> String {
     );
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
     for check in &report.checks {
-        let (mark, style) = status_mark(check.status);
-        let _ = writeln!(
-            out,
-            "  {style}{mark}{style:#} {:<width$}  {:>5}/{:<5} {}",
-            check.id,
-            points(check.points),
-            points(check.max_points),
-            summary_line(check),
-        );
-        if matches!(check.status, Status::Fail | Status::Error) {
-            details(&mut out, check, &report.lab);
-        }
+        check_with_details(&mut out, check, width, "", &report.lab);
     }
     let failing = report
         .checks
@@ -90,22 +79,17 @@ pub fn changes(previous: &Report, report: &Report) -> String {
             continue;
         }
         moved += 1;
-        let (mark, style) = status_mark(check.status);
         let was = before.map_or_else(
             || "new".to_owned(),
             |b| format!("was {} {}", status_mark(b.status).0, points(b.points)),
         );
-        let _ = writeln!(
-            out,
-            "  {style}{mark}{style:#} {:<width$}  {:>5}/{:<5} {} {DIM}({was}){DIM:#}",
-            check.id,
-            points(check.points),
-            points(check.max_points),
-            summary_line(check),
+        check_with_details(
+            &mut out,
+            check,
+            width,
+            &format!(" {DIM}({was}){DIM:#}"),
+            &report.lab,
         );
-        if matches!(check.status, Status::Fail | Status::Error) {
-            details(&mut out, check, &report.lab);
-        }
     }
     if moved == 0 {
         let _ = writeln!(out, "  {DIM}no check changed{DIM:#}");
@@ -119,6 +103,28 @@ pub fn changes(previous: &Report, report: &Report) -> String {
         report.duration_ms as f64 / 1000.0
     );
     out
+}
+
+/// One check's line (with `suffix` at its end), then the details of a miss.
+fn check_with_details(
+    out: &mut String,
+    check: &CheckResult,
+    width: usize,
+    suffix: &str,
+    lab: &str,
+) {
+    let (mark, style) = status_mark(check.status);
+    let _ = writeln!(
+        out,
+        "  {style}{mark}{style:#} {:<width$}  {:>5}/{:<5} {}{suffix}",
+        check.id,
+        points(check.points),
+        points(check.max_points),
+        summary_line(check),
+    );
+    if matches!(check.status, Status::Fail | Status::Error) {
+        details(out, check, lab);
+    }
 }
 
 fn status_mark(status: Status) -> (&'static str, Style) {

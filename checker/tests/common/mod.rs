@@ -54,7 +54,13 @@ pub fn processes_with(marker: &str) -> Vec<(u32, String)> {
 }
 
 pub fn assert_nothing_left(marker: &str) {
-    let left = processes_with(marker);
+    // A process that has just exited may take a moment to leave /proc.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    let mut left = processes_with(marker);
+    while !left.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        left = processes_with(marker);
+    }
     assert!(left.is_empty(), "processes outlived the checker: {left:#?}");
 }
 
