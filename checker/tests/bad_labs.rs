@@ -52,6 +52,12 @@ fn grade_copy(name: &str, prepare: impl FnOnce(&std::path::Path), env: &[(&str, 
         .output()
         .unwrap();
     let took = started.elapsed();
+    // The measurement the issue asks for: `cargo test --test bad_labs -- --nocapture`.
+    eprintln!(
+        "bad lab {name}: exit {:?} after {:.1} s",
+        out.status.code(),
+        took.as_secs_f64()
+    );
     assert_nothing_left(&marker);
     Graded {
         code: out.status.code(),
