@@ -15,6 +15,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -38,6 +40,7 @@ fn git(dir: &Path, args: &[&str]) {
 /// A git repository with this checkout's files (tracked and new, as they are now) as its
 /// one commit, `base`. The installed tools are linked in, not installed again.
 fn course_repository() -> tempfile::TempDir {
+    common::ensure_tools();
     let root = root();
     let dir = tempfile::tempdir().unwrap();
     let listed = run(Command::new("git").current_dir(&root).args([

@@ -64,7 +64,28 @@ pub fn assert_nothing_left(marker: &str) {
     assert!(left.is_empty(), "processes outlived the checker: {left:#?}");
 }
 
+/// Installs the tools into the real repository once per test process: a course copy links
+/// to them (`.tools`, `node_modules`), and a link to nothing would break its bootstrap.
+pub fn ensure_tools() {
+    static SETUP: std::sync::Once = std::sync::Once::new();
+    SETUP.call_once(|| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_checker"))
+            .arg("setup")
+            .current_dir(repo_root())
+            .output()
+            .expect("cannot run checker setup");
+        assert!(
+            out.status.success(),
+            "checker setup failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
+/// A copy of the course (sources, manifests, labs, solutions) that links to the real
+/// repository's installed tools.
 pub fn course_copy() -> tempfile::TempDir {
+    ensure_tools();
     let root = repo_root();
     let copy = tempfile::tempdir().unwrap();
     for item in [
