@@ -286,3 +286,36 @@ fn two_labs_graded_at_once_both_finish_cleanly() {
     }
     assert_nothing_left(&marker);
 }
+
+#[test]
+fn a_wasm_test_awaiting_forever_is_named_not_called_a_build_failure() {
+    // Lab 1's reference solution with a sleep that never wakes: under Node the test runner
+    // exits quietly, with status 0, in the middle of the run.
+    let marker = unique_marker("pending-wasm-test");
+    let copy = course_copy();
+    let timeout = copy
+        .path()
+        .join("solutions/lab-1-crate-audit/src/timeout.rs");
+    let source = std::fs::read_to_string(&timeout).unwrap();
+    let stuck = source.replace(
+        "let _ = wasm_bindgen_futures::JsFuture::from(promise).await;",
+        "drop(promise);\n    std::future::pending::<()>().await;",
+    );
+    assert_ne!(stuck, source, "the fixture's edit no longer applies");
+    std::fs::write(&timeout, stuck).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["check", "lab-1", "--solution"])
+        .env(MARKER_VAR, &marker)
+        .env("COURSE_ROOT", copy.path())
+        .env("CARGO_TARGET_DIR", repo_root().join("target"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("✘ tests.wasm") && report.contains("but the run ended without a summary"),
+        "{report}"
+    );
+    assert_nothing_left(&marker);
+}

@@ -204,13 +204,29 @@ fn test_counts(stdout: &str) -> (u64, u64) {
 }
 
 /// The failing tests and the first panic message, from cargo test output.
+/// `running N tests` of a test binary that started, summed over binaries.
+fn announced_tests(stdout: &str) -> Option<u64> {
+    let counts: Vec<u64> = stdout
+        .lines()
+        .filter_map(|l| {
+            l.strip_prefix("running ")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    (counts.iter().sum::<u64>() > 0).then(|| counts.iter().sum())
+}
+
 fn failures(stdout: &str) -> String {
     let failed: Vec<&str> = stdout
         .lines()
-        .filter(|l| l.starts_with("test ") && l.ends_with("FAILED"))
-        .map(|l| {
-            l.trim_start_matches("test ")
-                .trim_end_matches(" ... FAILED")
+        // libtest says "FAILED", wasm-bindgen-test "FAIL".
+        .filter_map(|l| {
+            let name = l.strip_prefix("test ")?;
+            name.strip_suffix(" ... FAILED")
+                .or_else(|| name.strip_suffix(" ... FAIL"))
         })
         .collect();
     let panic = stdout
@@ -308,6 +324,24 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
         return Outcome::pass(format!("{passed} {what} tests pass"));
     }
     if passed + failed == 0 {
+        if let Some(announced) = announced_tests(&stdout) {
+            // Under Node, a test awaiting a future that nothing will ever wake leaves the
+            // event loop empty: the runner exits, status 0, before its summary.
+            let reported = stdout
+                .lines()
+                .filter(|l| l.starts_with("test ") && l.contains(" ... "))
+                .count();
+            return Outcome::fail(
+                format!(
+                    "the {what} tests started ({announced} announced, {reported} reported) but the run ended without a summary{}",
+                    match failures(&stdout) {
+                        f if f.is_empty() => String::new(),
+                        f => format!("; failing so far: {f}"),
+                    }
+                ),
+                "A test awaited a future that never completes (a timer that is never set, a promise nobody resolves): under Node the runner then exits quietly. Look at the first test that did not report.",
+            );
+        }
         return Outcome::fail(
             format!(
                 "the {what} tests did not run:\n{}",
@@ -582,6 +616,18 @@ fn judge_audit_file(ctx: &CrateContext) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wasm_run_that_stops_before_its_summary_is_recognised() {
+        let stdout = "running 12 tests\ntest timestamps_stopwatch_measures ... FAIL\ntest timeout_stops_slow_futures ... FAIL\n";
+        assert_eq!(test_counts(stdout), (0, 0));
+        assert_eq!(announced_tests(stdout), Some(12));
+        assert_eq!(
+            failures(stdout),
+            "timestamps_stopwatch_measures, timeout_stops_slow_futures"
+        );
+        assert_eq!(announced_tests("running 0 tests\n"), None);
+    }
 
     #[test]
     fn cargo_test_summaries_are_counted() {
