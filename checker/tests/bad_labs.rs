@@ -251,6 +251,13 @@ fn a_port_in_use_is_named_with_the_way_out() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&format!("error: cannot serve on 127.0.0.1:{port} (is another server using the port? try --port)")), "{stderr}");
+    // What the student reads last (workerd's own fatal message comes above it).
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    insta::assert_snapshot!("port_in_use", last.replace(&port, "[port]"));
     assert_nothing_left(&marker);
 }
 

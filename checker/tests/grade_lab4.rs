@@ -288,6 +288,12 @@ fn serve_stops_node_and_workerd_on_ctrl_c() {
         "interrupted runs exit 130; stderr:\n{stderr}"
     );
     assert!(stderr.contains("nothing is left running"), "{stderr}");
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    insta::assert_snapshot!("interrupted_serve_last_line", last);
     assert_nothing_left(&marker);
 }
 
