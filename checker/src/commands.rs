@@ -30,10 +30,8 @@ pub fn check(
     };
     let report = grading::grade(root, &lab, solution, &reports);
     if !solution {
-        // Progress for `list` and `hint`; losing it must not lose the grade.
-        if let Err(e) = crate::state::record(root, &report) {
-            progress::note(format!("progress not saved: {e:#}"));
-        }
+        // Progress for `list` and `hint`.
+        crate::state::record_or_note(root, &report);
     }
     emit(&report, format, out)?;
     Ok(report.exit_code())

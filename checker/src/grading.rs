@@ -199,26 +199,29 @@ fn isolate_limit(client: &Client) -> Option<CheckResult> {
     use checks::memory::{first_over, ISOLATE_LIMIT};
     let log = client.log();
     let (n, exchange, bytes) = first_over(&log, ISOLATE_LIMIT)?;
-    Some(CheckResult {
-        id: "runtime.memory".into(),
-        category: Category::Memory,
-        title: "no request takes linear memory past the 128 MiB an isolate may use".into(),
-        status: Status::Fail,
-        points: 0.0,
-        max_points: 0.0,
-        measured: Some(crate::report::Measure { value: bytes as f64, unit: "bytes".into() }),
-        budget: Some(crate::report::Budget { min: None, max: Some(ISOLATE_LIMIT as f64), unit: "bytes".into() }),
-        message: format!(
+    let mut result = CheckResult::unscored(
+        "runtime.memory",
+        Category::Memory,
+        "no request takes linear memory past the 128 MiB an isolate may use",
+        Status::Fail,
+        format!(
             "request {n} of the run took linear memory to {:.1} MiB: production would have killed the isolate (128 MiB, JavaScript heap included), and every request it was serving with it; local workerd does not enforce the limit",
             bytes as f64 / (1024.0 * 1024.0)
         ),
-        hint: Some("Find what that request allocates at once: a buffer sized by the input, a whole body copied, a collection that is never bounded.".into()),
-        doc: "concepts/memory.md".into(),
-        spec: None,
-        evidence: Some(exchange.evidence_expecting("linear memory below 128 MiB")),
-        duration_ms: None,
-        location: None,
-    })
+        "concepts/memory.md",
+    );
+    result.measured = Some(crate::report::Measure {
+        value: bytes as f64,
+        unit: "bytes".into(),
+    });
+    result.budget = Some(crate::report::Budget {
+        min: None,
+        max: Some(ISOLATE_LIMIT as f64),
+        unit: "bytes".into(),
+    });
+    result.hint = Some("Find what that request allocates at once: a buffer sized by the input, a whole body copied, a collection that is never bounded.".into());
+    result.evidence = Some(exchange.evidence_expecting("linear memory below 128 MiB"));
+    Some(result)
 }
 
 /// A failed `runtime.panics` result when the Worker panicked during the run: a panicking
@@ -229,35 +232,22 @@ fn panicked(root: &Path, panics: &[String]) -> Option<CheckResult> {
     let location = first
         .strip_prefix("panicked at ")
         .and_then(|rest| rest.split(": ").next())
-        .and_then(|span| {
-            let mut parts = span.rsplitn(3, ':');
-            let (_col, line, path) = (parts.next()?, parts.next()?, parts.next()?);
-            root.join(path).is_file().then(|| crate::report::Location {
-                path: path.to_owned(),
-                line: line.parse().ok(),
-            })
-        });
-    Some(CheckResult {
-        id: "runtime.panics".into(),
-        category: Category::Robustness,
-        title: "the Worker does not panic".into(),
-        status: Status::Fail,
-        points: 0.0,
-        max_points: 0.0,
-        measured: None,
-        budget: None,
-        message: format!(
+        .and_then(|span| pipeline::span_location(root, &[root.to_path_buf()], span));
+    let mut result = CheckResult::unscored(
+        "runtime.panics",
+        Category::Robustness,
+        "the Worker does not panic",
+        Status::Fail,
+        format!(
             "the Worker panicked during the run ({} different panic{}); first: {first}",
             panics.len(),
             if panics.len() == 1 { "" } else { "s" }
         ),
-        hint: Some("A panic aborts the request (the client sees HTTP 500) and leaves the instance unusable until it restarts. Return an error instead: a JSON-RPC error, or a tool result with isError.".into()),
-        doc: "concepts/errors.md".into(),
-        spec: None,
-        evidence: None,
-        duration_ms: None,
-        location,
-    })
+        "concepts/errors.md",
+    );
+    result.hint = Some("A panic aborts the request (the client sees HTTP 500) and leaves the instance unusable until it restarts. Return an error instead: a JSON-RPC error, or a tool result with isError.".into());
+    result.location = location;
+    Some(result)
 }
 
 /// The runtime a run starts with: already serving an earlier build, or only spawned.

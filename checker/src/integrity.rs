@@ -275,24 +275,17 @@ pub fn check(root: &Path, lab: &Lab, krate: &CrateRef) -> CheckResult {
             )
         }
     };
-    CheckResult {
-        id: "integrity".into(),
-        category: Category::Integrity,
-        title: "the course's files (graded tests, budgets, fixtures, the checker) are unchanged"
-            .into(),
+    let mut result = CheckResult::unscored(
+        "integrity",
+        Category::Integrity,
+        "the course's files (graded tests, budgets, fixtures, the checker) are unchanged",
         status,
-        points: 0.0,
-        max_points: 0.0,
-        measured: None,
-        budget: None,
         message,
-        hint,
-        doc: "reference/report.md#integrity".into(),
-        spec: None,
-        evidence: None,
-        duration_ms: None,
-        location,
-    }
+        "reference/report.md#integrity",
+    );
+    result.hint = hint;
+    result.location = location;
+    result
 }
 
 /// A copy of the crate to grade, with the course's versions of its protected files, under

@@ -161,7 +161,7 @@ impl Client {
         for (name, value) in &headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let outcome = builder
+        let mut outcome = builder
             .body(raw.body.clone())
             .map_err(|e| e.to_string())
             .and_then(|request| self.agent.run(request).map_err(|e| e.to_string()))
@@ -192,7 +192,6 @@ impl Client {
                     json,
                 })
             });
-        let mut outcome = outcome;
         self.note_timeout(&raw, &path, &mut outcome, sent);
         self.record(raw, path, headers, outcome)
     }

@@ -295,13 +295,18 @@ pub fn error_location(root: &Path, crate_dir: &str, first_error: &str) -> Option
     let span = first_error
         .lines()
         .find_map(|l| l.trim_start().strip_prefix("--> "))?;
-    let mut parts = span.trim().rsplitn(3, ':');
-    let (_column, line, path) = (parts.next()?, parts.next()?, parts.next()?);
-    let path = Path::new(path);
     // rustc prints paths relative to the workspace it builds: the repository for a member,
     // the crate itself for a crate that is its own workspace.
-    let full = [root.to_path_buf(), root.join(crate_dir)]
-        .into_iter()
+    span_location(root, &[root.to_path_buf(), root.join(crate_dir)], span)
+}
+
+/// A `path:line:col` span as a report location, when the path (relative to one of `bases`)
+/// is a file inside the repository.
+pub fn span_location(root: &Path, bases: &[PathBuf], span: &str) -> Option<Location> {
+    let mut parts = span.trim().rsplitn(3, ':');
+    let (_column, line, path) = (parts.next()?, parts.next()?, parts.next()?);
+    let full = bases
+        .iter()
         .map(|base| base.join(path))
         .find(|p| p.is_file())?;
     let relative = full.strip_prefix(root).ok()?;

@@ -110,6 +110,37 @@ pub struct CheckResult {
     pub location: Option<Location>,
 }
 
+impl CheckResult {
+    /// A result the grader adds itself (not a manifest check): worth no points, with only
+    /// what every result has; the caller sets hint, evidence or location as it needs.
+    pub fn unscored(
+        id: &str,
+        category: Category,
+        title: &str,
+        status: Status,
+        message: String,
+        doc: &str,
+    ) -> Self {
+        CheckResult {
+            id: id.into(),
+            category,
+            title: title.into(),
+            status,
+            points: 0.0,
+            max_points: 0.0,
+            measured: None,
+            budget: None,
+            message,
+            hint: None,
+            doc: doc.into(),
+            spec: None,
+            evidence: None,
+            duration_ms: None,
+            location: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Location {
     /// Relative to the repository root, `/`-separated.

@@ -170,14 +170,18 @@ impl Server {
             .with_context(|| format!("unexpected line from the runtime harness: {line}"))
     }
 
+    /// The runtime's last log lines, oldest first.
+    fn log_lines(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Rust panics the Worker reported so far (`panicked at FILE:LINE:COL:` with its message),
     /// in order, each once.
     pub fn panics(&self) -> Vec<String> {
-        let lines: Vec<String> = self
-            .log
-            .lock()
-            .map(|l| l.iter().cloned().collect())
-            .unwrap_or_default();
+        let lines = self.log_lines();
         let mut found: Vec<String> = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             if let Some(at) = line.find("panicked at ") {
@@ -193,11 +197,7 @@ impl Server {
 
     /// The runtime's own explanation of a failed start: its uncaught errors, if it printed any.
     fn start_failure(&self) -> Option<String> {
-        let lines: Vec<String> = self
-            .log
-            .lock()
-            .map(|l| l.iter().cloned().collect())
-            .unwrap_or_default();
+        let lines = self.log_lines();
         let first = lines
             .iter()
             .position(|l| l.contains("Uncaught") || l.contains("panicked at"))?;

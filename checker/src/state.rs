@@ -78,6 +78,14 @@ pub fn save(root: &Path, state: &State) -> Result<()> {
     std::fs::rename(&partial, &file).with_context(|| format!("cannot write {}", file.display()))
 }
 
+/// Records a graded run, and says so (without failing) when the state cannot be written:
+/// losing progress must not lose the grade.
+pub fn record_or_note(root: &Path, report: &Report) {
+    if let Err(e) = record(root, report) {
+        crate::progress::note(format!("progress not saved: {e:#}"));
+    }
+}
+
 /// Records a graded run of the student's lab. Hints already shown for checks that now pass
 /// are forgotten, so a check that fails again starts from its first hint.
 pub fn record(root: &Path, report: &Report) -> Result<()> {

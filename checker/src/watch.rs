@@ -38,9 +38,7 @@ pub fn run(root: &Path, lab: &Lab) -> Result<i32> {
         let graded = sources(&dir);
         anstream::println!("── grading {} ({cause})", lab.lab.dir);
         let report = grading::grade_warm(root, lab, false, &reports, &mut warm);
-        if let Err(e) = state::record(root, &report) {
-            crate::progress::note(format!("progress not saved: {e:#}"));
-        }
+        state::record_or_note(root, &report);
         let text = match &previous {
             None => render::human(&report),
             Some(before) => render::changes(before, &report),

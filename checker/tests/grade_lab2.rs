@@ -7,6 +7,10 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+mod common;
+
+use common::check;
+
 fn grade(args: &[&str], out: &Path) -> (i32, Value) {
     let status = Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(args)
@@ -17,15 +21,6 @@ fn grade(args: &[&str], out: &Path) -> (i32, Value) {
         .expect("the checker runs");
     let report = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
     (status.code().unwrap_or(-1), report)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
 }
 
 fn message(report: &Value, id: &str) -> String {

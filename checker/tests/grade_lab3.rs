@@ -2,17 +2,13 @@
 //! recorded and keeps its behaviour; the solution is far smaller with the same replies; and
 //! the checker's figures agree with `wc -c` and `gzip -9` on the very file it measured.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
+
+use common::{check, repo_root};
 
 fn checker(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_checker"))
@@ -27,23 +23,8 @@ fn report(args: &[&str]) -> (Output, Value) {
     let mut all = args.to_vec();
     all.extend(["--format", "json"]);
     let output = checker(&all);
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not a JSON report ({e}):\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
+    let report = common::json_report(&output);
     (output, report)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
 }
 
 fn baseline() -> f64 {

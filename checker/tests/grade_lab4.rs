@@ -11,7 +11,7 @@ use serde_json::Value;
 mod common;
 
 use common::{
-    assert_nothing_left, course_copy, processes_with, repo_root, unique_marker, MARKER_VAR,
+    assert_nothing_left, check, course_copy, processes_with, repo_root, unique_marker, MARKER_VAR,
 };
 
 fn checker(marker: &str) -> Command {
@@ -30,23 +30,8 @@ fn grade(marker: &str, args: &[&str], envs: &[(&str, &Path)]) -> (Output, Value)
         cmd.env(k, v);
     }
     let output = cmd.output().expect("the checker runs");
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not a JSON report ({e}).\nstdout: {}\nstderr: {}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
+    let report = common::json_report(&output);
     (output, report)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
 }
 
 #[test]

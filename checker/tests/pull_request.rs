@@ -17,6 +17,8 @@ use serde_json::Value;
 
 mod common;
 
+use common::check;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -120,15 +122,6 @@ fn report(results: &Path) -> Value {
     let text = std::fs::read_to_string(results.join("lab-1-crate-audit.json"))
         .expect("a JSON report for lab 1");
     serde_json::from_str(&text).unwrap()
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
 }
 
 #[test]

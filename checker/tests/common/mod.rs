@@ -4,6 +4,9 @@
 #![allow(dead_code)] // each test file uses some of them
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const MARKER_VAR: &str = "CHECKER_TEST_MARKER";
@@ -116,4 +119,25 @@ pub fn copy_tree(from: &Path, to: &Path) {
     } else {
         std::fs::copy(from, to).unwrap();
     }
+}
+
+/// One check of a JSON report, by id.
+pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
+}
+
+/// The JSON report a `checker check … --format json` run printed, or a panic showing both streams.
+pub fn json_report(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not a JSON report ({e}).\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
 }
