@@ -170,9 +170,10 @@ fn ensure_npm_packages(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The wasm-bindgen version the workspace's `Cargo.lock` resolved: the CLI must equal it.
-pub fn locked_wasm_bindgen_version(root: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(root.join("Cargo.lock")).context("Cargo.lock is missing")?;
+/// The wasm-bindgen version the `Cargo.lock` in `dir` resolved (the repository's: the CLI the
+/// course installs must equal it).
+pub fn locked_wasm_bindgen_version(dir: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(dir.join("Cargo.lock")).context("Cargo.lock is missing")?;
     let lock: toml::Value = toml::from_str(&text).context("Cargo.lock is not valid TOML")?;
     lock.get("package")
         .and_then(|p| p.as_array())

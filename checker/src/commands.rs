@@ -29,6 +29,11 @@ pub fn check(
         None => pipeline::target_dir(root).join("checker").join("reports"),
     };
     let report = grading::grade(root, &lab, solution, &reports);
+    // An interrupted run's checks failed because the runtime was stopped under them: that
+    // report is neither shown nor recorded as the student's progress.
+    if crate::processes::interrupted() {
+        crate::processes::wait_for_interrupt_exit();
+    }
     if !solution {
         // Progress for `list` and `hint`.
         crate::state::record_or_note(root, &report);
@@ -420,6 +425,15 @@ fn build_or_explain(
         Ok(a) => Ok(Some(a)),
         Err(pipeline::BuildError::Compile { first_error }) => {
             anstream::eprintln!("{} does not compile for wasm32:\n{first_error}", krate.dir);
+            Ok(None)
+        }
+        Err(pipeline::BuildError::TimedOut { limit }) => {
+            let (message, hint) = pipeline::BuildError::timed_out(limit);
+            anstream::eprintln!("{message}\n{hint}");
+            Ok(None)
+        }
+        Err(pipeline::BuildError::WasmBindgen(mismatch)) => {
+            anstream::eprintln!("{}\n{}", mismatch.message(), mismatch.hint());
             Ok(None)
         }
         Err(pipeline::BuildError::Tool(e)) => Err(e),

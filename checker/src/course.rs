@@ -229,11 +229,7 @@ impl Pins {
     /// own when standalone, else the workspace's) and package.json.
     pub fn current(root: &Path, krate: &CrateRef) -> Result<Pins> {
         let rustc = toolchain_channel(root)?;
-        let lock_dir = if krate.is_standalone(root) {
-            root.join(&krate.dir)
-        } else {
-            root.to_path_buf()
-        };
+        let lock_dir = krate.lock_dir(root);
         let lock: toml::Table = std::fs::read_to_string(lock_dir.join("Cargo.lock"))
             .with_context(|| format!("cannot read {}/Cargo.lock", lock_dir.display()))?
             .parse()?;
@@ -272,6 +268,15 @@ impl CrateRef {
             .ok()
             .and_then(|text| text.parse::<toml::Table>().ok())
             .is_some_and(|t| t.contains_key("workspace"))
+    }
+
+    /// Where the crate's `Cargo.lock` is: its own directory when standalone, else the root.
+    pub fn lock_dir(&self, root: &Path) -> PathBuf {
+        if self.is_standalone(root) {
+            root.join(&self.dir)
+        } else {
+            root.to_path_buf()
+        }
     }
 }
 

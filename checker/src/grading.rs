@@ -113,6 +113,22 @@ pub fn grade_warm(
                     results.push(build);
                     None
                 }
+                Err(BuildError::TimedOut { limit }) => {
+                    let (message, hint) = BuildError::timed_out(limit);
+                    results.push(build_result(build_spec, Status::Error, message, Some(hint)));
+                    None
+                }
+                Err(BuildError::WasmBindgen(mismatch)) => {
+                    let mut build = build_result(
+                        build_spec,
+                        Status::Error,
+                        mismatch.message(),
+                        Some(mismatch.hint()),
+                    );
+                    build.location = Some(mismatch.location);
+                    results.push(build);
+                    None
+                }
                 Err(BuildError::Tool(e)) => {
                     results.push(build_result(
                         build_spec,
@@ -157,6 +173,12 @@ pub fn grade_warm(
                     let client = Client::new(&server.url, MCP_PATH);
                     let mut schemas = Schemas::new(root);
                     for spec in runtime_specs {
+                        // Its requests would not be sent: say why once, in the check that
+                        // met it, and call the rest not run rather than failed on their own.
+                        if let Some(why) = client.stuck() {
+                            results.push(skipped(spec, &format!("not run: {why}")));
+                            continue;
+                        }
                         let Some(check) = checks::find(&spec.id) else {
                             results.push(errored(
                                 spec,

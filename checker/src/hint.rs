@@ -31,6 +31,9 @@ pub fn classify(check: &CheckSummary) -> Kind {
     let any = |needles: &[&str]| needles.iter().any(|n| m.contains(n));
     if check.category == Category::Integrity {
         Kind::Integrity
+    } else if any(&["resolves wasm-bindgen", "did not finish within"]) {
+        // Build errors that are not the compiler's: the check's own hint says what to do.
+        Kind::Other
     } else if any(&[
         "not supported by default",
         "unsupported by mio",

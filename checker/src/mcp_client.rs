@@ -196,6 +196,11 @@ impl Client {
         self.record(raw, path, headers, outcome)
     }
 
+    /// Why the Worker counts as stuck, once a request got no reply in time.
+    pub fn stuck(&self) -> Option<String> {
+        self.stuck.borrow().clone()
+    }
+
     /// A request that failed after waiting the whole timeout means the Worker is stuck: say
     /// so in its outcome, and send nothing more.
     fn note_timeout(

@@ -44,8 +44,72 @@ impl Drop for Artefact {
 pub enum BuildError {
     /// The crate does not compile: the compiler's first error, as it printed it.
     Compile { first_error: String },
+    /// The build ran past its time limit and was stopped.
+    TimedOut { limit: std::time::Duration },
+    /// The crate compiled against another wasm-bindgen than the course's CLI.
+    WasmBindgen(BindgenMismatch),
     /// A tool failed (wasm-bindgen, file system): not the student's code.
     Tool(anyhow::Error),
+}
+
+/// A crate whose `Cargo.lock` resolved another wasm-bindgen than the CLI the course installs.
+/// The CLI reads what the `#[wasm_bindgen]` macro wrote into the module, in a format that
+/// changes with every release, so it refuses such a module — with advice to install a CLI
+/// of the crate's version, which here would grade the lab with tools the course does not pin.
+#[derive(Debug)]
+pub struct BindgenMismatch {
+    /// What the crate's lockfile resolved.
+    pub locked: String,
+    /// The course's CLI.
+    pub cli: String,
+    /// The crate's Cargo.toml, at its wasm-bindgen line when it names one.
+    pub location: Location,
+}
+
+impl BindgenMismatch {
+    /// Compares the lockfile in `lock_dir` (after a build: cargo updates it) with the CLI.
+    /// `None` when they agree, or when the lockfile cannot say (wasm-bindgen will).
+    pub fn find(root: &Path, krate: &CrateRef, lock_dir: &Path, cli: &str) -> Option<Self> {
+        let locked = crate::bootstrap::locked_wasm_bindgen_version(lock_dir).ok()?;
+        if locked == cli {
+            return None;
+        }
+        let manifest = format!("{}/Cargo.toml", krate.dir);
+        let line = std::fs::read_to_string(root.join(&manifest))
+            .ok()
+            .and_then(|text| {
+                text.lines().position(|l| {
+                    l.trim_start()
+                        .strip_prefix("wasm-bindgen")
+                        .is_some_and(|rest| rest.starts_with([' ', '=', '.']))
+                })
+            })
+            .map(|i| i as u32 + 1);
+        Some(Self {
+            locked,
+            cli: cli.to_owned(),
+            location: Location {
+                path: manifest,
+                line,
+            },
+        })
+    }
+
+    pub fn message(&self) -> String {
+        format!(
+            "{} resolves wasm-bindgen {}, but the course's wasm-bindgen CLI is {}. The CLI reads what the wasm-bindgen macro wrote into the module, in a format that changes with every release: the two must be the same version, so this module cannot be turned into a Worker.",
+            self.location.path.replace("Cargo.toml", "Cargo.lock"),
+            self.locked,
+            self.cli
+        )
+    }
+
+    pub fn hint(&self) -> String {
+        format!(
+            "Pin `wasm-bindgen = \"={}\"` in {} again (undo the change that moved it); the next build updates Cargo.lock and moves js-sys, web-sys and wasm-bindgen-futures with it. Do not install another wasm-bindgen-cli: the course grades with {}.",
+            self.cli, self.location.path, self.cli
+        )
+    }
 }
 
 pub fn build(
@@ -68,6 +132,12 @@ pub fn build(
             let _ = std::fs::create_dir_all(record.parent().unwrap_or(root));
             let _ = std::fs::write(&record, p);
         }
+    }
+    let lock_dir = krate.lock_dir(root);
+    if let Some(mismatch) =
+        BindgenMismatch::find(root, krate, &lock_dir, &tools.wasm_bindgen_version)
+    {
+        return Err(BuildError::WasmBindgen(mismatch));
     }
     bindgen(root, krate, &wasm, tools).map_err(BuildError::Tool)
 }
@@ -164,12 +234,7 @@ fn cargo_build_in(
         .context("waiting for cargo")
         .map_err(BuildError::Tool)?;
     if timed_out {
-        return Err(BuildError::Compile {
-            first_error: format!(
-                "the build did not finish within {} s and was stopped (cargo and everything it started). A build script or procedural macro that never ends? `cargo build -vv` shows the step it hangs in.",
-                limit.as_secs()
-            ),
-        });
+        return Err(BuildError::TimedOut { limit });
     }
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -190,6 +255,19 @@ fn cargo_build_in(
         })
     });
     Ok((wasm, compiled))
+}
+
+impl BuildError {
+    /// A build stopped at its time limit, for the student: what happened, then what to do.
+    pub fn timed_out(limit: std::time::Duration) -> (String, String) {
+        (
+            format!(
+                "the build did not finish within {} s and was stopped (cargo and everything it started)",
+                limit.as_secs()
+            ),
+            "A build script or procedural macro that never ends? `cargo build -vv` shows the step it hangs in. A first build on a slow machine may need longer: set CHECKER_BUILD_TIMEOUT (seconds).".into(),
+        )
+    }
 }
 
 /// How long one cargo build may take: 20 minutes (a first build of a lab takes one or two on

@@ -77,6 +77,11 @@ impl Server {
         let kept = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                // workerd follows a fatal error with a dump of addresses in its own binary:
+                // nothing a student can act on, and it buries the checker's explanation.
+                if line.starts_with("stack: ") && line.contains("workerd@") {
+                    continue;
+                }
                 eprintln!("{line}");
                 if let Ok(mut kept) = kept.lock() {
                     if kept.len() == LOG_LINES {

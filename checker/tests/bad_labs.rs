@@ -1,11 +1,13 @@
-//! The checker under bad labs (fixtures in `tests/fixtures/bad-labs/`, each a `src/lib.rs`
-//! for lab 4, graded in a copy of the course): each gets the right status and a message that
-//! says what happened, in bounded time, and leaves no process behind. The check lines of
-//! each human report are pinned by insta snapshots, with timings, sizes and paths normalised.
+//! The checker under bad labs (fixtures in `tests/fixtures/bad-labs/`, most a `src/lib.rs`
+//! for lab 4; others are edits made here), each graded in a copy of the course: each gets the
+//! right status and a message that says what happened, in bounded time, and leaves no
+//! process behind. The check lines, hints and score of each human report are pinned by insta
+//! snapshots, with timings, sizes and paths normalised.
 //!
 //! Bounds: a build gets 20 minutes (`CHECKER_BUILD_TIMEOUT`), a start 30 s, a request 10 s
-//! before the Worker counts as stuck (later requests are not sent), an inspection of KV/D1
-//! 10 s; a reply is read up to 8 MiB.
+//! before the Worker counts as stuck (later requests and checks are not run), an inspection
+//! of KV/D1 10 s; a reply is read up to 8 MiB; Ctrl-C gives node and workerd 3 s to stop.
+//! `cargo test --test bad_labs -- --nocapture` prints how long each scenario took.
 
 mod common;
 
@@ -28,6 +30,7 @@ fn fixture(name: &str) -> std::path::PathBuf {
 fn grade_fixture(name: &str) -> Graded {
     grade_copy(
         name,
+        "lab-4-full-server",
         |lab| {
             std::fs::copy(fixture(name), lab.join("src/lib.rs")).unwrap();
         },
@@ -35,20 +38,38 @@ fn grade_fixture(name: &str) -> Graded {
     )
 }
 
-/// Grades lab 4 after `prepare` changed its crate (given its directory) in a course copy.
-fn grade_copy(name: &str, prepare: impl FnOnce(&std::path::Path), env: &[(&str, &str)]) -> Graded {
-    let marker = unique_marker(name);
+/// A course copy whose `labs/<dir>` crate `prepare` changed (given its directory).
+fn prepared_copy(dir: &str, prepare: impl FnOnce(&std::path::Path)) -> tempfile::TempDir {
     let copy = course_copy();
-    prepare(&copy.path().join("labs/lab-4-full-server"));
-    let started = Instant::now();
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .envs(env.iter().copied())
-        .args(["check", "lab-4"])
-        .env(MARKER_VAR, &marker)
+    prepare(&copy.path().join("labs").join(dir));
+    copy
+}
+
+/// `checker check <lab>` on the copy's `labs/<dir>`, its processes tagged with `marker`.
+fn check_in(copy: &tempfile::TempDir, dir: &str, marker: &str) -> Command {
+    let lab = dir.splitn(3, '-').take(2).collect::<Vec<_>>().join("-");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
+    cmd.args(["check", &lab])
+        .env(MARKER_VAR, marker)
         .env("COURSE_ROOT", copy.path())
         .env("CARGO_TARGET_DIR", repo_root().join("target"))
         .env("CHECKER_STATE", copy.path().join("state.json"))
-        .stdin(Stdio::null())
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// Grades the lab in `labs/<dir>` after `prepare` changed it in a course copy.
+fn grade_copy(
+    name: &str,
+    dir: &str,
+    prepare: impl FnOnce(&std::path::Path),
+    env: &[(&str, &str)],
+) -> Graded {
+    let marker = unique_marker(name);
+    let copy = prepared_copy(dir, prepare);
+    let started = Instant::now();
+    let out: Output = check_in(&copy, dir, &marker)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let took = started.elapsed();
@@ -66,7 +87,8 @@ fn grade_copy(name: &str, prepare: impl FnOnce(&std::path::Path), env: &[(&str, 
     }
 }
 
-/// The check lines and the score of a report, for a snapshot: no details, no numbers that vary.
+/// The check lines, their hints (what the student is told to do) and the score of a report,
+/// for a snapshot: no evidence, no numbers that vary.
 fn summary(report: &str) -> String {
     report
         .lines()
@@ -75,6 +97,7 @@ fn summary(report: &str) -> String {
                 || l.starts_with("  ✘")
                 || l.starts_with("  !")
                 || l.starts_with("  -")
+                || l.trim_start().starts_with("hint:")
                 || l.starts_with("score")
         })
         .map(|l| l.chars().take(160).collect::<String>())
@@ -115,9 +138,37 @@ fn a_compile_error_is_not_gradable_and_shows_the_first_error() {
 }
 
 #[test]
+fn a_wasm_bindgen_other_than_the_courses_cli_is_named_with_the_pin_that_fixes_it() {
+    // Lab 3 owns its lockfile: a student who pins the previous wasm-bindgen (an older
+    // tutorial's version) compiles fine and gets a module the course's CLI cannot read.
+    let graded = grade_copy(
+        "wasm_bindgen_mismatch",
+        "lab-3-size-reduction",
+        |lab| {
+            let manifest = lab.join("Cargo.toml");
+            let text = std::fs::read_to_string(&manifest).unwrap();
+            let older = text.replace("wasm-bindgen = \"=0.2.130\"", "wasm-bindgen = \"=0.2.129\"");
+            assert_ne!(older, text, "the fixture's edit no longer applies");
+            std::fs::write(&manifest, older).unwrap();
+        },
+        &[],
+    );
+    assert_eq!(graded.code, Some(2), "{}", graded.report);
+    assert!(
+        graded.report.contains(
+            "labs/lab-3-size-reduction/Cargo.lock resolves wasm-bindgen 0.2.129, but the course's wasm-bindgen CLI is 0.2.130"
+        ) && graded.report.contains("Pin `wasm-bindgen = \"=0.2.130\"`"),
+        "{}",
+        graded.report
+    );
+    snapshot("wasm_bindgen_mismatch", &graded);
+}
+
+#[test]
 fn a_build_that_never_ends_is_stopped_and_graded() {
     let graded = grade_copy(
         "hanging_build",
+        "lab-4-full-server",
         |lab| {
             std::fs::copy(fixture("hanging_build"), lab.join("build.rs")).unwrap();
         },
@@ -245,20 +296,73 @@ fn a_port_in_use_is_named_with_the_way_out() {
     let out = Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(["serve", "lab-4", "--solution", "--port", &port])
         .env(MARKER_VAR, &marker)
+        .env("CHECKER_PROGRESS", "never")
         .stdin(Stdio::null())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&format!("error: cannot serve on 127.0.0.1:{port} (is another server using the port? try --port)")), "{stderr}");
-    // What the student reads last (workerd's own fatal message comes above it).
-    let last = stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or_default();
-    insta::assert_snapshot!("port_in_use", last.replace(&port, "[port]"));
+    assert!(
+        !stderr.contains("workerd@"),
+        "workerd's address dump is not shown:\n{stderr}"
+    );
+    // All the student reads: workerd's one-line reason, then the checker's.
+    insta::assert_snapshot!("port_in_use", stderr.trim_end().replace(&port, "[port]"));
     assert_nothing_left(&marker);
+}
+
+#[test]
+fn ctrl_c_in_the_middle_of_a_check_stops_everything_at_once() {
+    // The endless loop holds the first request for its 10 s timeout: Ctrl-C lands while
+    // protocol.initialize waits for the reply, with node and workerd busy.
+    let marker = unique_marker("ctrl-c-mid-check");
+    let copy = prepared_copy("lab-4-full-server", |lab| {
+        std::fs::copy(fixture("infinite_loop"), lab.join("src/lib.rs")).unwrap();
+    });
+    let mut child = check_in(&copy, "lab-4-full-server", &marker)
+        .env("CHECKER_PROGRESS", "always")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("starting the Worker in workerd (Miniflare) done") {
+        let mut line = String::new();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
+        assert!(read > 0, "check ended before its checks ran:\n{seen}");
+        seen.push_str(&line);
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        !common::processes_with(&marker).is_empty(),
+        "node and workerd run during the check"
+    );
+    let interrupted = Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    let status = child.wait().unwrap();
+    let stopped_in = interrupted.elapsed();
+    eprintln!(
+        "bad lab ctrl-c: exit {:?} {:.1} s after the signal",
+        status.code(),
+        stopped_in.as_secs_f64()
+    );
+    assert_eq!(status.code(), Some(130), "{seen}{rest}");
+    // Well before the request's own 10 s timeout would have ended the check.
+    assert!(stopped_in < Duration::from_secs(6), "took {stopped_in:?}");
+    assert_nothing_left(&marker);
+    assert_eq!(stdout, "", "an interrupted run prints no report");
+    assert!(
+        !copy.path().join("state.json").exists(),
+        "an interrupted run records no progress"
+    );
+    insta::assert_snapshot!("ctrl_c_mid_check", rest.trim());
 }
 
 #[test]
@@ -284,12 +388,15 @@ fn two_labs_graded_at_once_both_finish_cleanly() {
         ("lab-4", four.join().unwrap()),
         ("lab-2", two.join().unwrap()),
     ] {
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{lab}:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{lab}:\n{report}");
+        // Each report is its own lab's, whole: status, check and points of every line.
+        insta::with_settings!({filters => vec![
+            (r"(?m)^(  [✔✘!-] +\S+ +\S+).*$", "$1"),
+            (r"· \d+(\.\d+)? s", "· [time]"),
+        ]}, {
+            insta::assert_snapshot!(format!("together_{lab}"), summary(&report));
+        });
     }
     assert_nothing_left(&marker);
 }

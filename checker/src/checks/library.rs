@@ -323,6 +323,19 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
     if output.status.success() && passed > 0 {
         return Outcome::pass(format!("{passed} {what} tests pass"));
     }
+    // The test runner is wasm-bindgen's too: it refuses a module of another version.
+    let mismatch = (what == "wasm")
+        .then(|| {
+            let cli = &ctx.tools.wasm_bindgen_version;
+            crate::pipeline::BindgenMismatch::find(ctx.root, ctx.krate, &ctx.dir, cli)
+        })
+        .flatten();
+    if let Some(mismatch) = mismatch {
+        return Outcome {
+            location: Some(mismatch.location.clone()),
+            ..Outcome::fail(mismatch.message(), mismatch.hint())
+        };
+    }
     if passed + failed == 0 {
         if let Some(announced) = announced_tests(&stdout) {
             // Under Node, a test awaiting a future that nothing will ever wake leaves the
