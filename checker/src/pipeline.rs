@@ -62,7 +62,7 @@ pub struct BindgenMismatch {
     pub locked: String,
     /// The course's CLI.
     pub cli: String,
-    /// The crate's Cargo.toml, at its wasm-bindgen line when it names one.
+    /// The crate's Cargo.toml, at its first line naming a wasm-bindgen crate.
     pub location: Location,
 }
 
@@ -81,7 +81,7 @@ impl BindgenMismatch {
                 text.lines().position(|l| {
                     l.trim_start()
                         .strip_prefix("wasm-bindgen")
-                        .is_some_and(|rest| rest.starts_with([' ', '=', '.']))
+                        .is_some_and(|rest| rest.starts_with([' ', '=', '.', '-']))
                 })
             })
             .map(|i| i as u32 + 1);
@@ -106,8 +106,8 @@ impl BindgenMismatch {
 
     pub fn hint(&self) -> String {
         format!(
-            "Pin `wasm-bindgen = \"={}\"` in {} again (undo the change that moved it); the next build updates Cargo.lock and moves js-sys, web-sys and wasm-bindgen-futures with it. Do not install another wasm-bindgen-cli: the course grades with {}.",
-            self.cli, self.location.path, self.cli
+            "Undo the change to {} that moved it (wasm-bindgen, wasm-bindgen-test, wasm-bindgen-futures, js-sys and web-sys move together), or pin `wasm-bindgen = \"={}\"` there; the next build updates Cargo.lock. Do not install another wasm-bindgen-cli: the course grades with {}.",
+            self.location.path, self.cli, self.cli
         )
     }
 }

@@ -157,11 +157,58 @@ fn a_wasm_bindgen_other_than_the_courses_cli_is_named_with_the_pin_that_fixes_it
     assert!(
         graded.report.contains(
             "labs/lab-3-size-reduction/Cargo.lock resolves wasm-bindgen 0.2.129, but the course's wasm-bindgen CLI is 0.2.130"
-        ) && graded.report.contains("Pin `wasm-bindgen = \"=0.2.130\"`"),
+        ) && graded.report.contains("or pin `wasm-bindgen = \"=0.2.130\"` there"),
         "{}",
         graded.report
     );
     snapshot("wasm_bindgen_mismatch", &graded);
+}
+
+#[test]
+fn a_library_labs_wasm_tests_name_a_wasm_bindgen_mismatch() {
+    // Lab 1's reference solution with its wasm-bindgen family moved back one release, as a
+    // student copying an older tutorial's pins would: it builds, and the course's test
+    // runner cannot read the module.
+    let marker = unique_marker("lab1-bindgen-mismatch");
+    let copy = course_copy();
+    let manifest = copy.path().join("solutions/lab-1-crate-audit/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let mut older = text.clone();
+    for (now, before) in [
+        ("wasm-bindgen = \"=0.2.130\"", "wasm-bindgen = \"=0.2.129\""),
+        ("js-sys = \"=0.3.107\"", "js-sys = \"=0.3.106\""),
+        (
+            "wasm-bindgen-futures = \"=0.4.80\"",
+            "wasm-bindgen-futures = \"=0.4.79\"",
+        ),
+        (
+            "wasm-bindgen-test = \"=0.3.80\"",
+            "wasm-bindgen-test = \"=0.3.79\"",
+        ),
+    ] {
+        assert!(
+            older.contains(now),
+            "the fixture's edit of {now} no longer applies"
+        );
+        older = older.replace(now, before);
+    }
+    std::fs::write(&manifest, older).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["check", "lab-1", "--solution"])
+        .env(MARKER_VAR, &marker)
+        .env("COURSE_ROOT", copy.path())
+        .env("CARGO_TARGET_DIR", repo_root().join("target"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("✘ tests.wasm")
+            && report.contains("Cargo.lock resolves wasm-bindgen 0.2.129, but the course's wasm-bindgen CLI is 0.2.130"),
+        "{report}"
+    );
+    assert_nothing_left(&marker);
 }
 
 #[test]
