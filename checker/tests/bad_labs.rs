@@ -67,17 +67,9 @@ fn grade_copy(
 ) -> Graded {
     let marker = unique_marker(name);
     let copy = prepared_copy(dir, prepare);
-    let started = Instant::now();
-    let out: Output = check_in(&copy, dir, &marker)
-        .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let took = started.elapsed();
-    // The measurement the issue asks for: `cargo test --test bad_labs -- --nocapture`.
-    eprintln!(
-        "bad lab {name}: exit {:?} after {:.1} s",
-        out.status.code(),
-        took.as_secs_f64()
+    let (out, took) = run_timed(
+        name,
+        check_in(&copy, dir, &marker).envs(env.iter().copied()),
     );
     assert_nothing_left(&marker);
     Graded {
@@ -85,6 +77,20 @@ fn grade_copy(
         report: String::from_utf8_lossy(&out.stdout).into_owned(),
         took,
     }
+}
+
+/// Runs the checker to the end, printing how long the scenario took (the measurement the
+/// issue asks for: `cargo test --test bad_labs -- --nocapture`).
+fn run_timed(name: &str, cmd: &mut Command) -> (Output, Duration) {
+    let started = Instant::now();
+    let out = cmd.output().unwrap();
+    let took = started.elapsed();
+    eprintln!(
+        "bad lab {name}: exit {:?} after {:.1} s",
+        out.status.code(),
+        took.as_secs_f64()
+    );
+    (out, took)
 }
 
 /// The check lines, their hints (what the student is told to do) and the score of a report,
@@ -193,14 +199,15 @@ fn a_library_labs_wasm_tests_name_a_wasm_bindgen_mismatch() {
         older = older.replace(now, before);
     }
     std::fs::write(&manifest, older).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["check", "lab-1", "--solution"])
-        .env(MARKER_VAR, &marker)
-        .env("COURSE_ROOT", copy.path())
-        .env("CARGO_TARGET_DIR", repo_root().join("target"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let (out, _) = run_timed(
+        "lab1_wasm_bindgen_mismatch",
+        Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(["check", "lab-1", "--solution"])
+            .env(MARKER_VAR, &marker)
+            .env("COURSE_ROOT", copy.path())
+            .env("CARGO_TARGET_DIR", repo_root().join("target"))
+            .stdin(Stdio::null()),
+    );
     let report = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{report}");
     assert!(
@@ -340,13 +347,14 @@ fn a_port_in_use_is_named_with_the_way_out() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let marker = unique_marker("port");
-    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["serve", "lab-4", "--solution", "--port", &port])
-        .env(MARKER_VAR, &marker)
-        .env("CHECKER_PROGRESS", "never")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let (out, _) = run_timed(
+        "port_in_use",
+        Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(["serve", "lab-4", "--solution", "--port", &port])
+            .env(MARKER_VAR, &marker)
+            .env("CHECKER_PROGRESS", "never")
+            .stdin(Stdio::null()),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(&format!("error: cannot serve on 127.0.0.1:{port} (is another server using the port? try --port)")), "{stderr}");
@@ -417,16 +425,11 @@ fn two_labs_graded_at_once_both_finish_cleanly() {
     let marker = unique_marker("together");
     let run = |lab: &'static str, marker: String| {
         std::thread::spawn(move || {
-            Command::new(env!("CARGO_BIN_EXE_checker"))
-                .args(["check", lab, "--solution"])
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
+            cmd.args(["check", lab, "--solution"])
                 .env(MARKER_VAR, marker)
-                .env(
-                    "CHECKER_STATE",
-                    std::env::temp_dir().join(format!("{lab}-together.json")),
-                )
-                .stdin(Stdio::null())
-                .output()
-                .unwrap()
+                .stdin(Stdio::null());
+            run_timed(&format!("together_{lab}"), &mut cmd).0
         })
     };
     let four = run("lab-4", marker.clone());
@@ -464,14 +467,15 @@ fn a_wasm_test_awaiting_forever_is_named_not_called_a_build_failure() {
     );
     assert_ne!(stuck, source, "the fixture's edit no longer applies");
     std::fs::write(&timeout, stuck).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["check", "lab-1", "--solution"])
-        .env(MARKER_VAR, &marker)
-        .env("COURSE_ROOT", copy.path())
-        .env("CARGO_TARGET_DIR", repo_root().join("target"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let (out, _) = run_timed(
+        "lab1_wasm_test_awaiting_forever",
+        Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(["check", "lab-1", "--solution"])
+            .env(MARKER_VAR, &marker)
+            .env("COURSE_ROOT", copy.path())
+            .env("CARGO_TARGET_DIR", repo_root().join("target"))
+            .stdin(Stdio::null()),
+    );
     let report = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{report}");
     assert!(
