@@ -289,11 +289,16 @@ pub fn check(root: &Path, lab: &Lab, krate: &CrateRef) -> CheckResult {
 }
 
 /// A copy of the crate to grade, with the course's versions of its protected files, under
-/// `target/checker/staged/<package>`. Files are only rewritten when their content differs,
-/// so cargo's incremental builds keep working; files removed from the crate are removed.
+/// the checkout's `target/checker/staged/<package>`. Files are only rewritten when their
+/// content differs, so cargo's incremental builds keep working; files removed from the crate
+/// are removed.
 pub fn stage(root: &Path, lab: &Lab, krate: &CrateRef) -> Result<PathBuf> {
     let source = root.join(&krate.dir);
-    let staged = crate::pipeline::target_dir(root)
+    // In the checkout even when CARGO_TARGET_DIR points elsewhere: checkouts sharing a
+    // target directory (a global CARGO_TARGET_DIR, the test suite's course copies) would
+    // otherwise stage into, and build, one another's copy when graded at the same time.
+    let staged = root
+        .join("target")
         .join("checker")
         .join("staged")
         .join(&krate.package);

@@ -48,8 +48,13 @@ fn prepared_copy(dir: &str, prepare: impl FnOnce(&std::path::Path)) -> tempfile:
 /// `checker check <lab>` on the copy's `labs/<dir>`, its processes tagged with `marker`.
 fn check_in(copy: &tempfile::TempDir, dir: &str, marker: &str) -> Command {
     let lab = dir.splitn(3, '-').take(2).collect::<Vec<_>>().join("-");
+    checker_in(copy, marker, &["check", &lab])
+}
+
+/// The checker with `args` on a course copy, its processes tagged with `marker`.
+fn checker_in(copy: &tempfile::TempDir, marker: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
-    cmd.args(["check", &lab])
+    cmd.args(args)
         .env(MARKER_VAR, marker)
         .env("COURSE_ROOT", copy.path())
         .env("CARGO_TARGET_DIR", repo_root().join("target"))
@@ -201,12 +206,7 @@ fn a_library_labs_wasm_tests_name_a_wasm_bindgen_mismatch() {
     std::fs::write(&manifest, older).unwrap();
     let (out, _) = run_timed(
         "lab1_wasm_bindgen_mismatch",
-        Command::new(env!("CARGO_BIN_EXE_checker"))
-            .args(["check", "lab-1", "--solution"])
-            .env(MARKER_VAR, &marker)
-            .env("COURSE_ROOT", copy.path())
-            .env("CARGO_TARGET_DIR", repo_root().join("target"))
-            .stdin(Stdio::null()),
+        &mut checker_in(&copy, &marker, &["check", "lab-1", "--solution"]),
     );
     let report = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{report}");
@@ -469,12 +469,7 @@ fn a_wasm_test_awaiting_forever_is_named_not_called_a_build_failure() {
     std::fs::write(&timeout, stuck).unwrap();
     let (out, _) = run_timed(
         "lab1_wasm_test_awaiting_forever",
-        Command::new(env!("CARGO_BIN_EXE_checker"))
-            .args(["check", "lab-1", "--solution"])
-            .env(MARKER_VAR, &marker)
-            .env("COURSE_ROOT", copy.path())
-            .env("CARGO_TARGET_DIR", repo_root().join("target"))
-            .stdin(Stdio::null()),
+        &mut checker_in(&copy, &marker, &["check", "lab-1", "--solution"]),
     );
     let report = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{report}");
