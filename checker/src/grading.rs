@@ -205,6 +205,7 @@ pub fn grade_warm(
                     if lab.memory.is_none() {
                         results.extend(isolate_limit(&client));
                     }
+                    results.extend(never_finished(&client));
                     results.extend(panicked(root, &server.panics()));
                     *warm = Some(server);
                 }
@@ -243,6 +244,36 @@ fn isolate_limit(client: &Client) -> Option<CheckResult> {
     });
     result.hint = Some("Find what that request allocates at once: a buffer sized by the input, a whole body copied, a collection that is never bounded.".into());
     result.evidence = Some(exchange.evidence_expecting("linear memory below 128 MiB"));
+    Some(result)
+}
+
+/// What workerd answers (HTTP 500) when a request's code waits on something that nothing
+/// will ever complete: the isolate has no I/O or timer left that could wake it.
+const HUNG_REPLY: &str = "would never generate a response";
+
+/// A failed `runtime.hangs` result when workerd cancelled requests whose code could never
+/// finish: the checks only see HTTP 500, so the reason and the way to find it are named here.
+fn never_finished(client: &Client) -> Option<CheckResult> {
+    let log = client.log();
+    let hung: Vec<_> = log
+        .iter()
+        .filter(|e| e.reply().is_some_and(|r| r.body.contains(HUNG_REPLY)))
+        .collect();
+    let first = hung.first()?;
+    let mut result = CheckResult::unscored(
+        "runtime.hangs",
+        Category::Robustness,
+        "every request's code can finish",
+        Status::Fail,
+        format!(
+            "workerd cancelled {} of {} requests because the Worker's code awaited something nothing would ever complete (HTTP 500, \"the Worker's code had hung\")",
+            hung.len(),
+            log.len()
+        ),
+        "concepts/async.md#pitfalls",
+    );
+    result.hint = Some("Find the .await the handler never gets past: a channel nobody sends on, a future that is never woken (std::future::pending, a hand-written poll that returns Pending without saving the waker), a lock held across an .await. Everything a Worker awaits must be I/O, a timer or a JavaScript promise that settles.".into());
+    result.evidence = Some(first.evidence_expecting("a reply from the Worker's own code"));
     Some(result)
 }
 

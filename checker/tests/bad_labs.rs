@@ -301,7 +301,8 @@ fn a_future_that_never_resolves_fails_with_the_runtimes_reason() {
     let graded = grade_fixture("pending_future");
     assert_eq!(graded.code, Some(1), "{}", graded.report);
     assert!(
-        graded.report.contains("would never generate a response"),
+        graded.report.contains("would never generate a response")
+            && graded.report.contains("✘ runtime.hangs"),
         "{}",
         graded.report
     );
