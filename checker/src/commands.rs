@@ -413,8 +413,8 @@ pub fn audit(root: &Path, path: &Path) -> Result<i32> {
     })
 }
 
-/// Builds the Worker for commands that are not a graded check: a compile error is printed
-/// for the student (`None`, exit 2 by the caller); a tool failure is an error.
+/// Builds the Worker for commands that are not a graded check: a build the crate broke is
+/// explained for the student (`None`, exit 2 by the caller); a tool failure is an error.
 fn build_or_explain(
     root: &Path,
     lab: &course::Lab,
@@ -423,19 +423,10 @@ fn build_or_explain(
 ) -> Result<Option<pipeline::Artefact>> {
     match pipeline::build(root, lab, krate, tools) {
         Ok(a) => Ok(Some(a)),
-        Err(pipeline::BuildError::Compile { first_error }) => {
-            anstream::eprintln!("{} does not compile for wasm32:\n{first_error}", krate.dir);
+        Err(e) => {
+            let failure = e.explain(root, lab, krate)?;
+            anstream::eprintln!("{}\nhint: {}", failure.message, failure.hint);
             Ok(None)
         }
-        Err(pipeline::BuildError::TimedOut { limit }) => {
-            let (message, hint) = pipeline::BuildError::timed_out(limit);
-            anstream::eprintln!("{message}\n{hint}");
-            Ok(None)
-        }
-        Err(pipeline::BuildError::WasmBindgen(mismatch)) => {
-            anstream::eprintln!("{}\n{}", mismatch.message(), mismatch.hint());
-            Ok(None)
-        }
-        Err(pipeline::BuildError::Tool(e)) => Err(e),
     }
 }

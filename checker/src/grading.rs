@@ -9,7 +9,7 @@ use crate::course::{CheckSpec, Lab};
 use crate::fingerprint::version_of;
 use crate::integrity;
 use crate::mcp_client::Client;
-use crate::pipeline::{self, BuildError};
+use crate::pipeline;
 use crate::progress;
 use crate::report::{Category, CheckResult, Environment, Report, Status, SCHEMA_VERSION};
 use crate::runtime::Server;
@@ -94,50 +94,32 @@ pub fn grade_warm(
                     ));
                     Some((artefact, runtime))
                 }
-                Err(BuildError::Compile { first_error }) => {
-                    // A running runtime stays warm for the next attempt.
-                    if let Ok(Warmth::Running(server)) = runtime {
-                        *warm = Some(server);
+                Err(e) => match e.explain(root, lab, krate) {
+                    Ok(failure) => {
+                        // A running runtime stays warm for the next attempt.
+                        if let Ok(Warmth::Running(server)) = runtime {
+                            *warm = Some(server);
+                        }
+                        let mut build = build_result(
+                            build_spec,
+                            Status::Error,
+                            failure.message,
+                            Some(failure.hint),
+                        );
+                        build.location = failure.location;
+                        results.push(build);
+                        None
                     }
-                    let mut build = build_result(
-                        build_spec,
-                        Status::Error,
-                        format!("{} does not compile for wasm32:\n{first_error}", krate.dir),
-                        Some(format!(
-                            "Fix the error above; `cargo build --profile {} --target wasm32-unknown-unknown {}` shows all of them.",
-                            lab.worker.profile,
-                            pipeline::package_args(root, krate).join(" ")
-                        )),
-                    );
-                    build.location = pipeline::error_location(root, &krate.dir, &first_error);
-                    results.push(build);
-                    None
-                }
-                Err(BuildError::TimedOut { limit }) => {
-                    let (message, hint) = BuildError::timed_out(limit);
-                    results.push(build_result(build_spec, Status::Error, message, Some(hint)));
-                    None
-                }
-                Err(BuildError::WasmBindgen(mismatch)) => {
-                    let mut build = build_result(
-                        build_spec,
-                        Status::Error,
-                        mismatch.message(),
-                        Some(mismatch.hint()),
-                    );
-                    build.location = Some(mismatch.location);
-                    results.push(build);
-                    None
-                }
-                Err(BuildError::Tool(e)) => {
-                    results.push(build_result(
-                        build_spec,
-                        Status::Error,
-                        format!("the build tools failed: {e:#}"),
-                        None,
-                    ));
-                    None
-                }
+                    Err(e) => {
+                        results.push(build_result(
+                            build_spec,
+                            Status::Error,
+                            format!("the build tools failed: {e:#}"),
+                            None,
+                        ));
+                        None
+                    }
+                },
             }
         }
     };
@@ -205,8 +187,12 @@ pub fn grade_warm(
                     if lab.memory.is_none() {
                         results.extend(isolate_limit(&client));
                     }
-                    results.extend(never_finished(&client));
-                    results.extend(panicked(root, &server.panics()));
+                    let panics = server.panics();
+                    // A panic leaves its request unfinished too; runtime.panics names it.
+                    if panics.is_empty() {
+                        results.extend(never_finished(&client));
+                    }
+                    results.extend(panicked(root, &panics));
                     *warm = Some(server);
                 }
             }
@@ -247,12 +233,13 @@ fn isolate_limit(client: &Client) -> Option<CheckResult> {
     Some(result)
 }
 
-/// What workerd answers (HTTP 500) when a request's code waits on something that nothing
-/// will ever complete: the isolate has no I/O or timer left that could wake it.
+/// What workerd answers (HTTP 500) when a request's promise can never settle: its code awaits
+/// something nothing will complete, or the instance trapped under it without a panic message.
 const HUNG_REPLY: &str = "would never generate a response";
 
 /// A failed `runtime.hangs` result when workerd cancelled requests whose code could never
-/// finish: the checks only see HTTP 500, so the reason and the way to find it are named here.
+/// finish, and nothing panicked: the checks only see HTTP 500, so the two usual causes and
+/// the way to find them are named here.
 fn never_finished(client: &Client) -> Option<CheckResult> {
     let log = client.log();
     let hung: Vec<_> = log
@@ -266,13 +253,13 @@ fn never_finished(client: &Client) -> Option<CheckResult> {
         "every request's code can finish",
         Status::Fail,
         format!(
-            "workerd cancelled {} of {} requests because the Worker's code awaited something nothing would ever complete (HTTP 500, \"the Worker's code had hung\")",
+            "workerd cancelled {} of {} requests because their code could never finish (HTTP 500, \"your Worker's code had hung\"); the first is below",
             hung.len(),
             log.len()
         ),
         "concepts/async.md#pitfalls",
     );
-    result.hint = Some("Find the .await the handler never gets past: a channel nobody sends on, a future that is never woken (std::future::pending, a hand-written poll that returns Pending without saving the waker), a lock held across an .await. Everything a Worker awaits must be I/O, a timer or a JavaScript promise that settles.".into());
+    result.hint = Some("Two usual causes: the handler awaits something nothing will complete (a channel nobody sends on, std::future::pending, a poll that returns Pending without keeping the waker), or the wasm instance trapped without a panic message (a stack overflow: deep recursion, for instance over deeply nested JSON). Replay the reproduce line against `cargo lab serve` and find where the handler stops.".into());
     result.evidence = Some(first.evidence_expecting("a reply from the Worker's own code"));
     Some(result)
 }

@@ -289,16 +289,16 @@ pub fn check(root: &Path, lab: &Lab, krate: &CrateRef) -> CheckResult {
 }
 
 /// A copy of the crate to grade, with the course's versions of its protected files, under
-/// the checkout's `target/checker/staged/<package>`. Files are only rewritten when their
-/// content differs, so cargo's incremental builds keep working; files removed from the crate
-/// are removed.
+/// `target/checker/staged/<package>`. Files are only rewritten when their content differs,
+/// so cargo's incremental builds keep working; files removed from the crate are removed.
+///
+/// One place per target directory, not per checkout: cargo judges freshness by file times,
+/// so two checkouts' copies built into one target directory could each find the other's
+/// build fresh. The price: two checkouts sharing CARGO_TARGET_DIR must not grade the same
+/// library lab at the same moment.
 pub fn stage(root: &Path, lab: &Lab, krate: &CrateRef) -> Result<PathBuf> {
     let source = root.join(&krate.dir);
-    // In the checkout even when CARGO_TARGET_DIR points elsewhere: checkouts sharing a
-    // target directory (a global CARGO_TARGET_DIR, the test suite's course copies) would
-    // otherwise stage into, and build, one another's copy when graded at the same time.
-    let staged = root
-        .join("target")
+    let staged = crate::pipeline::target_dir(root)
         .join("checker")
         .join("staged")
         .join(&krate.package);

@@ -62,6 +62,8 @@ pub struct BindgenMismatch {
     pub locked: String,
     /// The course's CLI.
     pub cli: String,
+    /// The crate's directory, relative to the repository.
+    pub crate_dir: String,
     /// The crate's Cargo.toml, at its first line naming a wasm-bindgen crate.
     pub location: Location,
 }
@@ -88,6 +90,7 @@ impl BindgenMismatch {
         Some(Self {
             locked,
             cli: cli.to_owned(),
+            crate_dir: krate.dir.clone(),
             location: Location {
                 path: manifest,
                 line,
@@ -97,8 +100,8 @@ impl BindgenMismatch {
 
     pub fn message(&self) -> String {
         format!(
-            "{} resolves wasm-bindgen {}, but the course's wasm-bindgen CLI is {}. The CLI reads what the wasm-bindgen macro wrote into the module, in a format that changes with every release: the two must be the same version, so this module cannot be turned into a Worker.",
-            self.location.path.replace("Cargo.toml", "Cargo.lock"),
+            "{}/Cargo.lock resolves wasm-bindgen {}, but the course's wasm-bindgen CLI is {}. The CLI reads what the wasm-bindgen macro wrote into the module, in a format that changes with every release: the two must be the same version, so this module cannot be turned into a Worker.",
+            self.crate_dir,
             self.locked,
             self.cli
         )
@@ -257,16 +260,45 @@ fn cargo_build_in(
     Ok((wasm, compiled))
 }
 
+/// A build that failed because of the crate, as the student reads it.
+pub struct BuildFailure {
+    /// What happened.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+    /// The file to look at, when one is known.
+    pub location: Option<Location>,
+}
+
 impl BuildError {
-    /// A build stopped at its time limit, for the student: what happened, then what to do.
-    pub fn timed_out(limit: std::time::Duration) -> (String, String) {
-        (
-            format!(
-                "the build did not finish within {} s and was stopped (cargo and everything it started)",
-                limit.as_secs()
-            ),
-            "A build script or procedural macro that never ends? `cargo build -vv` shows the step it hangs in. A first build on a slow machine may need longer: set CHECKER_BUILD_TIMEOUT (seconds).".into(),
-        )
+    /// What the student reads about a failure their crate caused; a tool failure is passed
+    /// back as the error it is.
+    pub fn explain(self, root: &Path, lab: &Lab, krate: &CrateRef) -> Result<BuildFailure> {
+        Ok(match self {
+            BuildError::Compile { first_error } => BuildFailure {
+                location: error_location(root, &krate.dir, &first_error),
+                message: format!("{} does not compile for wasm32:\n{first_error}", krate.dir),
+                hint: format!(
+                    "Fix the error above; `cargo build --profile {} --target {WASM_TARGET} {}` shows all of them.",
+                    lab.worker.profile,
+                    package_args(root, krate).join(" ")
+                ),
+            },
+            BuildError::TimedOut { limit } => BuildFailure {
+                message: format!(
+                    "the build did not finish within {} s and was stopped (cargo and everything it started)",
+                    limit.as_secs()
+                ),
+                hint: "A build script or procedural macro that never ends? `cargo build -vv` shows the step it hangs in. A first build on a slow machine may need longer: set CHECKER_BUILD_TIMEOUT (seconds).".into(),
+                location: None,
+            },
+            BuildError::WasmBindgen(mismatch) => BuildFailure {
+                message: mismatch.message(),
+                hint: mismatch.hint(),
+                location: Some(mismatch.location),
+            },
+            BuildError::Tool(e) => return Err(e),
+        })
     }
 }
 

@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 
 use common::{assert_nothing_left, course_copy, repo_root, unique_marker, MARKER_VAR};
 
+/// Lab 1 is graded in a copy staged per target directory (see `integrity::stage`), and
+/// these tests' course copies share the repository's: one lab 1 scenario at a time.
+static LAB_1: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Graded {
     code: Option<i32>,
     report: String,
@@ -180,6 +184,7 @@ fn a_library_labs_wasm_tests_name_a_wasm_bindgen_mismatch() {
     // Lab 1's reference solution with its wasm-bindgen family moved back one release, as a
     // student copying an older tutorial's pins would: it builds, and the course's test
     // runner cannot read the module.
+    let _one_at_a_time = LAB_1.lock().unwrap_or_else(|e| e.into_inner());
     let marker = unique_marker("lab1-bindgen-mismatch");
     let copy = course_copy();
     let manifest = copy.path().join("solutions/lab-1-crate-audit/Cargo.toml");
@@ -457,6 +462,7 @@ fn two_labs_graded_at_once_both_finish_cleanly() {
 fn a_wasm_test_awaiting_forever_is_named_not_called_a_build_failure() {
     // Lab 1's reference solution with a sleep that never wakes: under Node the test runner
     // exits quietly, with status 0, in the middle of the run.
+    let _one_at_a_time = LAB_1.lock().unwrap_or_else(|e| e.into_inner());
     let marker = unique_marker("pending-wasm-test");
     let copy = course_copy();
     let timeout = copy
