@@ -163,6 +163,7 @@ fn the_starting_point_fails_the_protocol_checks_and_says_why() {
             (r"run \d+", "run [n]"),
             // Miniflare's stack line in workerd's "hung" reply names the checkout.
             (r"file://\S*/node_modules/", "file://[repo]/node_modules/"),
+            (r"cancelled \d+ of \d+ requests", "cancelled [n] of [n] requests"),
         ]
     }, {
         insta::assert_snapshot!("starting_point_human_report", text);
