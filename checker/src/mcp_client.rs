@@ -13,6 +13,10 @@ use crate::report::Evidence;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most of one reply the checker reads.
 const REPLY_LIMIT: u64 = 8 * 1024 * 1024;
+/// In a request's error when it waited the whole timeout (checks word their hints on it).
+pub const STUCK: &str = "the Worker is stuck";
+/// In a request's error when the reply passed `REPLY_LIMIT`.
+pub const TOO_LARGE: &str = "the checker stopped reading it";
 /// The address `checker serve` listens on by default, used in reproduce lines.
 pub const SERVE_ADDR: &str = "127.0.0.1:8787";
 /// Most of a reply body kept in a report.
@@ -179,7 +183,7 @@ impl Client {
                     .read_to_string()
                     .map_err(|e| match e {
                         ureq::Error::BodyExceedsLimit(_) => format!(
-                            "the reply is larger than {} MiB; the checker stopped reading it (an MCP reply should be a few KiB)",
+                            "the reply is larger than {} MiB; {TOO_LARGE} (an MCP reply should be a few KiB)",
                             REPLY_LIMIT >> 20
                         ),
                         e => e.to_string(),
@@ -212,10 +216,7 @@ impl Client {
     ) {
         if outcome.is_err() && sent.elapsed() + Duration::from_millis(250) >= REQUEST_TIMEOUT {
             if let Err(e) = outcome {
-                *e = format!(
-                    "timed out after {} s: the Worker is stuck",
-                    REQUEST_TIMEOUT.as_secs()
-                );
+                *e = format!("timed out after {} s: {STUCK}", REQUEST_TIMEOUT.as_secs());
             }
             *self.stuck.borrow_mut() = Some(format!(
                 "the Worker stopped answering: {} {path} got no reply within {} s (an endless loop? local workerd has no CPU limit); later requests of this run were not sent",

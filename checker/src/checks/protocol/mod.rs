@@ -32,6 +32,17 @@ pub fn all() -> Vec<Box<dyn Check>> {
     ]
 }
 
+/// What to do about a request that got no usable reply, by what the client saw.
+fn no_reply_hint(error: &str) -> &'static str {
+    if error.contains(crate::mcp_client::STUCK) {
+        "The handler never returned: a loop that does not end, or a wait that blocks the thread. Local workerd has no CPU limit; production would stop the request at the CPU time limit."
+    } else if error.contains(crate::mcp_client::TOO_LARGE) {
+        "The reply is far too large: find what the handler puts into it (an MCP reply is a few KiB)."
+    } else {
+        "The Worker must answer every request; look at its output above for a panic."
+    }
+}
+
 /// The reply's JSON when it is a successful JSON-RPC response to request `id`, or the
 /// failed outcome that explains what came back instead.
 fn expect_result(exchange: &Exchange, id: u64, what: &str) -> Result<Value, Box<Outcome>> {
@@ -43,12 +54,7 @@ fn expect_result(exchange: &Exchange, id: u64, what: &str) -> Result<Value, Box<
     };
     let reply = match &exchange.outcome {
         Ok(reply) => reply,
-        Err(e) => {
-            return fail(
-                format!("{what}: no reply ({e})"),
-                "The Worker must answer every request; look at its output above for a panic.",
-            )
-        }
+        Err(e) => return fail(format!("{what}: no reply ({e})"), no_reply_hint(e)),
     };
     if reply.status != 200 {
         return fail(
