@@ -10,14 +10,23 @@ use serde::Deserialize;
 
 /// The repository root: the checker lives in `<root>/checker`. `COURSE_ROOT` overrides it
 /// (used by tests that grade a copy of the course).
+///
+/// Otherwise the checkout `cargo run` (so `cargo lab`) ran from, which cargo names at run
+/// time; the path compiled into the binary is the fallback. Checkouts sharing a target
+/// directory share one binary, and cargo reuses it as fresh when the sources match: it may
+/// have been compiled in another checkout, or in a scratch copy deleted since.
 pub fn root() -> PathBuf {
-    match std::env::var_os("COURSE_ROOT") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("the checker crate sits inside the repository")
-            .to_path_buf(),
+    if let Some(dir) = std::env::var_os("COURSE_ROOT") {
+        return PathBuf::from(dir);
     }
+    let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let checker = running
+        .filter(|dir| dir.join("course-files.toml").is_file())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    checker
+        .parent()
+        .expect("the checker crate sits inside the repository")
+        .to_path_buf()
 }
 
 /// Where the course's lab manifests and fixtures live.

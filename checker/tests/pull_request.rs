@@ -210,6 +210,25 @@ fn a_pull_request_is_graded_and_a_tampered_one_is_flagged() {
         std::fs::read_to_string(root().join(key_path)).unwrap(),
         "the course key was restored before grading"
     );
+
+    // grade-pr compiled `cargo lab` in the scratch repository, into the shared target
+    // directory; once that repository is gone, `cargo lab` here may reuse that binary as
+    // fresh. It must still grade this checkout, not the deleted one it was compiled in.
+    drop(repo);
+    let out = run(Command::new("cargo")
+        .current_dir(root())
+        .args(["lab", "integrity"])
+        .env("CARGO_TARGET_DIR", root().join("target"))
+        .env_remove("COURSE_ROOT"));
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && said.contains("the course's files match"),
+        "`cargo lab` after the scratch repository was deleted:\n{said}"
+    );
 }
 
 #[test]
