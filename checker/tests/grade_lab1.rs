@@ -2,6 +2,8 @@
 //! the reasons the lab teaches; the solution passes every check on both targets; and
 //! `checker audit` names each breaking dependency with its path and fix.
 
+mod common;
+
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -9,6 +11,7 @@ use serde_json::Value;
 fn checker(args: &[&str]) -> (i32, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(args)
+        .env("CHECKER_STATE", common::test_state())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()

@@ -14,6 +14,7 @@ use common::check;
 fn grade(args: &[&str], out: &Path) -> (i32, Value) {
     let status = Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(args)
+        .env("CHECKER_STATE", common::test_state())
         .args(["--format", "json", "--out"])
         .arg(out)
         .stdin(Stdio::null())

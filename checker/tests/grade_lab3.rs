@@ -13,6 +13,7 @@ use common::{check, repo_root};
 fn checker(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(args)
+        .env("CHECKER_STATE", common::test_state())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()

@@ -18,6 +18,7 @@ fn checker(marker: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
     // Progress lines are asserted on, though stderr is not a terminal here.
     cmd.env(MARKER_VAR, marker)
+        .env("CHECKER_STATE", common::test_state())
         .env("CHECKER_PROGRESS", "always")
         .stdin(Stdio::null());
     cmd

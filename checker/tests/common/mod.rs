@@ -11,6 +11,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub const MARKER_VAR: &str = "CHECKER_TEST_MARKER";
 
+/// Where tests that grade the checkout's own labs keep progress (`CHECKER_STATE`): not the
+/// checkout's `.checker-state.json`, or `cargo lab list` would show the suite's runs as the
+/// student's progress.
+pub fn test_state() -> PathBuf {
+    repo_root().join("target").join("checker-test-state.json")
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
