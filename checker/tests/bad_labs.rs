@@ -14,7 +14,7 @@ mod common;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_nothing_left, course_copy, repo_root, unique_marker, MARKER_VAR};
+use common::{assert_nothing_left, course_copy, edit, repo_root, unique_marker, MARKER_VAR};
 
 /// Lab 1 is graded in a copy staged per target directory (see `integrity::stage`), and
 /// these tests' course copies share the repository's: one lab 1 scenario at a time.
@@ -88,6 +88,18 @@ fn grade_copy(
     }
 }
 
+/// The report was graded with exit `code` and says each of `said`.
+fn assert_graded(graded: &Graded, code: i32, said: &[&str]) {
+    assert_eq!(graded.code, Some(code), "{}", graded.report);
+    for words in said {
+        assert!(
+            graded.report.contains(words),
+            "missing {words:?} in:\n{}",
+            graded.report
+        );
+    }
+}
+
 /// Runs the checker to the end, printing how long the scenario took (the measurement the
 /// issue asks for: `cargo test --test bad_labs -- --nocapture`).
 fn run_timed(name: &str, cmd: &mut Command) -> (Output, Duration) {
@@ -138,18 +150,14 @@ fn snapshot(name: &str, report: &str) {
 #[test]
 fn a_compile_error_is_not_gradable_and_shows_the_first_error() {
     let graded = grade_fixture("compile_error");
-    assert_eq!(graded.code, Some(2), "{}", graded.report);
-    assert!(
-        graded
-            .report
-            .contains("error[E0425]: cannot find value `mesage` in this scope"),
-        "{}",
-        graded.report
-    );
-    assert!(
-        graded.report.contains("- protocol.initialize"),
-        "the rest is skipped:\n{}",
-        graded.report
+    assert_graded(
+        &graded,
+        2,
+        &[
+            "error[E0425]: cannot find value `mesage` in this scope",
+            // The rest is skipped.
+            "- protocol.initialize",
+        ],
     );
     snapshot("compile_error", &graded.report);
 }
@@ -162,21 +170,21 @@ fn a_wasm_bindgen_other_than_the_courses_cli_is_named_with_the_pin_that_fixes_it
         "wasm_bindgen_mismatch",
         "lab-3-size-reduction",
         |lab| {
-            let manifest = lab.join("Cargo.toml");
-            let text = std::fs::read_to_string(&manifest).unwrap();
-            let older = text.replace("wasm-bindgen = \"=0.2.130\"", "wasm-bindgen = \"=0.2.129\"");
-            assert_ne!(older, text, "the fixture's edit no longer applies");
-            std::fs::write(&manifest, older).unwrap();
+            edit(
+                &lab.join("Cargo.toml"),
+                "wasm-bindgen = \"=0.2.130\"",
+                "wasm-bindgen = \"=0.2.129\"",
+            )
         },
         &[],
     );
-    assert_eq!(graded.code, Some(2), "{}", graded.report);
-    assert!(
-        graded.report.contains(
-            "labs/lab-3-size-reduction/Cargo.lock resolves wasm-bindgen 0.2.129, but the course's wasm-bindgen CLI is 0.2.130"
-        ) && graded.report.contains("or pin `wasm-bindgen = \"=0.2.130\"` there"),
-        "{}",
-        graded.report
+    assert_graded(
+        &graded,
+        2,
+        &[
+            "labs/lab-3-size-reduction/Cargo.lock resolves wasm-bindgen 0.2.129, but the course's wasm-bindgen CLI is 0.2.130",
+            "or pin `wasm-bindgen = \"=0.2.130\"` there",
+        ],
     );
     snapshot("wasm_bindgen_mismatch", &graded.report);
 }
@@ -190,8 +198,6 @@ fn a_library_labs_wasm_tests_name_a_wasm_bindgen_mismatch() {
     let marker = unique_marker("lab1-bindgen-mismatch");
     let copy = course_copy();
     let manifest = copy.path().join("solutions/lab-1-crate-audit/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let mut older = text.clone();
     for (now, before) in [
         ("wasm-bindgen = \"=0.2.130\"", "wasm-bindgen = \"=0.2.129\""),
         ("js-sys = \"=0.3.107\"", "js-sys = \"=0.3.106\""),
@@ -204,13 +210,8 @@ fn a_library_labs_wasm_tests_name_a_wasm_bindgen_mismatch() {
             "wasm-bindgen-test = \"=0.3.79\"",
         ),
     ] {
-        assert!(
-            older.contains(now),
-            "the fixture's edit of {now} no longer applies"
-        );
-        older = older.replace(now, before);
+        edit(&manifest, now, before);
     }
-    std::fs::write(&manifest, older).unwrap();
     let (out, _) = run_timed(
         "lab1_wasm_bindgen_mismatch",
         &mut checker_in(&copy, &marker, &["check", "lab-1", "--solution"]),
@@ -255,18 +256,13 @@ fn a_build_that_never_ends_is_stopped_and_graded() {
 #[test]
 fn a_panic_at_start_up_is_not_gradable_and_says_the_runtime_would_not_start() {
     let graded = grade_fixture("panic_at_startup");
-    assert_eq!(graded.code, Some(2), "{}", graded.report);
-    assert!(
-        graded.report.contains("! protocol.initialize"),
-        "{}",
-        graded.report
-    );
-    assert!(
-        graded
-            .report
-            .contains("The runtime said: service core:user:: Uncaught RuntimeError: unreachable"),
-        "{}",
-        graded.report
+    assert_graded(
+        &graded,
+        2,
+        &[
+            "! protocol.initialize",
+            "The runtime said: service core:user:: Uncaught RuntimeError: unreachable",
+        ],
     );
     assert!(graded.took < Duration::from_secs(120), "{:?}", graded.took);
     snapshot("panic_at_startup", &graded.report);
@@ -275,11 +271,13 @@ fn a_panic_at_start_up_is_not_gradable_and_says_the_runtime_would_not_start() {
 #[test]
 fn a_panic_inside_a_request_fails_and_names_the_panic() {
     let graded = grade_fixture("panic_in_request");
-    assert_eq!(graded.code, Some(1), "{}", graded.report);
-    assert!(
-        graded.report.contains("runtime.panics") && graded.report.contains("panicked at labs/lab-4-full-server/src/lib.rs:6:5: the lab panics inside a request"),
-        "{}",
-        graded.report
+    assert_graded(
+        &graded,
+        1,
+        &[
+            "runtime.panics",
+            "panicked at labs/lab-4-full-server/src/lib.rs:6:5: the lab panics inside a request",
+        ],
     );
     snapshot("panic_in_request", &graded.report);
 }
@@ -287,13 +285,10 @@ fn a_panic_inside_a_request_fails_and_names_the_panic() {
 #[test]
 fn an_endless_loop_fails_in_bounded_time() {
     let graded = grade_fixture("infinite_loop");
-    assert_eq!(graded.code, Some(1), "{}", graded.report);
-    assert!(
-        graded
-            .report
-            .contains("the Worker stopped answering: POST /mcp got no reply within 10 s"),
-        "{}",
-        graded.report
+    assert_graded(
+        &graded,
+        1,
+        &["the Worker stopped answering: POST /mcp got no reply within 10 s"],
     );
     // One request and one inspection time out (10 s each); everything else is not sent.
     assert!(
@@ -307,12 +302,10 @@ fn an_endless_loop_fails_in_bounded_time() {
 #[test]
 fn a_future_that_never_resolves_fails_with_the_runtimes_reason() {
     let graded = grade_fixture("pending_future");
-    assert_eq!(graded.code, Some(1), "{}", graded.report);
-    assert!(
-        graded.report.contains("would never generate a response")
-            && graded.report.contains("✘ runtime.hangs"),
-        "{}",
-        graded.report
+    assert_graded(
+        &graded,
+        1,
+        &["would never generate a response", "✘ runtime.hangs"],
     );
     snapshot("pending_future", &graded.report);
 }
@@ -320,14 +313,13 @@ fn a_future_that_never_resolves_fails_with_the_runtimes_reason() {
 #[test]
 fn a_request_that_allocates_a_gigabyte_fails_the_isolate_limit() {
     let graded = grade_fixture("huge_alloc");
-    assert_eq!(graded.code, Some(1), "{}", graded.report);
-    assert!(
-        graded.report.contains("✘ runtime.memory")
-            && graded
-                .report
-                .contains("production would have killed the isolate"),
-        "{}",
-        graded.report
+    assert_graded(
+        &graded,
+        1,
+        &[
+            "✘ runtime.memory",
+            "production would have killed the isolate",
+        ],
     );
     snapshot("huge_alloc", &graded.report);
 }
@@ -335,13 +327,10 @@ fn a_request_that_allocates_a_gigabyte_fails_the_isolate_limit() {
 #[test]
 fn a_reply_of_a_hundred_megabytes_is_not_read_whole() {
     let graded = grade_fixture("huge_reply");
-    assert_eq!(graded.code, Some(1), "{}", graded.report);
-    assert!(
-        graded
-            .report
-            .contains("the reply is larger than 8 MiB; the checker stopped reading it"),
-        "{}",
-        graded.report
+    assert_graded(
+        &graded,
+        1,
+        &["the reply is larger than 8 MiB; the checker stopped reading it"],
     );
     assert!(
         graded.took < Duration::from_secs(150),
@@ -470,13 +459,11 @@ fn a_wasm_test_awaiting_forever_is_named_not_called_a_build_failure() {
     let timeout = copy
         .path()
         .join("solutions/lab-1-crate-audit/src/timeout.rs");
-    let source = std::fs::read_to_string(&timeout).unwrap();
-    let stuck = source.replace(
+    edit(
+        &timeout,
         "let _ = wasm_bindgen_futures::JsFuture::from(promise).await;",
         "drop(promise);\n    std::future::pending::<()>().await;",
     );
-    assert_ne!(stuck, source, "the fixture's edit no longer applies");
-    std::fs::write(&timeout, stuck).unwrap();
     let (out, _) = run_timed(
         "lab1_wasm_test_awaiting_forever",
         &mut checker_in(&copy, &marker, &["check", "lab-1", "--solution"]),

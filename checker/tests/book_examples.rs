@@ -3,26 +3,18 @@
 //! wasm-bindgen-test, and in workerd through Miniflare. Here that script runs in the suite, so
 //! a page cannot show code that no longer compiles or no longer does what the page says.
 
-use std::path::Path;
+mod common;
+
 use std::process::Command;
 
 #[test]
 fn the_books_examples_pass_natively_under_node_and_in_workerd() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let root = common::repo_root();
     // The script needs the tools a first check installs (wasm-bindgen-test-runner, Miniflare).
-    let setup = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .arg("setup")
-        .current_dir(root)
-        .output()
-        .expect("cannot run `checker setup`");
-    assert!(
-        setup.status.success(),
-        "`checker setup` failed:\n{}",
-        String::from_utf8_lossy(&setup.stderr)
-    );
+    common::ensure_tools();
     let run = Command::new("bash")
         .arg(root.join("book/examples/test.sh"))
-        .current_dir(root)
+        .current_dir(&root)
         .output()
         .expect("cannot run book/examples/test.sh");
     let log = format!(

