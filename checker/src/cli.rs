@@ -153,6 +153,17 @@ pub enum Cmd {
         #[arg(long)]
         write: bool,
     },
+    /// For course authors: grade a lab for real and record, for each Worker check and each
+    /// finding, what it sent and got, as the replay tests' golden files
+    /// (checker/tests/replay/<check>/<lab>-<start|solution>.json).
+    #[command(hide = true)]
+    Record {
+        /// The lab to grade and record.
+        lab: String,
+        /// Record the reference solution instead of the starting point.
+        #[arg(long)]
+        solution: bool,
+    },
     /// For course authors: replay a lab's behaviour corpus against its starting point and
     /// record the replies as the expected ones (`--write`), or show what differs.
     #[command(hide = true)]

@@ -326,6 +326,29 @@ pub fn size(
 
 /// Records (or compares) the expected replies of a lab's corpus from its starting point:
 /// the starting point's behaviour is the reference every size-reduced version must keep.
+/// `checker record <lab>`: grades the lab (or its solution) and writes each check's
+/// recording for the replay tests.
+pub fn record(root: &Path, lab: &str, solution: bool) -> Result<i32> {
+    let lab = course::find(root, lab)?;
+    let reports = tempfile_dir(root)?;
+    let (report, written) = grading::record(root, &lab, solution, &reports)?;
+    for path in &written {
+        anstream::println!("wrote {}", path.strip_prefix(root).unwrap_or(path).display());
+    }
+    anstream::println!(
+        "{}: {}/{} points; {} recordings",
+        lab.id,
+        report.score,
+        report.max_score,
+        written.len()
+    );
+    Ok(0)
+}
+
+fn tempfile_dir(root: &Path) -> Result<std::path::PathBuf> {
+    crate::pipeline::run_dir(&crate::pipeline::target_dir(root).join("checker/record"))
+}
+
 pub fn corpus(root: &Path, lab: &str, write: bool) -> Result<i32> {
     use crate::checks::size::{corpus_path, load_corpus, replay};
     let lab = course::find(root, lab)?;

@@ -49,7 +49,7 @@ pub struct Lab {
     /// `"library"` for a lab graded without a Worker (builds, tests, audit); absent for a
     /// Worker lab.
     #[serde(default)]
-    pub kind: Option<String>,
+    pub kind: LabKind,
     /// The student's crate: directory (relative to the root) and package name.
     pub lab: CrateRef,
     /// The reference solution's crate.
@@ -68,6 +68,17 @@ pub struct Lab {
     /// Directory of this manifest (set after loading).
     #[serde(skip)]
     pub manifest_dir: PathBuf,
+}
+
+/// How a lab is graded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabKind {
+    /// Built into a Worker and run in workerd (the default).
+    #[default]
+    Worker,
+    /// A crate graded without a Worker: builds and tests on both targets, audit.
+    Library,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -311,7 +322,30 @@ fn load(path: &Path) -> Result<Lab> {
     let mut lab: Lab = toml::from_str(&text)
         .with_context(|| format!("{} is not a valid lab manifest", path.display()))?;
     lab.manifest_dir = path.parent().expect("a file has a parent").to_path_buf();
+    validate_checks(&lab).with_context(|| format!("{} lists a check it cannot have", path.display()))?;
     Ok(lab)
+}
+
+/// Every check a manifest lists is in the registry and runs on this kind of lab.
+fn validate_checks(lab: &Lab) -> Result<()> {
+    for spec in &lab.checks {
+        let Some(check) = crate::checks::find(&spec.id) else {
+            bail!(
+                "`{}` is no check the checker has. Known ids: {}",
+                spec.id,
+                crate::checks::known_ids().join(", ")
+            );
+        };
+        let runs = check.meta().runs;
+        if !runs.listable_in(lab.kind) {
+            bail!(
+                "`{}` runs against {runs:?}, which a {:?} lab cannot list",
+                spec.id,
+                lab.kind
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Finds a lab by any of its names, or explains which names exist.
@@ -355,6 +389,33 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_with_an_unknown_check_is_refused_naming_the_file_and_the_known_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(lab4().manifest_dir.join("lab.toml"))
+            .unwrap()
+            .replace("id = \"protocol.ping\"", "id = \"protocol.pong\"");
+        let path = dir.path().join("lab.toml");
+        std::fs::write(&path, text).unwrap();
+        let err = format!("{:#}", load(&path).unwrap_err());
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("`protocol.pong` is no check"), "{err}");
+        assert!(err.contains("protocol.ping"), "{err}");
+    }
+
+    #[test]
+    fn a_worker_check_in_a_library_lab_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let lab1 = find(&root(), "lab-1").unwrap();
+        let text = std::fs::read_to_string(lab1.manifest_dir.join("lab.toml"))
+            .unwrap()
+            .replace("id = \"audit.tree\"", "id = \"protocol.ping\"");
+        let path = dir.path().join("lab.toml");
+        std::fs::write(&path, text).unwrap();
+        let err = format!("{:#}", load(&path).unwrap_err());
+        assert!(err.contains("`protocol.ping` runs against Worker"), "{err}");
+    }
+
+    #[test]
     fn an_unknown_lab_names_the_labs_that_exist() {
         let err = find(&root(), "lab-9").unwrap_err().to_string();
         assert!(err.contains("no lab called `lab-9`"), "{err}");
@@ -387,7 +448,7 @@ mod tests {
     fn wrangler_toml_agrees_with_the_manifest() {
         let root = root();
         for lab in labs(&root).unwrap() {
-            if lab.kind.as_deref() == Some("library") {
+            if lab.kind == LabKind::Library {
                 continue; // no Worker, no wrangler.toml
             }
             for krate in [&lab.lab, &lab.solution] {

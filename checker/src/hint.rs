@@ -9,62 +9,19 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use crate::course::Lab;
-use crate::report::{Category, Status};
+use crate::report::{FailureKind as Kind, Status};
 use crate::state::{self, CheckSummary};
 
-/// The kinds of failure a first hint distinguishes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Integrity,
-    /// A dependency refuses wasm32-unknown-unknown until a feature or backend is chosen.
-    MissingWasmFeature,
-    CompileError,
-    /// Compiled, then panicked inside the wasm instance.
-    RuntimeTrap,
-    BudgetMiss,
-    ProtocolError,
-    Other,
-}
-
+/// What kind of failure a check met: as the check recorded it, or (a state file written
+/// before kinds were recorded) by its category and budget.
 pub fn classify(check: &CheckSummary) -> Kind {
-    let m = check.message.as_str();
-    let any = |needles: &[&str]| needles.iter().any(|n| m.contains(n));
-    if check.category == Category::Integrity {
-        Kind::Integrity
-    } else if any(&["resolves wasm-bindgen", "did not finish within"]) {
-        // Build errors that are not the compiler's: the check's own hint says what to do.
-        Kind::Other
-    } else if any(&[
-        "not supported by default",
-        "unsupported by mio",
-        "only the WASI",
-        "wasm_js",
-        "compile_error!",
-        "rng-getrandom",
-    ]) {
-        Kind::MissingWasmFeature
-    } else if any(&[
-        "does not compile",
-        "does not build",
-        "no longer builds",
-        "error[",
-    ]) || (check.status == Status::Error && check.category == Category::Build)
-    {
-        Kind::CompileError
-    } else if any(&[
-        "panicked",
-        "RuntimeError",
-        "unreachable",
-        "not implemented on this platform",
-    ]) {
-        Kind::RuntimeTrap
-    } else if check.budgeted {
-        Kind::BudgetMiss
-    } else if matches!(check.category, Category::Protocol | Category::Robustness) {
-        Kind::ProtocolError
-    } else {
-        Kind::Other
-    }
+    check.failure_kind.unwrap_or_else(|| {
+        Kind::by_category(
+            check.category,
+            check.status == Status::Error,
+            check.budgeted,
+        )
+    })
 }
 
 /// The first tier: what kind of failure this is, and how to work on that kind.
@@ -190,48 +147,59 @@ pub fn run(root: &Path, lab: &Lab) -> Result<String> {
 mod tests {
     use super::*;
 
-    fn summary(id: &str, category: Category, status: Status, message: &str) -> CheckSummary {
+    use crate::report::Category;
+
+    fn summary(id: &str, category: Category, status: Status, kind: Option<Kind>) -> CheckSummary {
         CheckSummary {
             id: id.into(),
             category,
             status,
             points: 0.0,
             max_points: 1.0,
-            message: message.into(),
+            message: "whatever the check said".into(),
             hint: None,
             doc: String::new(),
             budgeted: false,
+            failure_kind: kind,
         }
     }
 
     #[test]
-    fn failures_are_classified_by_what_happened() {
-        let wasm_js = summary("build.wasm32", Category::Build, Status::Fail, "it does not build for wasm32:\nerror: The wasm32-unknown-unknown targets are not supported by default; you may need to enable the \"wasm_js\" configuration flag");
-        assert_eq!(classify(&wasm_js), Kind::MissingWasmFeature);
-        let typo = summary(
-            "build",
-            Category::Build,
-            Status::Error,
-            "labs/x does not compile for wasm32:\nerror[E0425]: cannot find value `x`",
-        );
-        assert_eq!(classify(&typo), Kind::CompileError);
-        let trap = summary("tests.wasm", Category::Tests, Status::Fail, "3 of 12 wasm tests pass; failing: stopwatch (panicked at library/std/src/sys/pal/unsupported/time.rs: time not implemented on this platform)");
+    fn a_recorded_kind_decides_whatever_the_message_says() {
+        let trap = summary("tests.wasm", Category::Tests, Status::Fail, Some(Kind::RuntimeTrap));
         assert_eq!(classify(&trap), Kind::RuntimeTrap);
-        let mut peak = summary(
-            "memory.peak",
-            Category::Memory,
-            Status::Fail,
-            "400883712 bytes",
-        );
+        let feature = summary("build.wasm32", Category::Build, Status::Fail, Some(Kind::MissingWasmFeature));
+        assert_eq!(classify(&feature), Kind::MissingWasmFeature);
+    }
+
+    #[test]
+    fn without_a_recorded_kind_the_category_and_budget_decide() {
+        let typo = summary("build", Category::Build, Status::Error, None);
+        assert_eq!(classify(&typo), Kind::CompileError);
+        let mut peak = summary("memory.peak", Category::Memory, Status::Fail, None);
         peak.budgeted = true;
         assert_eq!(classify(&peak), Kind::BudgetMiss);
-        let proto = summary(
-            "protocol.ping",
-            Category::Protocol,
-            Status::Fail,
-            "HTTP 404",
-        );
+        let proto = summary("protocol.ping", Category::Protocol, Status::Fail, None);
         assert_eq!(classify(&proto), Kind::ProtocolError);
+        let changed = summary("integrity", Category::Integrity, Status::Fail, None);
+        assert_eq!(classify(&changed), Kind::Integrity);
+        let audit = summary("audit.report", Category::Audit, Status::Fail, None);
+        assert_eq!(classify(&audit), Kind::Other);
+    }
+
+    #[test]
+    fn every_kind_has_a_first_tier_and_a_name() {
+        for kind in [
+            Kind::Integrity,
+            Kind::MissingWasmFeature,
+            Kind::CompileError,
+            Kind::RuntimeTrap,
+            Kind::BudgetMiss,
+            Kind::ProtocolError,
+            Kind::Other,
+        ] {
+            assert!(!first_tier(kind).is_empty() && !kind_name(kind).is_empty());
+        }
     }
 
     #[test]

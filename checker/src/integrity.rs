@@ -21,7 +21,8 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::course::{CrateRef, Lab};
-use crate::report::{Category, CheckResult, Location, Status};
+use crate::checks::Outcome;
+use crate::report::{Location, Status};
 
 /// The list of the course's own files and their hashes, relative to the repository root.
 pub const LIST: &str = "checker/course-files.toml";
@@ -206,15 +207,15 @@ pub fn protected_changes(root: &Path, lab: &Lab, krate: &CrateRef) -> Vec<Change
     changes
 }
 
-/// The `integrity` result of a report: first in every report, worth no points, and a failure
-/// when any course-owned file is not the course's.
-pub fn check(root: &Path, lab: &Lab, krate: &CrateRef) -> CheckResult {
+/// The `integrity` check's verdict (`checks::integrity`): a failure when any course-owned
+/// file is not the course's.
+pub fn verdict(root: &Path, lab: &Lab, krate: &CrateRef) -> Outcome {
     let mut changes = protected_changes(root, lab, krate);
     let course = course_changes(root);
     if let Ok(course) = &course {
         changes.extend(course.iter().cloned());
     }
-    let staged = lab.kind.as_deref() == Some("library") && !lab.integrity.protected.is_empty();
+    let staged = lab.kind == crate::course::LabKind::Library && !lab.integrity.protected.is_empty();
     let (status, message, hint, location) = match (&course, changes.first()) {
         (Err(e), _) => (
             Status::Fail,
@@ -275,17 +276,13 @@ pub fn check(root: &Path, lab: &Lab, krate: &CrateRef) -> CheckResult {
             )
         }
     };
-    let mut result = CheckResult::unscored(
-        "integrity",
-        Category::Integrity,
-        "the course's files (graded tests, budgets, fixtures, the checker) are unchanged",
-        status,
+    Outcome {
+        credit: if status == Status::Pass { 1.0 } else { 0.0 },
         message,
-        "reference/report.md#integrity",
-    );
-    result.hint = hint;
-    result.location = location;
-    result
+        hint,
+        location,
+        ..Outcome::default()
+    }
 }
 
 /// A copy of the crate to grade, with the course's versions of its protected files, under

@@ -1,30 +1,6 @@
 //! `checker`: grades the course labs. See `checker --help`.
 
-mod audit;
-mod bootstrap;
-mod checks;
-mod cli;
-mod commands;
-mod course;
-mod doctor;
-mod fingerprint;
-mod grading;
-mod hint;
-mod integrity;
-mod mcp_client;
-mod payload;
-mod pipeline;
-mod processes;
-mod progress;
-mod render;
-mod report;
-mod rubric;
-mod runtime;
-mod schema;
-mod size;
-mod state;
-mod summary;
-mod watch;
+use checker::{cli, commands, course, payload, processes, watch};
 
 use clap::Parser;
 
@@ -67,6 +43,7 @@ fn main() {
             top,
             save,
         } => commands::size(&root, &lab, solution, top, save.as_deref()),
+        cli::Cmd::Record { lab, solution } => commands::record(&root, &lab, solution),
         cli::Cmd::Corpus { lab, write } => commands::corpus(&root, &lab, write),
         cli::Cmd::Integrity { write } => commands::integrity(&root, write),
         cli::Cmd::Audit { path } => commands::audit(&root, &path),

@@ -2,41 +2,39 @@
 //! record of each exchange so a miss can be shown and reproduced, and so every JSON-RPC
 //! message the server sent can be validated against the schema at the end of the run.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::report::Evidence;
+use crate::transport::{HttpTransport, Request, Transport, TransportError};
 
 /// How long one request may take before the check calls the server hung.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most of one reply the checker reads.
-const REPLY_LIMIT: u64 = 8 * 1024 * 1024;
-/// In a request's error when it waited the whole timeout (checks word their hints on it).
-pub const STUCK: &str = "the Worker is stuck";
-/// In a request's error when the reply passed `REPLY_LIMIT`.
-pub const TOO_LARGE: &str = "the checker stopped reading it";
+pub const REPLY_LIMIT: u64 = 8 * 1024 * 1024;
 /// The address `checker serve` listens on by default, used in reproduce lines.
 pub const SERVE_ADDR: &str = "127.0.0.1:8787";
 /// Most of a reply body kept in a report.
 const EVIDENCE_BODY_LIMIT: usize = 2048;
 /// Request bodies longer than this are cut in the run's log.
 const LOGGED_BODY_LIMIT: usize = 64 * 1024;
-/// Bodies larger than this go through [`large_body`], which reads the reply while it writes.
-const LARGE_BODY: usize = 256 * 1024;
 /// Request bodies longer than this are described, not pasted, in reproduce lines.
 const INLINE_BODY_LIMIT: usize = 4096;
 
 pub struct Client {
-    agent: ureq::Agent,
-    base: String,
+    /// What carries a request: real HTTP to the runtime, or a replay of recorded exchanges.
+    transport: Box<dyn Transport>,
     path: String,
     log: RefCell<Vec<Exchange>>,
     /// Set once a request got no reply in time. The Worker is then stuck (an endless loop:
     /// local workerd enforces no CPU limit) and every later request would wait as long, so
     /// none is sent: the rest of the run takes seconds, not minutes.
     stuck: RefCell<Option<String>>,
+    /// The next JSON-RPC id [`Client::next_id`] hands out.
+    next_id: Cell<u64>,
 }
 
 /// An HTTP request as a check builds it.
@@ -73,28 +71,39 @@ impl Raw {
 }
 
 /// One request and what came back.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Exchange {
-    pub method: &'static str,
+    pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub request: String,
     /// Size of the body sent (the logged `request` may be cut).
     pub request_bytes: usize,
     pub body_shell: Option<String>,
-    pub outcome: Result<Reply, String>,
+    pub outcome: Result<Reply, TransportError>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
     /// The body parsed as JSON, when it is JSON.
+    #[serde(skip)]
     pub json: Option<Value>,
 }
 
 impl Reply {
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: String) -> Self {
+        let json = serde_json::from_str(&body).ok();
+        Reply {
+            status,
+            headers,
+            body,
+            json,
+        }
+    }
+
     /// A response header, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -105,24 +114,34 @@ impl Reply {
 }
 
 impl Client {
-    /// `base` is the server's URL, `path` the MCP endpoint (e.g. `/mcp`).
+    /// Real HTTP to the server at `base` (its URL); `path` is the MCP endpoint (`/mcp`).
     pub fn new(base: &str, path: &str) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            // A fresh connection per request: a server that answers before reading the whole
-            // body (413, 403) may close the connection, and a pooled one would then fail the
-            // next, innocent request.
-            .max_idle_connections(0)
-            .build()
-            .into();
+        Self::over(Box::new(HttpTransport::new(base)), path)
+    }
+
+    /// A client whose requests go through `transport` (a replay, in tests).
+    pub fn over(transport: Box<dyn Transport>, path: &str) -> Self {
         Self {
-            agent,
-            base: base.trim_end_matches('/').to_owned(),
+            transport,
             path: path.to_owned(),
             log: RefCell::new(Vec::new()),
             stuck: RefCell::new(None),
+            next_id: Cell::new(1),
         }
+    }
+
+    /// A fresh JSON-RPC id for a request a check builds from data; ids of hand-built
+    /// requests are part of their text.
+    pub fn next_id(&self) -> u64 {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        id
+    }
+
+    /// Makes [`Client::next_id`] count on from `first` (each check starts its own range, so
+    /// the ids a report shows do not depend on the checks before it).
+    pub fn ids_from(&self, first: u64) {
+        self.next_id.set(first);
     }
 
     /// POSTs a JSON-RPC message with the headers a Streamable HTTP client sends.
@@ -151,52 +170,22 @@ impl Client {
                 headers.push((name.clone(), value.clone()));
             }
         }
-        if let Some(why) = self.stuck.borrow().clone() {
-            return self.record(raw, path, headers, Err(format!("not sent: {why}")));
+        let outcome = match self.stuck.borrow().clone() {
+            Some(why) => Err(TransportError::NotSent { why }),
+            None => self.transport.send(&Request {
+                method: raw.method,
+                path: &path,
+                headers: &headers,
+                body: &raw.body,
+            }),
+        };
+        if let Err(TransportError::Stuck { after }) = &outcome {
+            *self.stuck.borrow_mut() = Some(format!(
+                "the Worker stopped answering: {} {path} got no reply within {} s (an endless loop? local workerd has no CPU limit); later requests of this run were not sent",
+                raw.method,
+                after.as_secs()
+            ));
         }
-        let url = format!("{}/{}", self.base, path.trim_start_matches('/'));
-        let sent = std::time::Instant::now();
-        if raw.body.len() > LARGE_BODY {
-            let mut outcome = large_body::send(&url, raw.method, &headers, &raw.body);
-            self.note_timeout(&raw, &path, &mut outcome, sent);
-            return self.record(raw, path, headers, outcome);
-        }
-        let mut builder = ureq::http::Request::builder().method(raw.method).uri(&url);
-        for (name, value) in &headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
-        let mut outcome = builder
-            .body(raw.body.clone())
-            .map_err(|e| e.to_string())
-            .and_then(|request| self.agent.run(request).map_err(|e| e.to_string()))
-            .and_then(|mut response| {
-                let status = response.status().as_u16();
-                let headers = response
-                    .headers()
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
-                    .collect();
-                let body = response
-                    .body_mut()
-                    .with_config()
-                    .limit(REPLY_LIMIT)
-                    .read_to_string()
-                    .map_err(|e| match e {
-                        ureq::Error::BodyExceedsLimit(_) => format!(
-                            "the reply is larger than {} MiB; {TOO_LARGE} (an MCP reply should be a few KiB)",
-                            REPLY_LIMIT >> 20
-                        ),
-                        e => e.to_string(),
-                    })?;
-                let json = serde_json::from_str(&body).ok();
-                Ok(Reply {
-                    status,
-                    headers,
-                    body,
-                    json,
-                })
-            });
-        self.note_timeout(&raw, &path, &mut outcome, sent);
         self.record(raw, path, headers, outcome)
     }
 
@@ -205,36 +194,15 @@ impl Client {
         self.stuck.borrow().clone()
     }
 
-    /// A request that failed after waiting the whole timeout means the Worker is stuck: say
-    /// so in its outcome, and send nothing more.
-    fn note_timeout(
-        &self,
-        raw: &Raw,
-        path: &str,
-        outcome: &mut Result<Reply, String>,
-        sent: std::time::Instant,
-    ) {
-        if outcome.is_err() && sent.elapsed() + Duration::from_millis(250) >= REQUEST_TIMEOUT {
-            if let Err(e) = outcome {
-                *e = format!("timed out after {} s: {STUCK}", REQUEST_TIMEOUT.as_secs());
-            }
-            *self.stuck.borrow_mut() = Some(format!(
-                "the Worker stopped answering: {} {path} got no reply within {} s (an endless loop? local workerd has no CPU limit); later requests of this run were not sent",
-                raw.method,
-                REQUEST_TIMEOUT.as_secs()
-            ));
-        }
-    }
-
     fn record(
         &self,
         raw: Raw,
         path: String,
         headers: Vec<(String, String)>,
-        outcome: Result<Reply, String>,
+        outcome: Result<Reply, TransportError>,
     ) -> Exchange {
         let exchange = Exchange {
-            method: raw.method,
+            method: raw.method.to_owned(),
             path,
             headers,
             request: String::from_utf8_lossy(&raw.body).into_owned(),
@@ -250,6 +218,18 @@ impl Client {
         }
         self.log.borrow_mut().push(logged);
         exchange
+    }
+
+    /// Starts the log with exchanges of an earlier part of a run (a replay of a check that
+    /// reads the whole log).
+    pub fn preload(&self, earlier: Vec<Exchange>) {
+        let earlier = earlier.into_iter().map(|mut e| {
+            if let Ok(reply) = &mut e.outcome {
+                reply.json = serde_json::from_str(&reply.body).ok();
+            }
+            e
+        });
+        self.log.borrow_mut().extend(earlier);
     }
 
     /// Every exchange of this run so far, oldest first.
@@ -342,96 +322,6 @@ impl Exchange {
     }
 }
 
-/// Sending a body the server may refuse before reading it (413): HTTP clients write the whole
-/// body before reading, and fail with "connection reset" when the server answers early and
-/// closes. Here a thread writes while this one reads, so the early answer is what we see.
-/// (ureq has no `Expect: 100-continue`, and workerd does not promise to honour it.)
-mod large_body {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::TcpStream;
-
-    use super::{Reply, REQUEST_TIMEOUT};
-
-    pub fn send(
-        url: &str,
-        method: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-    ) -> Result<Reply, String> {
-        let rest = url.strip_prefix("http://").ok_or("only http:// URLs")?;
-        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        let stream = TcpStream::connect(authority).map_err(|e| e.to_string())?;
-        stream
-            .set_read_timeout(Some(REQUEST_TIMEOUT))
-            .map_err(|e| e.to_string())?;
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
-        let payload = [head.as_bytes(), body].concat();
-        // The write may fail once the server has answered and closed: that is expected.
-        let write = std::thread::spawn(move || {
-            let _ = writer.write_all(&payload);
-        });
-        let closer = stream.try_clone().map_err(|e| e.to_string())?;
-        let reply = read_reply(BufReader::new(stream));
-        // A server that stopped reading would leave the writer blocked: close the socket
-        // so it fails and the thread ends.
-        let _ = closer.shutdown(std::net::Shutdown::Both);
-        let _ = write.join();
-        reply
-    }
-
-    fn read_reply(mut reader: BufReader<TcpStream>) -> Result<Reply, String> {
-        let mut status_line = String::new();
-        reader
-            .read_line(&mut status_line)
-            .map_err(|e| e.to_string())?;
-        let status = status_line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("not an HTTP reply: {status_line:?}"))?;
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).map_err(|e| e.to_string())?;
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':') {
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-        }
-        let length = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-            .and_then(|(_, v)| v.parse::<usize>().ok());
-        let mut body = Vec::new();
-        let read = match length {
-            Some(n) => reader.take(n as u64).read_to_end(&mut body),
-            None => reader.read_to_end(&mut body),
-        };
-        // A reset after the body arrived loses nothing.
-        if let Err(e) = read {
-            if body.is_empty() {
-                return Err(e.to_string());
-            }
-        }
-        let body = String::from_utf8_lossy(&body).into_owned();
-        let json = serde_json::from_str(&body).ok();
-        Ok(Reply {
-            status,
-            headers,
-            body,
-            json,
-        })
-    }
-}
-
 pub fn truncate(text: &str, limit: usize) -> String {
     if text.len() <= limit {
         return text.to_owned();
@@ -457,15 +347,15 @@ fn shell_quote(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn exchange(method: &'static str, request: &str) -> Exchange {
+    fn exchange(method: &str, request: &str) -> Exchange {
         Exchange {
-            method,
+            method: method.into(),
             path: "/mcp".into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
             request: request.into(),
             request_bytes: request.len(),
             body_shell: None,
-            outcome: Err("timed out".into()),
+            outcome: Err(TransportError::Io("timed out".into())),
         }
     }
 

@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use crate::bootstrap::{Tools, WASM_TARGET};
 use crate::course::{CrateRef, Lab};
 use crate::processes;
-use crate::report::Location;
+use crate::report::{FailureKind, Location};
 
 /// A built Worker, ready for the runtime.
 #[derive(Debug)]
@@ -31,6 +31,19 @@ pub struct Artefact {
     pub bound: PathBuf,
     /// This run's directory; removed when the artefact is dropped.
     dir: PathBuf,
+}
+
+impl Artefact {
+    /// The files of a Worker already bound in `dir` (`index.js`, `index_bg.wasm`), as an
+    /// artefact that owns the directory: for tests that grade a module made by hand.
+    pub fn in_dir(dir: PathBuf) -> Self {
+        Artefact {
+            entry: dir.join("index.js"),
+            wasm: dir.join("index_bg.wasm"),
+            bound: dir.join("index_bg.wasm"),
+            dir,
+        }
+    }
 }
 
 impl Drop for Artefact {
@@ -268,6 +281,8 @@ pub struct BuildFailure {
     pub hint: String,
     /// The file to look at, when one is known.
     pub location: Option<Location>,
+    /// What kind of failure it is, for hints.
+    pub kind: FailureKind,
 }
 
 impl BuildError {
@@ -276,6 +291,7 @@ impl BuildError {
     pub fn explain(self, root: &Path, lab: &Lab, krate: &CrateRef) -> Result<BuildFailure> {
         Ok(match self {
             BuildError::Compile { first_error } => BuildFailure {
+                kind: compile_failure(&first_error),
                 location: error_location(root, &krate.dir, &first_error),
                 message: format!("{} does not compile for wasm32:\n{first_error}", krate.dir),
                 hint: format!(
@@ -285,6 +301,7 @@ impl BuildError {
                 ),
             },
             BuildError::TimedOut { limit } => BuildFailure {
+                kind: FailureKind::Other,
                 message: format!(
                     "the build did not finish within {} s and was stopped (cargo and everything it started)",
                     limit.as_secs()
@@ -293,12 +310,56 @@ impl BuildError {
                 location: None,
             },
             BuildError::WasmBindgen(mismatch) => BuildFailure {
+                // Not the compiler's: the hint says which pin to restore.
+                kind: FailureKind::Other,
                 message: mismatch.message(),
                 hint: mismatch.hint(),
                 location: Some(mismatch.location),
             },
             BuildError::Tool(e) => return Err(e),
         })
+    }
+}
+
+/// What kind of compile failure the compiler's first error shows: a dependency that refuses
+/// wasm32 until a feature or backend is chosen (these are the texts those crates print), or
+/// an error in the code.
+pub fn compile_failure(first_error: &str) -> FailureKind {
+    match failure_in_output(first_error) {
+        Some(FailureKind::MissingWasmFeature) => FailureKind::MissingWasmFeature,
+        _ => FailureKind::CompileError,
+    }
+}
+
+/// What kind of failure a tool's own output shows — the compiler's first error, a test's
+/// panic — by the texts the compiler, the crates and the test runners print; `None` when it
+/// shows none of them.
+pub fn failure_in_output(text: &str) -> Option<FailureKind> {
+    // What crates print when wasm32 needs a feature or backend chosen.
+    const NEEDS_A_FEATURE: &[&str] = &[
+        "not supported by default",
+        "unsupported by mio",
+        "only the WASI",
+        "wasm_js",
+        "compile_error!",
+        "rng-getrandom",
+    ];
+    // What a panic or trap inside the wasm instance prints.
+    const TRAPPED: &[&str] = &[
+        "panicked",
+        "RuntimeError",
+        "unreachable",
+        "not implemented on this platform",
+    ];
+    let any = |needles: &[&str]| needles.iter().any(|n| text.contains(n));
+    if any(NEEDS_A_FEATURE) {
+        Some(FailureKind::MissingWasmFeature)
+    } else if text.contains("error[") {
+        Some(FailureKind::CompileError)
+    } else if any(TRAPPED) {
+        Some(FailureKind::RuntimeTrap)
+    } else {
+        None
     }
 }
 

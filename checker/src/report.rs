@@ -108,35 +108,42 @@ pub struct CheckResult {
     /// modified course file, AUDIT.toml. CI annotations point there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+    /// What kind of failure a check that did not pass met, for hints and dashboards
+    /// (added in schema version 1: readers must not require it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<FailureKind>,
 }
 
-impl CheckResult {
-    /// A result the grader adds itself (not a manifest check): worth no points, with only
-    /// what every result has; the caller sets hint, evidence or location as it needs.
-    pub fn unscored(
-        id: &str,
-        category: Category,
-        title: &str,
-        status: Status,
-        message: String,
-        doc: &str,
-    ) -> Self {
-        CheckResult {
-            id: id.into(),
-            category,
-            title: title.into(),
-            status,
-            points: 0.0,
-            max_points: 0.0,
-            measured: None,
-            budget: None,
-            message,
-            hint: None,
-            doc: doc.into(),
-            spec: None,
-            evidence: None,
-            duration_ms: None,
-            location: None,
+/// The kinds of failure a first hint distinguishes, recorded where the failure is known
+/// (the build, the check that met it) rather than read back from message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureKind {
+    /// A course-owned file changed.
+    Integrity,
+    /// A dependency refuses wasm32-unknown-unknown until a feature or backend is chosen.
+    MissingWasmFeature,
+    /// The compiler stopped.
+    CompileError,
+    /// Compiled, then panicked or trapped inside the wasm instance.
+    RuntimeTrap,
+    /// It works, but costs more than the budget.
+    BudgetMiss,
+    /// A reply broke the MCP or HTTP contract.
+    ProtocolError,
+    /// Anything else: the check's own message and hint say what to do.
+    Other,
+}
+
+impl FailureKind {
+    /// The kind of a failure whose check did not say: by what the check is.
+    pub fn by_category(category: Category, errored: bool, budgeted: bool) -> FailureKind {
+        match category {
+            Category::Integrity => FailureKind::Integrity,
+            Category::Build if errored => FailureKind::CompileError,
+            _ if budgeted => FailureKind::BudgetMiss,
+            Category::Protocol | Category::Robustness => FailureKind::ProtocolError,
+            _ => FailureKind::Other,
         }
     }
 }

@@ -53,6 +53,9 @@ pub struct CheckSummary {
     /// Whether the check measured against a budget (a miss is then a budget miss).
     #[serde(default)]
     pub budgeted: bool,
+    /// The kind of failure the report recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_kind: Option<crate::report::FailureKind>,
 }
 
 pub fn path(root: &Path) -> PathBuf {
@@ -111,6 +114,7 @@ pub fn record(root: &Path, report: &Report) -> Result<()> {
                 hint: c.hint.clone(),
                 doc: c.doc.clone(),
                 budgeted: c.measured.is_some() && c.budget.is_some(),
+                failure_kind: c.failure_kind,
             })
             .collect(),
     });

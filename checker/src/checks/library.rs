@@ -8,10 +8,10 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use super::Outcome;
+use super::{Check, CheckMeta, On, Outcome, Runs};
 use crate::bootstrap::{Tools, WASM_TARGET};
 use crate::course::{CrateRef, Lab};
-use crate::report::{Category, Location};
+use crate::report::{Category, FailureKind, Location};
 
 /// What a library check may use.
 pub struct CrateContext<'a> {
@@ -59,31 +59,6 @@ impl CrateContext<'_> {
     }
 }
 
-/// One graded requirement of a library lab.
-pub trait CrateCheck {
-    fn id(&self) -> &'static str;
-    fn category(&self) -> Category;
-    fn title(&self) -> &'static str;
-    fn doc(&self) -> &'static str;
-    fn run(&self, ctx: &CrateContext) -> Outcome;
-}
-
-pub fn all() -> Vec<Box<dyn CrateCheck>> {
-    vec![
-        Box::new(BuildWasm32),
-        Box::new(BuildNative),
-        Box::new(TestsNative),
-        Box::new(TestsWasm),
-        Box::new(AuditImports),
-        Box::new(AuditTree),
-        Box::new(AuditReport),
-    ]
-}
-
-pub fn find(id: &str) -> Option<Box<dyn CrateCheck>> {
-    all().into_iter().find(|c| c.id() == id)
-}
-
 /// Builds the library; returns the `.wasm` (for wasm32) or the first error.
 fn build(ctx: &CrateContext, wasm32: bool) -> Result<Option<PathBuf>, String> {
     let mut args = vec!["build", "--lib", "--message-format=json-render-diagnostics"];
@@ -122,54 +97,54 @@ fn build(ctx: &CrateContext, wasm32: bool) -> Result<Option<PathBuf>, String> {
 
 pub struct BuildWasm32;
 
-impl CrateCheck for BuildWasm32 {
-    fn id(&self) -> &'static str {
-        "build.wasm32"
+impl Check for BuildWasm32 {
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "build.wasm32",
+            category: Category::Build,
+            title: "the library builds for wasm32-unknown-unknown",
+            doc: "labs/lab-1-crate-audit.md#building-for-wasm32",
+            spec: None,
+            runs: Runs::Crate,
+        }
     }
-    fn category(&self) -> Category {
-        Category::Build
-    }
-    fn title(&self) -> &'static str {
-        "the library builds for wasm32-unknown-unknown"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-1-crate-audit.md#building-for-wasm32"
-    }
-    fn run(&self, ctx: &CrateContext) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.krate();
         match build(ctx, true) {
             Ok(_) => Outcome::pass("cargo build --target wasm32-unknown-unknown succeeds"),
             Err(first) => Outcome::fail(
                 format!("it does not build for wasm32:\n{first}"),
                 format!("`cargo lab audit {}` names each dependency that breaks, the path that brings it in and the fix.", ctx.krate.dir),
             )
-            .at(ctx.error_location(&first)),
+            .at(ctx.error_location(&first))
+            .kind(crate::pipeline::compile_failure(&first)),
         }
     }
 }
 
 pub struct BuildNative;
 
-impl CrateCheck for BuildNative {
-    fn id(&self) -> &'static str {
-        "build.native"
+impl Check for BuildNative {
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "build.native",
+            category: Category::Build,
+            title: "the library still builds natively",
+            doc: "labs/lab-1-crate-audit.md#both-targets",
+            spec: None,
+            runs: Runs::Crate,
+        }
     }
-    fn category(&self) -> Category {
-        Category::Build
-    }
-    fn title(&self) -> &'static str {
-        "the library still builds natively"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-1-crate-audit.md#both-targets"
-    }
-    fn run(&self, ctx: &CrateContext) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.krate();
         match build(ctx, false) {
             Ok(_) => Outcome::pass("cargo build (host target) succeeds"),
             Err(first) => Outcome::fail(
                 format!("it no longer builds natively:\n{first}"),
                 "Gate wasm-only code and dependencies with cfg(target_arch = \"wasm32\") so the host build keeps its own.",
             )
-            .at(ctx.error_location(&first)),
+            .at(ctx.error_location(&first))
+            .kind(crate::pipeline::compile_failure(&first)),
         }
     }
 }
@@ -250,40 +225,38 @@ fn failures(stdout: &str) -> String {
 
 pub struct TestsNative;
 
-impl CrateCheck for TestsNative {
-    fn id(&self) -> &'static str {
-        "tests.native"
+impl Check for TestsNative {
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "tests.native",
+            category: Category::Tests,
+            title: "the native tests pass",
+            doc: "labs/lab-1-crate-audit.md#both-targets",
+            spec: None,
+            runs: Runs::Crate,
+        }
     }
-    fn category(&self) -> Category {
-        Category::Tests
-    }
-    fn title(&self) -> &'static str {
-        "the native tests pass"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-1-crate-audit.md#both-targets"
-    }
-    fn run(&self, ctx: &CrateContext) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.krate();
         run_tests(ctx, &["test", "--no-fail-fast"], "native")
     }
 }
 
 pub struct TestsWasm;
 
-impl CrateCheck for TestsWasm {
-    fn id(&self) -> &'static str {
-        "tests.wasm"
+impl Check for TestsWasm {
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "tests.wasm",
+            category: Category::Tests,
+            title: "the course's wasm tests call every helper in wasm under Node, and pass",
+            doc: "labs/lab-1-crate-audit.md#compiles-is-not-works",
+            spec: None,
+            runs: Runs::Crate,
+        }
     }
-    fn category(&self) -> Category {
-        Category::Tests
-    }
-    fn title(&self) -> &'static str {
-        "the course's wasm tests call every helper in wasm under Node, and pass"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-1-crate-audit.md#compiles-is-not-works"
-    }
-    fn run(&self, ctx: &CrateContext) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.krate();
         run_tests(
             ctx,
             &[
@@ -334,7 +307,8 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
         return Outcome {
             location: Some(mismatch.location.clone()),
             ..Outcome::fail(mismatch.message(), mismatch.hint())
-        };
+        }
+        .kind(FailureKind::Other);
     }
     if passed + failed == 0 {
         if let Some(announced) = announced_tests(&stdout) {
@@ -344,31 +318,33 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
                 .lines()
                 .filter(|l| l.starts_with("test ") && l.contains(" ... "))
                 .count();
+            let failing = failures(&stdout);
             return Outcome::fail(
                 format!(
                     "the {what} tests started ({announced} announced, {reported} reported) but the run ended without a summary{}",
-                    match failures(&stdout) {
+                    match &failing {
                         f if f.is_empty() => String::new(),
                         f => format!("; failing so far: {f}"),
                     }
                 ),
                 "A test awaited a future that never completes (a timer that is never set, a promise nobody resolves): under Node the runner then exits quietly. Look at the first test that did not report.",
-            );
+            )
+            .kind(in_output(&failing));
         }
+        let first = crate::pipeline::first_error(&stderr);
         return Outcome::fail(
-            format!(
-                "the {what} tests did not run:\n{}",
-                crate::pipeline::first_error(&stderr)
-            ),
+            format!("the {what} tests did not run:\n{first}"),
             "They must compile first: fix the build for this target.",
-        );
+        )
+        .kind(in_output(&first));
     }
+    let failing = failures(&stdout);
     Outcome {
         credit: passed as f64 / (passed + failed) as f64,
+        failure: Some(in_output(&failing)),
         message: format!(
-            "{passed} of {} {what} tests pass; failing: {}",
+            "{passed} of {} {what} tests pass; failing: {failing}",
             passed + failed,
-            failures(&stdout)
         ),
         hint: Some(if what == "wasm" {
             "Compiling is not working: std's clock, threads, sleep, files and environment compile for wasm32 and fail when called. `cargo lab audit` points at each use.".into()
@@ -379,22 +355,26 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
     }
 }
 
+/// The kind of a test failure, from what the compiler or the tests printed.
+fn in_output(text: &str) -> FailureKind {
+    crate::pipeline::failure_in_output(text).unwrap_or(FailureKind::Other)
+}
+
 pub struct AuditImports;
 
-impl CrateCheck for AuditImports {
-    fn id(&self) -> &'static str {
-        "audit.imports"
+impl Check for AuditImports {
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "audit.imports",
+            category: Category::Audit,
+            title: "the wasm module imports nothing a Worker cannot provide (no env, no WASI)",
+            doc: "labs/lab-1-crate-audit.md#imports",
+            spec: None,
+            runs: Runs::Crate,
+        }
     }
-    fn category(&self) -> Category {
-        Category::Audit
-    }
-    fn title(&self) -> &'static str {
-        "the wasm module imports nothing a Worker cannot provide (no env, no WASI)"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-1-crate-audit.md#imports"
-    }
-    fn run(&self, ctx: &CrateContext) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.krate();
         let wasm = match build(ctx, true) {
             Ok(Some(w)) => w,
             Ok(None) => {
@@ -408,6 +388,7 @@ impl CrateCheck for AuditImports {
                     "not judged: the library does not build for wasm32 yet",
                     "Fix build.wasm32 first.",
                 )
+                .kind(FailureKind::CompileError)
             }
         };
         match unresolved_imports(&wasm) {
@@ -440,20 +421,19 @@ pub fn unresolved_imports(wasm: &Path) -> anyhow::Result<Vec<String>> {
 
 pub struct AuditTree;
 
-impl CrateCheck for AuditTree {
-    fn id(&self) -> &'static str {
-        "audit.tree"
+impl Check for AuditTree {
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "audit.tree",
+            category: Category::Audit,
+            title: "no crate that cannot work in Workers (e.g. mio) in the wasm32 dependency tree",
+            doc: "labs/lab-1-crate-audit.md#the-dependency-tree",
+            spec: None,
+            runs: Runs::Crate,
+        }
     }
-    fn category(&self) -> Category {
-        Category::Audit
-    }
-    fn title(&self) -> &'static str {
-        "no crate that cannot work in Workers (e.g. mio) in the wasm32 dependency tree"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-1-crate-audit.md#the-dependency-tree"
-    }
-    fn run(&self, ctx: &CrateContext) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.krate();
         let output = match ctx
             .cargo(&[
                 "tree",
@@ -550,20 +530,19 @@ fn normalise(name: &str) -> String {
 
 pub struct AuditReport;
 
-impl CrateCheck for AuditReport {
-    fn id(&self) -> &'static str {
-        "audit.report"
+impl Check for AuditReport {
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "audit.report",
+            category: Category::Audit,
+            title: "AUDIT.toml explains every problem dependency and API: what failed, why, what fixed it",
+            doc: "labs/lab-1-crate-audit.md#the-audit-report",
+            spec: None,
+            runs: Runs::Crate,
+        }
     }
-    fn category(&self) -> Category {
-        Category::Audit
-    }
-    fn title(&self) -> &'static str {
-        "AUDIT.toml explains every problem dependency and API: what failed, why, what fixed it"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-1-crate-audit.md#the-audit-report"
-    }
-    fn run(&self, ctx: &CrateContext) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.krate();
         judge_audit_file(ctx).at(Some(ctx.file("AUDIT.toml")))
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::{Check, Context, Outcome};
+use super::{Check, CheckMeta, Context, On, Outcome, Runs};
 use crate::course::MemoryConfig;
 use crate::mcp_client::{Exchange, Raw};
 use crate::payload;
@@ -116,20 +116,19 @@ fn summary_of(exchange: &Exchange) -> Option<Value> {
 pub struct Results;
 
 impl Check for Results {
-    fn id(&self) -> &'static str {
-        "memory.results"
-    }
-    fn category(&self) -> Category {
-        Category::Memory
-    }
-    fn title(&self) -> &'static str {
-        "summarize_events answers exactly what the checker computes"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-2-memory-profiling.md#the-tool"
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "memory.results",
+            category: Category::Memory,
+            title: "summarize_events answers exactly what the checker computes",
+            doc: "labs/lab-2-memory-profiling.md#the-tool",
+            spec: None,
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = super::mcp::Tally::default();
         for (seed, size) in [(11, 2_000), (12, 64 * 1024), (13, 1024 * 1024)] {
             let (payload, exchange) = send_payload(ctx, seed, size, seed);
@@ -174,20 +173,19 @@ impl Check for Results {
 pub struct Growth;
 
 impl Check for Growth {
-    fn id(&self) -> &'static str {
-        "memory.growth"
-    }
-    fn category(&self) -> Category {
-        Category::Memory
-    }
-    fn title(&self) -> &'static str {
-        "linear memory does not grow across hundreds of requests after a warm-up"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-2-memory-profiling.md#growth"
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "memory.growth",
+            category: Category::Memory,
+            title: "linear memory does not grow across hundreds of requests after a warm-up",
+            doc: "labs/lab-2-memory-profiling.md#growth",
+            spec: None,
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let cfg = match config(ctx) {
             Ok(c) => c,
             Err(o) => return *o,
@@ -298,6 +296,7 @@ impl Check for Growth {
             budget: Some(Budget { min: None, max: Some(cfg.growth_budget_pages as f64), unit: "pages".into() }),
             evidence,
             location: None,
+            ..Outcome::default()
         }
     }
 }
@@ -306,20 +305,19 @@ impl Check for Growth {
 pub struct Peak;
 
 impl Check for Peak {
-    fn id(&self) -> &'static str {
-        "memory.peak"
-    }
-    fn category(&self) -> Category {
-        Category::Memory
-    }
-    fn title(&self) -> &'static str {
-        "one large payload raises linear memory by little more than its own size"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-2-memory-profiling.md#peak"
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "memory.peak",
+            category: Category::Memory,
+            title: "one large payload raises linear memory by little more than its own size",
+            doc: "labs/lab-2-memory-profiling.md#peak",
+            spec: None,
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let cfg = match config(ctx) {
             Ok(c) => c,
             Err(o) => return *o,
@@ -382,6 +380,7 @@ impl Check for Peak {
                 }
             }),
             location: None,
+            ..Outcome::default()
         }
     }
 }
@@ -390,20 +389,19 @@ impl Check for Peak {
 pub struct Limit;
 
 impl Check for Limit {
-    fn id(&self) -> &'static str {
-        "memory.limit"
-    }
-    fn category(&self) -> Category {
-        Category::Memory
-    }
-    fn title(&self) -> &'static str {
-        "no request takes linear memory past the 128 MiB an isolate may use"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-2-memory-profiling.md#the-limit"
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "memory.limit",
+            category: Category::Memory,
+            title: "no request takes linear memory past the 128 MiB an isolate may use",
+            doc: "labs/lab-2-memory-profiling.md#the-limit",
+            spec: None,
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let cfg = match config(ctx) {
             Ok(c) => c,
             Err(o) => return *o,
@@ -453,6 +451,7 @@ impl Check for Limit {
                 budget,
                 evidence: Some(memory_evidence(&log[i], format!("linear memory below {}", mib(cfg.limit_bytes)))),
                 location: None,
+                ..Outcome::default()
             },
         }
     }

@@ -1,23 +1,152 @@
-//! The graded checks: one trait, one implementation per requirement, looked up by the ids
-//! the lab manifests list.
+//! The graded checks: one trait, one registry. Every check — the grader's own (`integrity`,
+//! `build`, the `runtime.*` findings), a Worker lab's runtime checks and a library lab's
+//! crate checks — is a [`Check`] with a [`CheckMeta`] in [`REGISTRY`]; lab manifests list
+//! checks by id, and a manifest naming an id the registry does not have is refused when it
+//! loads.
+//!
+//! Adding a check: a unit struct, `impl Check` (its `meta()` and `run()`), one line in
+//! [`REGISTRY`], replay tests next to it (see `checker/tests/replay/` and the book's
+//! "Adding or changing a lab").
 
+pub mod build;
+pub mod findings;
+pub mod integrity;
 pub mod library;
-mod mcp;
+pub mod mcp;
 pub mod memory;
-mod protocol;
-mod robustness;
+pub mod protocol;
+pub mod robustness;
 pub mod size;
 
-use crate::course::{CheckSpec, Lab};
+use std::path::Path;
+
+use crate::course::{CheckSpec, CrateRef, Lab};
 use crate::mcp_client::Client;
 use crate::pipeline::Artefact;
-use crate::report::{Budget, Category, Evidence, Location, Measure};
-use crate::runtime::Server;
+use crate::report::{
+    Budget, Category, CheckResult, Evidence, FailureKind, Location, Measure, Status,
+};
+use crate::transport::Runtime;
 use crate::schema::Schemas;
 
-/// What a check may use while it runs.
+pub use library::CrateContext;
+
+/// What a check is: the same in every report, the rubric and the book.
+#[derive(Debug)]
+pub struct CheckMeta {
+    /// Stable id, `<category>.<name>` (or `build`, `integrity`).
+    pub id: &'static str,
+    pub category: Category,
+    /// One line saying what is required.
+    pub title: &'static str,
+    /// Book page and anchor that teaches it, relative to `book/src`.
+    pub doc: &'static str,
+    /// The MCP spec section it comes from, if any (`2025-11-25/basic/lifecycle#…`).
+    pub spec: Option<&'static str>,
+    /// What it runs against, which decides the labs that may list it and when it runs.
+    pub runs: Runs,
+}
+
+/// What a check runs against (and so which [`On`] its `run` receives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runs {
+    /// The course's own files, before anything is built (`integrity`); in every report.
+    Course,
+    /// The build of a Worker lab (`build`).
+    Build,
+    /// The built Worker serving in workerd: protocol, robustness, size, memory.
+    Worker,
+    /// A library lab's crate, staged with the course's tests: builds, tests, audit.
+    Crate,
+    /// What a Worker lab's whole run showed (`runtime.*`): reported only when it fails.
+    Findings,
+}
+
+impl Runs {
+    /// Whether a lab manifest of this kind may list a check that runs so.
+    pub fn listable_in(self, kind: crate::course::LabKind) -> bool {
+        use crate::course::LabKind;
+        matches!(
+            (kind, self),
+            (LabKind::Worker, Runs::Build | Runs::Worker) | (LabKind::Library, Runs::Crate)
+        )
+    }
+}
+
+/// One graded requirement.
+pub trait Check: Sync {
+    fn meta(&self) -> &'static CheckMeta;
+    /// Runs the check against what `on` holds: always the variant its `meta().runs` names
+    /// (manifests are validated against the registry when they load).
+    fn run(&self, on: On) -> Outcome;
+}
+
+/// What a check runs against, one variant per [`Runs`].
+pub enum On<'r, 'a> {
+    Course(&'r CourseContext<'a>),
+    Build(&'r build::BuildContext<'a>),
+    Worker(&'r mut Context<'a>),
+    Crate(&'r CrateContext<'a>),
+    Findings(&'r findings::FindingsContext<'a>),
+}
+
+impl<'r, 'a> On<'r, 'a> {
+    pub fn course(self) -> &'r CourseContext<'a> {
+        match self {
+            On::Course(c) => c,
+            other => other.mismatch("course"),
+        }
+    }
+    pub fn build(self) -> &'r build::BuildContext<'a> {
+        match self {
+            On::Build(c) => c,
+            other => other.mismatch("build"),
+        }
+    }
+    pub fn worker(self) -> &'r mut Context<'a> {
+        match self {
+            On::Worker(c) => c,
+            other => other.mismatch("worker"),
+        }
+    }
+    pub fn krate(self) -> &'r CrateContext<'a> {
+        match self {
+            On::Crate(c) => c,
+            other => other.mismatch("crate"),
+        }
+    }
+    pub fn findings(self) -> &'r findings::FindingsContext<'a> {
+        match self {
+            On::Findings(c) => c,
+            other => other.mismatch("findings"),
+        }
+    }
+    /// Unreachable for a manifest that loaded: `course::load` refuses a check listed in a lab
+    /// of the wrong kind, and the grader hands each check the context its `Runs` names.
+    fn mismatch(self, wanted: &str) -> ! {
+        let got = match self {
+            On::Course(_) => "course",
+            On::Build(_) => "build",
+            On::Worker(_) => "worker",
+            On::Crate(_) => "crate",
+            On::Findings(_) => "findings",
+        };
+        panic!("a {wanted} check was given a {got} context (registry and grader disagree)")
+    }
+}
+
+/// What a `Runs::Course` check may use.
+pub struct CourseContext<'a> {
+    pub root: &'a Path,
+    pub lab: &'a Lab,
+    pub krate: &'a CrateRef,
+}
+
+/// What a `Runs::Worker` check may use while it runs.
 pub struct Context<'a> {
-    pub server: &'a mut Server,
+    /// Reads state from outside the Worker (D1, KV) and how long the runtime took to start.
+    pub server: &'a mut dyn Runtime,
+    /// Sends requests to the Worker and keeps a log of every exchange.
     pub client: &'a Client,
     pub schemas: &'a mut Schemas,
     /// The manifest entry that enabled this check (points, expectations).
@@ -32,19 +161,17 @@ pub struct Context<'a> {
     pub solution: bool,
 }
 
-/// One graded requirement.
-pub trait Check {
-    fn id(&self) -> &'static str;
-    fn category(&self) -> Category;
-    /// One line saying what is required.
-    fn title(&self) -> &'static str;
-    /// Book page and anchor that teaches it.
-    fn doc(&self) -> &'static str;
-    /// Spec section it comes from, if any.
-    fn spec(&self) -> Option<&'static str> {
-        None
-    }
-    fn run(&self, ctx: &mut Context) -> Outcome;
+/// How a check's run ended, besides its credit.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// It ran and judged: the credit decides pass or fail.
+    #[default]
+    Judged,
+    /// It could not be carried out (the build failed, the runtime did not start, a tool is
+    /// missing): reported as `error`.
+    Error,
+    /// Not run, because something it depends on failed first: reported as `skipped`.
+    NotRun,
 }
 
 /// The result of running a check, before points are attached.
@@ -52,12 +179,16 @@ pub trait Check {
 pub struct Outcome {
     /// Share of the points earned, from 0 to 1; only 1 is a pass.
     pub credit: f64,
+    pub ran: Ran,
     pub message: String,
     pub hint: Option<String>,
     pub measured: Option<Measure>,
     pub budget: Option<Budget>,
     pub evidence: Option<Evidence>,
     pub location: Option<Location>,
+    /// What kind of failure this is, where the check knows (hints read it); a failure with
+    /// none is classified by its category and budget.
+    pub failure: Option<FailureKind>,
 }
 
 impl Outcome {
@@ -78,6 +209,25 @@ impl Outcome {
         }
     }
 
+    /// Could not be carried out; `hint` says what to do, when something can be done.
+    pub fn error(message: impl Into<String>, hint: Option<String>) -> Self {
+        Self {
+            ran: Ran::Error,
+            message: message.into(),
+            hint,
+            ..Self::default()
+        }
+    }
+
+    /// Not run: `why` names what failed first.
+    pub fn not_run(why: impl Into<String>) -> Self {
+        Self {
+            ran: Ran::NotRun,
+            message: why.into(),
+            ..Self::default()
+        }
+    }
+
     pub fn with_evidence(mut self, evidence: Option<Evidence>) -> Self {
         self.evidence = evidence;
         self
@@ -87,64 +237,147 @@ impl Outcome {
         self.location = location;
         self
     }
-}
 
-/// Every runtime check the checker implements (`build` is the pipeline itself).
-pub fn all() -> Vec<Box<dyn Check>> {
-    let mut all = protocol::all();
-    all.push(Box::new(robustness::SqlReadOnly));
-    all.push(Box::new(robustness::BadInput));
-    all.push(Box::new(size::RawBytes));
-    all.push(Box::new(size::Behaviour));
-    all.push(Box::new(size::Startup));
-    all.push(Box::new(memory::Results));
-    all.push(Box::new(memory::Growth));
-    all.push(Box::new(memory::Peak));
-    all.push(Box::new(memory::Limit));
-    all
-}
-
-pub fn find(id: &str) -> Option<Box<dyn Check>> {
-    all().into_iter().find(|c| c.id() == id)
-}
-
-/// What reports and the rubric say about a check, whichever registry implements it.
-pub struct Described {
-    pub category: Category,
-    pub title: &'static str,
-    pub doc: &'static str,
-    pub spec: Option<&'static str>,
-}
-
-pub fn describe(id: &str) -> Option<Described> {
-    if let Some(c) = find(id) {
-        return Some(Described {
-            category: c.category(),
-            title: c.title(),
-            doc: c.doc(),
-            spec: c.spec(),
-        });
+    pub fn kind(mut self, failure: FailureKind) -> Self {
+        self.failure = Some(failure);
+        self
     }
-    library::find(id).map(|c| Described {
-        category: c.category(),
-        title: c.title(),
-        doc: c.doc(),
-        spec: None,
-    })
+
+    pub fn passed(&self) -> bool {
+        self.ran == Ran::Judged && self.credit >= 1.0
+    }
+}
+
+impl CheckMeta {
+    /// The one way a [`CheckResult`] is made: this check's meta, the manifest entry that
+    /// enabled it (none for the grader's own `integrity` and `runtime.*`: no points), and how
+    /// its run ended. `duration` is the check's wall time, for checks that ran on their own.
+    pub fn result(
+        &self,
+        spec: Option<&CheckSpec>,
+        outcome: Outcome,
+        duration: Option<std::time::Duration>,
+    ) -> CheckResult {
+        let passed = outcome.passed();
+        let credit = outcome.credit.clamp(0.0, 1.0);
+        let points_available = spec.map_or(0.0, |s| s.points);
+        let informational = spec.is_some_and(|s| s.informational);
+        let (status, points, max_points) = match outcome.ran {
+            Ran::Judged => (
+                if passed { Status::Pass } else { Status::Fail },
+                // An informational check reports a measurement; it neither earns nor costs.
+                if informational {
+                    0.0
+                } else {
+                    round2(points_available * credit)
+                },
+                if informational { 0.0 } else { points_available },
+            ),
+            Ran::Error => (Status::Error, 0.0, points_available),
+            Ran::NotRun => (Status::Skipped, 0.0, points_available),
+        };
+        let failure_kind = match (outcome.ran, passed) {
+            (Ran::NotRun, _) | (_, true) => None,
+            _ => Some(outcome.failure.unwrap_or_else(|| {
+                FailureKind::by_category(
+                    self.category,
+                    outcome.ran == Ran::Error,
+                    outcome.measured.is_some() && outcome.budget.is_some(),
+                )
+            })),
+        };
+        // A pass needs no advice and has no miss to show.
+        let unless_passed = |x| if passed { None } else { x };
+        CheckResult {
+            id: self.id.into(),
+            category: self.category,
+            title: self.title.into(),
+            status,
+            points,
+            max_points,
+            measured: outcome.measured,
+            budget: outcome.budget,
+            message: outcome.message,
+            hint: unless_passed(outcome.hint),
+            doc: self.doc.into(),
+            spec: self.spec.map(str::to_owned),
+            evidence: if passed { None } else { outcome.evidence },
+            duration_ms: duration.map(|d| d.as_millis() as u64),
+            location: if passed { None } else { outcome.location },
+            failure_kind,
+        }
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Every check the checker implements, in no particular order (manifests set the order).
+pub static REGISTRY: &[&dyn Check] = &[
+    &integrity::Integrity,
+    &build::Build,
+    &protocol::lifecycle::Initialize,
+    &protocol::lifecycle::VersionNegotiation,
+    &protocol::lifecycle::InitializedNotification,
+    &protocol::lifecycle::Ping,
+    &protocol::tools::ToolsList,
+    &protocol::tools::KvTools,
+    &protocol::tools::QueryData,
+    &protocol::tools::ToolErrors,
+    &protocol::transport::JsonRpcErrors,
+    &protocol::transport::HttpRules,
+    &protocol::transport::Batches,
+    &protocol::modern::Discover,
+    &protocol::modern::StatelessRequests,
+    &protocol::modern::HeaderValidation,
+    &protocol::conformance::EveryMessage,
+    &robustness::SqlReadOnly,
+    &robustness::BadInput,
+    &size::RawBytes,
+    &size::Behaviour,
+    &size::Startup,
+    &memory::Results,
+    &memory::Growth,
+    &memory::Peak,
+    &memory::Limit,
+    &library::BuildWasm32,
+    &library::BuildNative,
+    &library::TestsNative,
+    &library::TestsWasm,
+    &library::AuditImports,
+    &library::AuditTree,
+    &library::AuditReport,
+    &findings::IsolateLimit,
+    &findings::Hangs,
+    &findings::Panics,
+];
+
+/// The registered check with this id.
+pub fn find(id: &str) -> Option<&'static dyn Check> {
+    REGISTRY.iter().copied().find(|c| c.meta().id == id)
+}
+
+/// The registered check with this id, for ids the grader itself names.
+pub fn get(id: &str) -> &'static dyn Check {
+    find(id).unwrap_or_else(|| panic!("`{id}` is not in the registry"))
+}
+
+/// Every registered id, for error messages.
+pub fn known_ids() -> Vec<&'static str> {
+    REGISTRY.iter().map(|c| c.meta().id).collect()
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn every_manifest_check_is_implemented() {
+    fn every_manifest_check_is_registered_and_scored() {
         for lab in crate::course::labs(&crate::course::root()).unwrap() {
             for spec in &lab.checks {
-                assert!(
-                    spec.id == "build" || super::describe(&spec.id).is_some(),
-                    "{} lists `{}`, which the checker does not implement",
-                    lab.id,
-                    spec.id
-                );
+                let check = find(&spec.id).expect("course::load refuses unknown ids");
+                assert!(check.meta().runs.listable_in(lab.kind), "{}", spec.id);
                 assert!(
                     spec.points > 0.0 || spec.informational,
                     "{}: `{}` is worth no points but is not marked informational",
@@ -157,20 +390,35 @@ mod tests {
 
     #[test]
     fn check_ids_are_unique_and_name_their_category() {
-        let all = super::all();
-        let mut ids: Vec<&str> = all.iter().map(|c| c.id()).collect();
-        for check in &all {
-            let category = serde_json::to_value(check.category()).unwrap();
+        let mut ids = known_ids();
+        for check in REGISTRY {
+            let meta = check.meta();
+            let category = meta.category.name();
             assert!(
-                check
-                    .id()
-                    .starts_with(&format!("{}.", category.as_str().unwrap())),
-                "{}",
-                check.id()
+                meta.id == category || meta.id.starts_with(&format!("{category}."))
+                    // The grader's findings about the run as a whole.
+                    || (meta.runs == Runs::Findings && meta.id.starts_with("runtime.")),
+                "{} is not in category {category}",
+                meta.id
             );
+            assert!(!meta.title.is_empty() && !meta.doc.is_empty(), "{}", meta.id);
         }
+        let all = ids.len();
         ids.sort();
         ids.dedup();
-        assert_eq!(ids.len(), all.len());
+        assert_eq!(ids.len(), all, "duplicate ids in the registry");
+    }
+
+    #[test]
+    fn every_doc_anchor_names_a_book_page() {
+        let book = crate::course::root().join("book/src");
+        for check in REGISTRY {
+            let page = check.meta().doc.split('#').next().unwrap();
+            assert!(
+                book.join(page).is_file(),
+                "{}: no book page {page}",
+                check.meta().id
+            );
+        }
     }
 }

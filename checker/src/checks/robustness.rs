@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::mcp::{
     self, Tally, INVALID_PARAMS, INVALID_REQUEST, LEGACY, METHOD_NOT_FOUND, MODERN, PARSE_ERROR,
 };
-use super::{Check, Context, Outcome};
+use super::{Check, CheckMeta, Context, On, Outcome, Runs};
 use crate::mcp_client::{Exchange, Raw};
 use crate::report::Category;
 
@@ -51,23 +51,19 @@ pub const WRITE_ATTEMPTS: &[&str] = &[
 pub struct SqlReadOnly;
 
 impl Check for SqlReadOnly {
-    fn id(&self) -> &'static str {
-        "robustness.sql-read-only"
-    }
-    fn category(&self) -> Category {
-        Category::Robustness
-    }
-    fn title(&self) -> &'static str {
-        "query_data refuses every write attempt and D1 stays exactly as it was"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#read-only-sql"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/server/tools#security-considerations")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "robustness.sql-read-only",
+            category: Category::Robustness,
+            title: "query_data refuses every write attempt and D1 stays exactly as it was",
+            doc: "labs/lab-4-full-server.md#read-only-sql",
+            spec: Some("2025-11-25/server/tools#security-considerations"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let Some(db) = ctx.lab.worker.d1.first().cloned() else {
             return Outcome::fail(
                 "the lab manifest declares no D1 binding",
@@ -612,23 +608,19 @@ fn battery() -> Vec<Case> {
 pub struct BadInput;
 
 impl Check for BadInput {
-    fn id(&self) -> &'static str {
-        "robustness.bad-input"
-    }
-    fn category(&self) -> Category {
-        Category::Robustness
-    }
-    fn title(&self) -> &'static str {
-        "bad requests get the right error, the server keeps serving, and D1 and KV are untouched"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#bad-input"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/basic/transports#sending-messages-to-the-server")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "robustness.bad-input",
+            category: Category::Robustness,
+            title: "bad requests get the right error, the server keeps serving, and D1 and KV are untouched",
+            doc: "labs/lab-4-full-server.md#bad-input",
+            spec: Some("2025-11-25/basic/transports#sending-messages-to-the-server"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let (Some(db), Some(kv)) = (
             ctx.lab.worker.d1.first().cloned(),
             ctx.lab.worker.kv.first().cloned(),

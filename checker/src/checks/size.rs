@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Check, Context, Outcome};
+use super::{Check, CheckMeta, On, Outcome, Runs};
 use crate::mcp_client::Raw;
 use crate::report::{Budget, Category, Measure};
 use crate::size;
@@ -15,20 +15,19 @@ use crate::size;
 pub struct RawBytes;
 
 impl Check for RawBytes {
-    fn id(&self) -> &'static str {
-        "size.raw-bytes"
-    }
-    fn category(&self) -> Category {
-        Category::Size
-    }
-    fn title(&self) -> &'static str {
-        "the deployed .wasm is at most half the starting point's size"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-3-size-reduction.md#the-budget"
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "size.raw-bytes",
+            category: Category::Size,
+            title: "the deployed .wasm is at most half the starting point's size",
+            doc: "labs/lab-3-size-reduction.md#the-budget",
+            spec: None,
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let Some(budget) = ctx.lab.size.clone() else {
             return Outcome::fail(
                 "the lab manifest has no [size] budget",
@@ -89,6 +88,7 @@ impl Check for RawBytes {
             }),
             evidence: None,
             location: None,
+            ..Outcome::default()
         }
     }
 }
@@ -154,20 +154,19 @@ pub fn replay(
 pub struct Behaviour;
 
 impl Check for Behaviour {
-    fn id(&self) -> &'static str {
-        "size.behaviour"
-    }
-    fn category(&self) -> Category {
-        Category::Size
-    }
-    fn title(&self) -> &'static str {
-        "every reply of the course's corpus is unchanged"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-3-size-reduction.md#behaviour"
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "size.behaviour",
+            category: Category::Size,
+            title: "every reply of the course's corpus is unchanged",
+            doc: "labs/lab-3-size-reduction.md#behaviour",
+            spec: None,
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let corpus = match load_corpus(ctx.lab) {
             Ok(c) => c,
             Err(e) => {
@@ -207,21 +206,20 @@ impl Check for Behaviour {
 pub struct Startup;
 
 impl Check for Startup {
-    fn id(&self) -> &'static str {
-        "size.startup"
-    }
-    fn category(&self) -> Category {
-        Category::Size
-    }
-    fn title(&self) -> &'static str {
-        "start-up and first reply time (reported, not graded)"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-3-size-reduction.md#startup"
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "size.startup",
+            category: Category::Size,
+            title: "start-up and first reply time (reported, not graded)",
+            doc: "labs/lab-3-size-reduction.md#startup",
+            spec: None,
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
-        let ready = ctx.server.ready_in;
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
+        let ready = ctx.server.ready_in();
         let started = Instant::now();
         let exchange = ctx.client.post(
             &json!({ "jsonrpc": "2.0", "id": 1, "method": "ping", "params": {} }),

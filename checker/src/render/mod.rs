@@ -344,6 +344,7 @@ mod tests {
             evidence: None,
             duration_ms: None,
             location: None,
+            failure_kind: None,
         }
     }
 

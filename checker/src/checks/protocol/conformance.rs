@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::summarise;
 use crate::checks::mcp::{LEGACY, META_VERSION, MODERN};
-use crate::checks::{Check, Context, Outcome};
+use crate::checks::{Check, CheckMeta, On, Outcome, Runs};
 use crate::mcp_client::Exchange;
 use crate::report::Category;
 
@@ -15,23 +15,19 @@ const HEADERLESS_REVISION: &str = "2025-03-26";
 pub struct EveryMessage;
 
 impl Check for EveryMessage {
-    fn id(&self) -> &'static str {
-        "protocol.schema"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "every JSON-RPC message sent during the run matches the official MCP schema"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#schema"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/schema")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.schema",
+            category: Category::Protocol,
+            title: "every JSON-RPC message sent during the run matches the official MCP schema",
+            doc: "labs/lab-4-full-server.md#schema",
+            spec: Some("2025-11-25/schema"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let known = ctx.schemas.revisions().unwrap_or_default();
         let mut total = 0usize;
         let mut invalid = Vec::new();

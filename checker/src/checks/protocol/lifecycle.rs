@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{cannot_validate, expect_result, expect_valid_result, schema_failure};
 use crate::checks::mcp::{self, initialize_request, Tally, LEGACY_REVISIONS};
-use crate::checks::{Check, Context, Outcome};
+use crate::checks::{Check, CheckMeta, On, Outcome, Runs};
 use crate::report::Category;
 
 /// The revision the checks speak when a request needs one: the newest with `initialize`.
@@ -18,23 +18,19 @@ const CLIENT_REVISION: &str = mcp::LEGACY;
 pub struct Initialize;
 
 impl Check for Initialize {
-    fn id(&self) -> &'static str {
-        "protocol.initialize"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "initialize returns a result that matches the official MCP schema"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#initialize"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/basic/lifecycle#initialization")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.initialize",
+            category: Category::Protocol,
+            title: "initialize returns a result that matches the official MCP schema",
+            doc: "labs/lab-4-full-server.md#initialize",
+            spec: Some("2025-11-25/basic/lifecycle#initialization"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let exchange = ctx
             .client
             .post(&initialize_request(1, CLIENT_REVISION), &[]);
@@ -84,23 +80,19 @@ const INITIALIZE_REVISIONS: &[&str] = LEGACY_REVISIONS;
 const UNKNOWN_REVISION: &str = "2099-01-01";
 
 impl Check for VersionNegotiation {
-    fn id(&self) -> &'static str {
-        "protocol.version-negotiation"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "initialize echoes each supported protocol version and offers a supported one otherwise"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#version-negotiation"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/basic/lifecycle#version-negotiation")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.version-negotiation",
+            category: Category::Protocol,
+            title: "initialize echoes each supported protocol version and offers a supported one otherwise",
+            doc: "labs/lab-4-full-server.md#version-negotiation",
+            spec: Some("2025-11-25/basic/lifecycle#version-negotiation"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut passed = 0;
         let mut misses = Vec::new();
         let mut first_evidence = None;
@@ -156,23 +148,19 @@ impl Check for VersionNegotiation {
 pub struct InitializedNotification;
 
 impl Check for InitializedNotification {
-    fn id(&self) -> &'static str {
-        "protocol.notifications"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "notifications are accepted with HTTP 202 and no body"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#notifications"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/basic/transports#sending-messages-to-the-server")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.notifications",
+            category: Category::Protocol,
+            title: "notifications are accepted with HTTP 202 and no body",
+            doc: "labs/lab-4-full-server.md#notifications",
+            spec: Some("2025-11-25/basic/transports#sending-messages-to-the-server"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = Tally::default();
         for (revision, method) in [
             ("2025-03-26", "notifications/initialized"),
@@ -210,23 +198,19 @@ impl Check for InitializedNotification {
 pub struct Ping;
 
 impl Check for Ping {
-    fn id(&self) -> &'static str {
-        "protocol.ping"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "ping answers an empty result"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#ping"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/basic/utilities/ping")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.ping",
+            category: Category::Protocol,
+            title: "ping answers an empty result",
+            doc: "labs/lab-4-full-server.md#ping",
+            spec: Some("2025-11-25/basic/utilities/ping"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = Tally::default();
         for (n, revision) in LEGACY_REVISIONS.iter().enumerate() {
             let id = 40 + n as u64;

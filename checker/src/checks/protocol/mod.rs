@@ -1,45 +1,24 @@
 //! MCP protocol checks: real requests to the running Worker, replies judged by the spec
 //! and validated against the official schema of the revision each request used.
 
-mod conformance;
-mod lifecycle;
-mod modern;
-mod tools;
-mod transport;
+pub mod conformance;
+pub mod lifecycle;
+pub mod modern;
+pub mod tools;
+pub mod transport;
 
 use serde_json::{json, Value};
 
-use super::{Check, Context, Outcome};
+use super::{Context, Outcome};
 use crate::mcp_client::Exchange;
-
-pub fn all() -> Vec<Box<dyn Check>> {
-    vec![
-        Box::new(lifecycle::Initialize),
-        Box::new(lifecycle::VersionNegotiation),
-        Box::new(lifecycle::InitializedNotification),
-        Box::new(lifecycle::Ping),
-        Box::new(tools::ToolsList),
-        Box::new(tools::KvTools),
-        Box::new(tools::QueryData),
-        Box::new(tools::ToolErrors),
-        Box::new(transport::JsonRpcErrors),
-        Box::new(transport::HttpRules),
-        Box::new(transport::Batches),
-        Box::new(modern::Discover),
-        Box::new(modern::StatelessRequests),
-        Box::new(modern::HeaderValidation),
-        Box::new(conformance::EveryMessage),
-    ]
-}
+use crate::transport::TransportError;
 
 /// What to do about a request that got no usable reply, by what the client saw.
-fn no_reply_hint(error: &str) -> &'static str {
-    if error.contains(crate::mcp_client::STUCK) {
-        "The handler never returned: a loop that does not end, or a wait that blocks the thread. Local workerd has no CPU limit; production would stop the request at the CPU time limit."
-    } else if error.contains(crate::mcp_client::TOO_LARGE) {
-        "The reply is far too large: find what the handler puts into it (an MCP reply is a few KiB)."
-    } else {
-        "The Worker must answer every request; look at its output above for a panic."
+fn no_reply_hint(error: &TransportError) -> &'static str {
+    match error {
+        TransportError::Stuck { .. } => "The handler never returned: a loop that does not end, or a wait that blocks the thread. Local workerd has no CPU limit; production would stop the request at the CPU time limit.",
+        TransportError::TooLarge { .. } => "The reply is far too large: find what the handler puts into it (an MCP reply is a few KiB).",
+        TransportError::NotSent { .. } | TransportError::Io(_) => "The Worker must answer every request; look at its output above for a panic.",
     }
 }
 

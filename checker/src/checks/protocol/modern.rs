@@ -7,7 +7,7 @@ use super::expect_valid_result;
 use crate::checks::mcp::{
     self, Tally, HEADER_MISMATCH, METHOD_NOT_FOUND, MODERN, UNSUPPORTED_VERSION,
 };
-use crate::checks::{Check, Context, Outcome};
+use crate::checks::{Check, CheckMeta, On, Outcome, Runs};
 use crate::mcp_client::Raw;
 use crate::report::Category;
 
@@ -17,23 +17,19 @@ const DOC: &str = "labs/lab-4-full-server.md#stateless-2026-07-28";
 pub struct Discover;
 
 impl Check for Discover {
-    fn id(&self) -> &'static str {
-        "protocol.discover"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "server/discover advertises 2026-07-28 and the tools capability"
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2026-07-28/server/discover")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.discover",
+            category: Category::Protocol,
+            title: "server/discover advertises 2026-07-28 and the tools capability",
+            doc: DOC,
+            spec: Some("2026-07-28/server/discover"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let message = mcp::modern_request(100, "server/discover", json!({}), MODERN);
         let exchange = mcp::send_modern(ctx, &message);
         let body = match expect_valid_result(
@@ -83,23 +79,19 @@ impl Check for Discover {
 pub struct StatelessRequests;
 
 impl Check for StatelessRequests {
-    fn id(&self) -> &'static str {
-        "protocol.stateless-requests"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "2026-07-28 requests are served without initialize, with resultType, ttlMs and cacheScope"
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2026-07-28/basic/versioning#protocol-version-negotiation")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.stateless-requests",
+            category: Category::Protocol,
+            title: "2026-07-28 requests are served without initialize, with resultType, ttlMs and cacheScope",
+            doc: DOC,
+            spec: Some("2026-07-28/basic/versioning#protocol-version-negotiation"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = Tally::default();
         let message = mcp::modern_request(110, "tools/list", json!({}), MODERN);
         let exchange = mcp::send_modern(ctx, &message);
@@ -166,23 +158,19 @@ type MismatchCase<'a> = (&'a str, &'a Value, Vec<(&'a str, &'a str)>);
 pub struct HeaderValidation;
 
 impl Check for HeaderValidation {
-    fn id(&self) -> &'static str {
-        "protocol.header-validation"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "2026-07-28 headers must match the body (-32020) and unknown versions get -32022"
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2026-07-28/basic/transports/streamable-http#server-validation")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.header-validation",
+            category: Category::Protocol,
+            title: "2026-07-28 headers must match the body (-32020) and unknown versions get -32022",
+            doc: DOC,
+            spec: Some("2026-07-28/basic/transports/streamable-http#server-validation"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = Tally::default();
         let list = mcp::modern_request(120, "tools/list", json!({}), MODERN);
         let call = mcp::modern_request(

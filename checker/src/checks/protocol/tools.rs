@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::{expect_valid_result, summarise};
 use crate::checks::mcp::{self, Tally, LEGACY, LEGACY_REVISIONS, MODERN};
-use crate::checks::{Check, Context, Outcome};
+use crate::checks::{Check, CheckMeta, Context, On, Outcome, Runs};
 use crate::mcp_client::Exchange;
 use crate::report::Category;
 
@@ -15,23 +15,19 @@ const DOC: &str = "labs/lab-4-full-server.md#tools";
 pub struct ToolsList;
 
 impl Check for ToolsList {
-    fn id(&self) -> &'static str {
-        "protocol.tools-list"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "tools/list lists every tool with a valid definition, in every revision"
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/server/tools#listing-tools")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.tools-list",
+            category: Category::Protocol,
+            title: "tools/list lists every tool with a valid definition, in every revision",
+            doc: DOC,
+            spec: Some("2025-11-25/server/tools#listing-tools"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let expected = ctx.spec.tools.clone();
         let mut tally = Tally::default();
         let revisions = LEGACY_REVISIONS.iter().copied().chain([MODERN]);
@@ -160,23 +156,19 @@ const PROBE_KEY: &str = "checker:probe";
 const TTL_KEY: &str = "checker:ttl";
 
 impl Check for KvTools {
-    fn id(&self) -> &'static str {
-        "protocol.tools-kv"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "store_value, get_value and list_keys really use KV (TTL included)"
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/server/tools#calling-tools")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.tools-kv",
+            category: Category::Protocol,
+            title: "store_value, get_value and list_keys really use KV (TTL included)",
+            doc: DOC,
+            spec: Some("2025-11-25/server/tools#calling-tools"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let Some(kv) = ctx.lab.worker.kv.first().cloned() else {
             return Outcome::fail(
                 "the lab manifest declares no KV binding",
@@ -184,7 +176,9 @@ impl Check for KvTools {
             );
         };
         // A fresh value each run, so an old entry cannot pass for this one.
-        let nanos = std::time::SystemTime::now()
+        let nanos = ctx
+            .server
+            .now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
         let value = format!("written by the checker, run {nanos}");
@@ -265,7 +259,9 @@ impl Check for KvTools {
             "store_value",
             json!({ "key": TTL_KEY, "value": "expires", "ttl_seconds": ttl }),
         );
-        let now = std::time::SystemTime::now()
+        let now = ctx
+            .server
+            .now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()) as i64;
         let verdict = tool_success(ctx, &exchange, 63, "store_value").and_then(|_| {
@@ -297,23 +293,19 @@ impl Check for KvTools {
 pub struct QueryData;
 
 impl Check for QueryData {
-    fn id(&self) -> &'static str {
-        "protocol.tools-query"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "query_data returns D1's rows, binds parameters and enforces the row limit"
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/server/tools#structured-content")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.tools-query",
+            category: Category::Protocol,
+            title: "query_data returns D1's rows, binds parameters and enforces the row limit",
+            doc: DOC,
+            spec: Some("2025-11-25/server/tools#structured-content"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let Some(db) = ctx.lab.worker.d1.first().cloned() else {
             return Outcome::fail(
                 "the lab manifest declares no D1 binding",
@@ -406,23 +398,19 @@ impl Check for QueryData {
 pub struct ToolErrors;
 
 impl Check for ToolErrors {
-    fn id(&self) -> &'static str {
-        "protocol.tool-errors"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "unknown tools get -32602; bad input and failures come back as isError results"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#errors"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/server/tools#error-handling")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.tool-errors",
+            category: Category::Protocol,
+            title: "unknown tools get -32602; bad input and failures come back as isError results",
+            doc: "labs/lab-4-full-server.md#errors",
+            spec: Some("2025-11-25/server/tools#error-handling"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = Tally::default();
         let exchange = mcp::call_tool(ctx, LEGACY, 80, "no_such_tool", json!({}));
         tally.case(

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use crate::checks::mcp::{
     self, Tally, INVALID_PARAMS, INVALID_REQUEST, LEGACY, METHOD_NOT_FOUND, PARSE_ERROR,
 };
-use crate::checks::{Check, Context, Outcome};
+use crate::checks::{Check, CheckMeta, On, Outcome, Runs};
 use crate::mcp_client::Raw;
 use crate::report::Category;
 
@@ -13,23 +13,19 @@ use crate::report::Category;
 pub struct JsonRpcErrors;
 
 impl Check for JsonRpcErrors {
-    fn id(&self) -> &'static str {
-        "protocol.jsonrpc-errors"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "malformed messages get -32700, -32600, -32601 or -32602 as JSON-RPC specifies"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#errors"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/basic#error-responses")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.jsonrpc-errors",
+            category: Category::Protocol,
+            title: "malformed messages get -32700, -32600, -32601 or -32602 as JSON-RPC specifies",
+            doc: "labs/lab-4-full-server.md#errors",
+            spec: Some("2025-11-25/basic#error-responses"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = Tally::default();
         // A parse error has no usable id: the reply's id is null (JSON-RPC 2.0 § 5) or absent.
         let exchange = ctx.client.send(
@@ -113,23 +109,19 @@ impl Check for JsonRpcErrors {
 pub struct HttpRules;
 
 impl Check for HttpRules {
-    fn id(&self) -> &'static str {
-        "protocol.http-transport"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "the endpoint follows Streamable HTTP: 405, 404, 403, 413, 400, CORS preflight"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#http"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-11-25/basic/transports#streamable-http")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.http-transport",
+            category: Category::Protocol,
+            title: "the endpoint follows Streamable HTTP: 405, 404, 403, 413, 400, CORS preflight",
+            doc: "labs/lab-4-full-server.md#http",
+            spec: Some("2025-11-25/basic/transports#streamable-http"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = Tally::default();
         let ping = mcp::request(1, "ping", json!({})).to_string();
         let status_is = |wanted: &'static [u16]| {
@@ -259,23 +251,19 @@ impl Check for HttpRules {
 pub struct Batches;
 
 impl Check for Batches {
-    fn id(&self) -> &'static str {
-        "protocol.batches"
-    }
-    fn category(&self) -> Category {
-        Category::Protocol
-    }
-    fn title(&self) -> &'static str {
-        "batches are answered where the revision allows them and refused where it does not"
-    }
-    fn doc(&self) -> &'static str {
-        "labs/lab-4-full-server.md#batches"
-    }
-    fn spec(&self) -> Option<&'static str> {
-        Some("2025-03-26/basic#batching")
+    fn meta(&self) -> &'static CheckMeta {
+        &CheckMeta {
+            id: "protocol.batches",
+            category: Category::Protocol,
+            title: "batches are answered where the revision allows them and refused where it does not",
+            doc: "labs/lab-4-full-server.md#batches",
+            spec: Some("2025-03-26/basic#batching"),
+            runs: Runs::Worker,
+        }
     }
 
-    fn run(&self, ctx: &mut Context) -> Outcome {
+    fn run(&self, on: On) -> Outcome {
+        let ctx = on.worker();
         let mut tally = Tally::default();
         let batch = json!([
             mcp::request(91, "ping", json!({})),

@@ -1,0 +1,31 @@
+//! `checker`: grades the course labs. The binary (`src/main.rs`) is a thin command line over
+//! this library; the library is what the tests drive, down to single checks against
+//! recorded exchanges (`replay`).
+
+pub mod audit;
+pub mod bootstrap;
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod course;
+pub mod doctor;
+pub mod fingerprint;
+pub mod grading;
+pub mod hint;
+pub mod integrity;
+pub mod mcp_client;
+pub mod payload;
+pub mod pipeline;
+pub mod processes;
+pub mod progress;
+pub mod render;
+pub mod replay;
+pub mod report;
+pub mod rubric;
+pub mod runtime;
+pub mod schema;
+pub mod size;
+pub mod state;
+pub mod summary;
+pub mod transport;
+pub mod watch;

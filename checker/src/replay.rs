@@ -1,0 +1,391 @@
+//! Recorded runs of single checks, and a [`Transport`] and [`Runtime`] that replay them, so a
+//! check can be unit-tested against what the real Worker answered, in milliseconds, without
+//! Node or workerd.
+//!
+//! `checker record <lab> [--solution]` (an author command) grades a lab for real and writes,
+//! for each Worker check and each finding, one [`Recording`] under
+//! `checker/tests/replay/<check id>/<lab>-<start|solution>.json`: every request the check
+//! sent and the reply it got, every inspection of D1/KV and its answer, the clock readings,
+//! and the result the grader gave. `checker/tests/replay.rs` runs each check again against
+//! its recordings and asserts the same status and points.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context as _, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::mcp_client::{Exchange, Reply};
+use crate::report::Status;
+use crate::transport::{Request, Runtime, Transport, TransportError};
+
+/// Request bodies up to this size are kept whole in a recording; larger ones by hash.
+const KEPT_BODY: usize = 4 * 1024;
+
+/// One check's run against one lab, with everything it saw.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Recording {
+    /// The check's id.
+    pub check: String,
+    /// For a recording made by hand from a real one: what was changed, and which mistake of
+    /// a student's it stands for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The lab id (`lab-4`): its manifest gives the check's spec.
+    pub lab: String,
+    /// Whether the reference solution was graded (else the starting point).
+    pub solution: bool,
+    /// What the grader concluded.
+    pub expected: Expected,
+    /// How long the runtime took to start, in milliseconds.
+    pub ready_in_ms: u64,
+    /// The run's exchanges before this check (the log the check may read), request bodies
+    /// cut to a few KiB.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier: Vec<Exchange>,
+    /// Every request the check sent, in order, and what came back.
+    pub exchanges: Vec<Recorded>,
+    /// Every inspection of state from outside the Worker, in order, and its answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inspections: Vec<Inspection>,
+    /// The runtime clock's readings, in order (nanoseconds since the Unix epoch).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clock: Vec<u64>,
+    /// What the runtime printed as panics during the run (findings read them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub panics: Vec<String>,
+}
+
+/// The result a recording must reproduce.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Expected {
+    pub status: Status,
+    pub points: f64,
+    /// The first line of the message, for the reader of a failing test.
+    pub message: String,
+}
+
+/// One request a check sent, and its outcome.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    /// The body, when it is small and text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Otherwise its SHA-256 (hex) and length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
+    pub body_bytes: usize,
+    pub outcome: Result<Reply, TransportError>,
+}
+
+impl Recorded {
+    fn of(request: &Request, outcome: Result<Reply, TransportError>) -> Self {
+        let text = std::str::from_utf8(request.body)
+            .ok()
+            .filter(|_| request.body.len() <= KEPT_BODY);
+        Recorded {
+            method: request.method.to_owned(),
+            path: request.path.to_owned(),
+            headers: request.headers.to_vec(),
+            body: text.map(str::to_owned),
+            body_sha256: text.is_none().then(|| hex(&Sha256::digest(request.body))),
+            body_bytes: request.body.len(),
+            outcome,
+        }
+    }
+
+    /// What differs between this recorded request and `request`, if anything.
+    fn differs(&self, request: &Request) -> Option<String> {
+        let sent = Recorded::of(request, Err(TransportError::Io(String::new())));
+        let what = |r: &Recorded| {
+            format!(
+                "{} {} {:?} {}",
+                r.method,
+                r.path,
+                r.headers,
+                r.body
+                    .clone()
+                    .or(r.body_sha256.clone())
+                    .unwrap_or_default()
+            )
+        };
+        let same = sent.method == self.method
+            && sent.path == self.path
+            && sent.headers == self.headers
+            && sent.body == self.body
+            && sent.body_sha256 == self.body_sha256;
+        (!same).then(|| {
+            format!(
+                "sent:     {}\nrecorded: {}",
+                crate::mcp_client::truncate(&what(&sent), 400),
+                crate::mcp_client::truncate(&what(self), 400)
+            )
+        })
+    }
+}
+
+/// One inspection and its answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Inspection {
+    pub request: Value,
+    pub answer: Result<Value, String>,
+}
+
+/// An exchange of a run's log as a recording keeps it: the request body and the reply body
+/// cut to what the check reads of them (`None`: all).
+pub fn cut(mut exchange: Exchange, request_limit: usize, reply_limit: Option<usize>) -> Exchange {
+    if exchange.request.len() > request_limit {
+        exchange.request = crate::mcp_client::truncate(&exchange.request, request_limit);
+    }
+    if let Ok(reply) = &mut exchange.outcome {
+        reply.json = None;
+        if let Some(limit) = reply_limit.filter(|limit| reply.body.len() > *limit) {
+            reply.body = crate::mcp_client::truncate(&reply.body, limit);
+        }
+    }
+    exchange
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a recording session has gathered since the last check.
+#[derive(Default)]
+struct Tape {
+    exchanges: Vec<Recorded>,
+    inspections: Vec<Inspection>,
+    clock: Vec<u64>,
+}
+
+/// Records what a run's checks send and get, one check at a time.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    tape: Rc<RefCell<Tape>>,
+}
+
+impl Recorder {
+    /// A transport that records every exchange through `inner`.
+    pub fn transport(&self, inner: Box<dyn Transport>) -> Box<dyn Transport> {
+        Box::new(RecordingTransport {
+            inner,
+            tape: self.tape.clone(),
+        })
+    }
+
+    /// A runtime that records every inspection and clock reading through `inner`.
+    pub fn runtime<'a>(&self, inner: &'a mut dyn Runtime) -> RecordingRuntime<'a> {
+        RecordingRuntime {
+            inner,
+            tape: self.tape.clone(),
+        }
+    }
+
+    /// What was recorded since the last call, as the recording of one check's run.
+    pub fn take(
+        &self,
+        check: &str,
+        lab: &str,
+        solution: bool,
+        result: &crate::report::CheckResult,
+        ready_in: Duration,
+    ) -> Recording {
+        let tape = std::mem::take(&mut *self.tape.borrow_mut());
+        Recording {
+            check: check.to_owned(),
+            note: None,
+            lab: lab.to_owned(),
+            solution,
+            expected: Expected {
+                status: result.status,
+                points: result.points,
+                message: result.message.lines().next().unwrap_or_default().to_owned(),
+            },
+            ready_in_ms: ready_in.as_millis() as u64,
+            earlier: Vec::new(),
+            exchanges: tape.exchanges,
+            inspections: tape.inspections,
+            clock: tape.clock,
+            panics: Vec::new(),
+        }
+    }
+}
+
+struct RecordingTransport {
+    inner: Box<dyn Transport>,
+    tape: Rc<RefCell<Tape>>,
+}
+
+impl Transport for RecordingTransport {
+    fn send(&self, request: &Request) -> Result<Reply, TransportError> {
+        let outcome = self.inner.send(request);
+        self.tape
+            .borrow_mut()
+            .exchanges
+            .push(Recorded::of(request, outcome.clone()));
+        outcome
+    }
+}
+
+pub struct RecordingRuntime<'a> {
+    inner: &'a mut dyn Runtime,
+    tape: Rc<RefCell<Tape>>,
+}
+
+impl Runtime for RecordingRuntime<'_> {
+    fn inspect(&mut self, request: Value) -> Result<Value> {
+        let answer = self.inner.inspect(request.clone());
+        self.tape.borrow_mut().inspections.push(Inspection {
+            request,
+            answer: answer.as_ref().map(Clone::clone).map_err(|e| format!("{e:#}")),
+        });
+        answer
+    }
+    fn ready_in(&self) -> Duration {
+        self.inner.ready_in()
+    }
+    fn now(&mut self) -> SystemTime {
+        let now = self.inner.now();
+        let nanos = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        self.tape.borrow_mut().clock.push(nanos);
+        now
+    }
+}
+
+/// Serves a recording's exchanges in order; a request that differs from the recorded one
+/// gets an error reply, and is listed in [`Replay::mismatches`].
+pub struct Replay {
+    exchanges: RefCell<std::collections::VecDeque<Recorded>>,
+    inspections: std::collections::VecDeque<Inspection>,
+    clock: std::collections::VecDeque<u64>,
+    ready_in: Duration,
+    mismatches: Rc<RefCell<Vec<String>>>,
+}
+
+impl Replay {
+    pub fn new(recording: &Recording) -> Self {
+        Replay {
+            exchanges: RefCell::new(recording.exchanges.iter().cloned().map(with_json).collect()),
+            inspections: recording.inspections.iter().cloned().collect(),
+            clock: recording.clock.iter().copied().collect(),
+            ready_in: Duration::from_millis(recording.ready_in_ms),
+            mismatches: Rc::default(),
+        }
+    }
+
+    /// The HTTP side, for a [`crate::mcp_client::Client`].
+    pub fn transport(&self) -> Box<dyn Transport> {
+        Box::new(ReplayTransport {
+            exchanges: RefCell::new(self.exchanges.borrow_mut().drain(..).collect()),
+            mismatches: self.mismatches.clone(),
+        })
+    }
+
+    /// Where the replay went off the recording (a request that differs, one too many, an
+    /// inspection that differs), in order.
+    pub fn mismatches(&self) -> Vec<String> {
+        self.mismatches.borrow().clone()
+    }
+}
+
+fn with_json(mut recorded: Recorded) -> Recorded {
+    if let Ok(reply) = &mut recorded.outcome {
+        *reply = Reply::new(reply.status, std::mem::take(&mut reply.headers), std::mem::take(&mut reply.body));
+    }
+    recorded
+}
+
+struct ReplayTransport {
+    exchanges: RefCell<std::collections::VecDeque<Recorded>>,
+    mismatches: Rc<RefCell<Vec<String>>>,
+}
+
+impl Transport for ReplayTransport {
+    fn send(&self, request: &Request) -> Result<Reply, TransportError> {
+        let Some(recorded) = self.exchanges.borrow_mut().pop_front() else {
+            let why = format!("{} {}: one request more than recorded", request.method, request.path);
+            self.mismatches.borrow_mut().push(why.clone());
+            return Err(TransportError::Io(format!("replay: {why}")));
+        };
+        if let Some(diff) = recorded.differs(request) {
+            self.mismatches.borrow_mut().push(diff.clone());
+            return Err(TransportError::Io(format!("replay: the request differs from the recording\n{diff}")));
+        }
+        recorded.outcome
+    }
+}
+
+impl Runtime for Replay {
+    fn inspect(&mut self, request: Value) -> Result<Value> {
+        let Some(recorded) = self.inspections.pop_front() else {
+            self.mismatches
+                .borrow_mut()
+                .push(format!("inspection {request}: one more than recorded"));
+            anyhow::bail!("replay: no more inspections recorded");
+        };
+        if recorded.request != request {
+            self.mismatches.borrow_mut().push(format!(
+                "inspection differs: asked {request}, recorded {}",
+                recorded.request
+            ));
+        }
+        recorded.answer.map_err(anyhow::Error::msg)
+    }
+    fn ready_in(&self) -> Duration {
+        self.ready_in
+    }
+    fn now(&mut self) -> SystemTime {
+        let nanos = self.clock.pop_front().unwrap_or_else(|| {
+            self.mismatches
+                .borrow_mut()
+                .push("a clock reading more than recorded".into());
+            0
+        });
+        SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos)
+    }
+}
+
+/// Where a check's recordings live: `checker/tests/replay/<id>/`.
+pub fn dir(root: &Path, check: &str) -> PathBuf {
+    root.join("checker/tests/replay").join(check)
+}
+
+/// Writes a recording as `<lab>-<start|solution>.json` in its check's directory.
+pub fn save(root: &Path, recording: &Recording) -> Result<PathBuf> {
+    let dir = dir(root, &recording.check);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let which = if recording.solution { "solution" } else { "start" };
+    let path = dir.join(format!("{}-{which}.json", recording.lab));
+    let text = serde_json::to_string_pretty(recording)? + "\n";
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// Every recording of a check, by file name.
+pub fn load_all(root: &Path, check: &str) -> Result<Vec<(PathBuf, Recording)>> {
+    let dir = dir(root, check);
+    let mut all = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(all);
+    };
+    for entry in entries {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&path)?;
+            let recording = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a recording", path.display()))?;
+            all.push((path, recording));
+        }
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(all)
+}

@@ -1,0 +1,305 @@
+//! Every check of the registry, unit-tested without Node or workerd.
+//!
+//! Worker checks and findings run against recordings of real runs, one directory per check
+//! under `checker/tests/replay/<check id>/` (`cargo lab record <lab> [--solution]` writes them;
+//! files with a `note` were derived by hand from a real one, to stand for a student's
+//! mistake). Each must give the status and points it got in the real run, having sent
+//! exactly the requests recorded. Checks that do not talk to a Worker are tested here on
+//! made-up input. `every_check_has_a_passing_and_a_failing_case` keeps it that way.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use checker::checks::build::{BuildContext, Built};
+use checker::checks::findings::FindingsContext;
+use checker::checks::{self, Context, CourseContext, On, Runs, REGISTRY};
+use checker::course;
+use checker::grading::MCP_PATH;
+use checker::mcp_client::Client;
+use checker::pipeline::{Artefact, BuildFailure};
+use checker::replay::{self, Recording, Replay};
+use checker::report::{CheckResult, FailureKind, Status};
+use checker::schema::Schemas;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// Runs a recording's check against its replay: the result, and where the check's requests
+/// went off the recording.
+fn replay_one(root: &Path, recording: &Recording) -> (CheckResult, Vec<String>) {
+    let lab = course::find(root, &recording.lab).unwrap();
+    let check = checks::get(&recording.check);
+    let mut replay = Replay::new(recording);
+    let client = Client::over(replay.transport(), MCP_PATH);
+    client.preload(recording.earlier.clone());
+    let spec = lab.checks.iter().find(|s| s.id == recording.check);
+    let outcome = match check.meta().runs {
+        Runs::Worker => {
+            let scratch = tempfile::tempdir().unwrap();
+            let artefact = Artefact::in_dir(scratch.path().join("artefact"));
+            let mut schemas = Schemas::new(root);
+            let mut ctx = Context {
+                server: &mut replay,
+                client: &client,
+                schemas: &mut schemas,
+                spec: spec.expect("a recorded Worker check is in its lab's manifest"),
+                lab: &lab,
+                artefact: &artefact,
+                reports: scratch.path(),
+                solution: recording.solution,
+            };
+            check.run(On::Worker(&mut ctx))
+        }
+        Runs::Findings => check.run(On::Findings(&FindingsContext {
+            root,
+            lab: &lab,
+            client: &client,
+            panics: &recording.panics,
+        })),
+        other => panic!("{}: {other:?} checks are not replayed", recording.check),
+    };
+    let result = check.meta().result(spec, outcome, None);
+    (result, replay.mismatches())
+}
+
+/// Every recording, by check id.
+fn recordings(root: &Path) -> BTreeMap<&'static str, Vec<(PathBuf, Recording)>> {
+    REGISTRY
+        .iter()
+        .map(|c| {
+            let id = c.meta().id;
+            (id, replay::load_all(root, id).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn every_recording_replays_to_the_result_of_its_real_run() {
+    let root = root();
+    let started = std::time::Instant::now();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for (id, recorded) in recordings(&root) {
+        for (path, recording) in recorded {
+            assert_eq!(recording.check, id, "{} is in the wrong directory", path.display());
+            count += 1;
+            let (result, mismatches) = replay_one(&root, &recording);
+            let name = path.strip_prefix(&root).unwrap().display().to_string();
+            if !mismatches.is_empty() {
+                failures.push(format!(
+                    "{name}: the check's requests differ from the recording:\n{}",
+                    mismatches.join("\n")
+                ));
+            }
+            if result.status != recording.expected.status
+                || result.points != recording.expected.points
+            {
+                failures.push(format!(
+                    "{name}: expected {:?} {} points ({}), got {:?} {} points: {}",
+                    recording.expected.status,
+                    recording.expected.points,
+                    recording.expected.message,
+                    result.status,
+                    result.points,
+                    result.message
+                ));
+            }
+        }
+    }
+    println!(
+        "{count} recordings replayed in {} ms",
+        started.elapsed().as_millis()
+    );
+    assert!(count > 0, "no recordings found");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Checks tested on made-up input below instead of recordings, and why.
+const TESTED_ON_MADE_UP_INPUT: &[(&str, &str)] = &[
+    ("integrity", "reads the course's files: tested on a copy with one changed"),
+    ("build", "reads the pipeline's result: tested on each kind of result"),
+    ("size.raw-bytes", "reads the built module: tested on modules made to size"),
+];
+
+/// Checks that cannot fail, and why.
+const NEVER_FAIL: &[(&str, &str)] = &[(
+    "size.startup",
+    "informational: reports the start-up time, graded by no budget",
+)];
+
+/// Library checks run cargo on the student's crate; their parsers have unit tests on fixed
+/// cargo output in `checks::library`, and `grade_lab1` grades the starting point and the
+/// solution end to end.
+fn runs_cargo(id: &str) -> bool {
+    checks::get(id).meta().runs == Runs::Crate
+}
+
+#[test]
+fn every_check_has_a_passing_and_a_failing_case() {
+    let root = root();
+    let mut missing = Vec::new();
+    for (id, recorded) in recordings(&root) {
+        if TESTED_ON_MADE_UP_INPUT.iter().any(|(i, _)| *i == id) || runs_cargo(id) {
+            continue;
+        }
+        let has = |status: Status| recorded.iter().any(|(_, r)| r.expected.status == status);
+        if !has(Status::Pass) {
+            missing.push(format!("{id}: no recording where it passes"));
+        }
+        if !has(Status::Fail) && !NEVER_FAIL.iter().any(|(i, _)| *i == id) {
+            missing.push(format!("{id}: no recording where it fails"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "record one with `cargo lab record <lab> [--solution]`, or derive one by hand (with a note):\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn build_reports_each_kind_of_result() {
+    let check = checks::get("build");
+    let spec = course::find(&root(), "lab-4").unwrap().checks[0].clone();
+    let run = |built: Built| {
+        let outcome = check.run(On::Build(&BuildContext { built }));
+        check.meta().result(Some(&spec), outcome, None)
+    };
+    let done = run(Built::Done {
+        package: "lab-4-full-server",
+        wasm_bytes: 1234,
+    });
+    assert_eq!((done.status, done.points), (Status::Pass, spec.points));
+    assert!(done.message.contains("1234 bytes"), "{}", done.message);
+
+    let failure = BuildFailure {
+        message: "labs/x does not compile for wasm32:\nerror[E0425]: cannot find value `x`".into(),
+        hint: "Fix the error above".into(),
+        location: None,
+        kind: FailureKind::CompileError,
+    };
+    let failed = run(Built::Failed(&failure));
+    assert_eq!((failed.status, failed.points), (Status::Error, 0.0));
+    assert_eq!(failed.hint.as_deref(), Some("Fix the error above"));
+    assert_eq!(failed.failure_kind, Some(FailureKind::CompileError));
+
+    let tools = run(Built::Tools("the build tools failed: wasm-bindgen exited".into()));
+    assert_eq!(tools.status, Status::Error);
+    assert_eq!(tools.hint, None);
+}
+
+#[test]
+fn integrity_passes_on_the_course_and_fails_on_a_changed_course_file() {
+    let root = root();
+    let check = checks::get("integrity");
+    let lab = course::find(&root, "lab-4").unwrap();
+    let verdict = |root: &Path| {
+        let ctx = CourseContext {
+            root,
+            lab: &lab,
+            krate: &lab.lab,
+        };
+        check.meta().result(None, check.run(On::Course(&ctx)), None)
+    };
+    assert_eq!(verdict(&root).status, Status::Pass, "{}", verdict(&root).message);
+
+    // A copy of what integrity reads: the list, and every file on it.
+    let copy = tempfile::tempdir().unwrap();
+    let list = std::fs::read_to_string(root.join("checker/course-files.toml")).unwrap();
+    let listed: toml::Table = toml::from_str(&list).unwrap();
+    std::fs::create_dir_all(copy.path().join("checker")).unwrap();
+    std::fs::write(copy.path().join("checker/course-files.toml"), &list).unwrap();
+    for path in listed["files"].as_table().unwrap().keys() {
+        let to = copy.path().join(path);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(path), &to).unwrap();
+    }
+    let budget = copy.path().join("checker/labs/lab-4-full-server/lab.toml");
+    let text = std::fs::read_to_string(&budget).unwrap();
+    std::fs::write(&budget, text.replace("points = 2", "points = 20")).unwrap();
+    let changed = verdict(copy.path());
+    assert_eq!(changed.status, Status::Fail);
+    assert!(
+        changed.message.contains("checker/labs/lab-4-full-server/lab.toml differs"),
+        "{}",
+        changed.message
+    );
+    assert_eq!(changed.failure_kind, Some(FailureKind::Integrity));
+}
+
+/// A wasm module of exactly `bytes` bytes: the header and one custom section of padding.
+fn module_of(bytes: usize, dir: &Path) -> Artefact {
+    std::fs::create_dir_all(dir).unwrap();
+    let header = b"\0asm\x01\0\0\0";
+    let name = b"pad";
+    // Custom section: id 0, LEB128 size, name length, name, payload.
+    let fixed = header.len() + 1 + 5 + 1 + name.len();
+    let payload = bytes - fixed;
+    let size = 1 + name.len() + payload;
+    let mut module = header.to_vec();
+    module.push(0);
+    // Five-byte LEB128, so the size of the module is exact.
+    for i in 0..5 {
+        let byte = ((size >> (7 * i)) & 0x7f) as u8;
+        module.push(if i < 4 { byte | 0x80 } else { byte });
+    }
+    module.push(name.len() as u8);
+    module.extend_from_slice(name);
+    // Varied bytes, so gzip cannot make them nothing.
+    module.extend((0..payload).map(|i| (i * 7919 % 251) as u8));
+    assert_eq!(module.len(), bytes);
+    std::fs::write(dir.join("index_bg.wasm"), module).unwrap();
+    Artefact::in_dir(dir.to_path_buf())
+}
+
+#[test]
+fn raw_bytes_grades_the_module_against_the_baseline() {
+    let root = root();
+    let lab = course::find(&root, "lab-3").unwrap();
+    let spec = lab.checks.iter().find(|s| s.id == "size.raw-bytes").unwrap();
+    let baseline = lab.size.as_ref().unwrap().baseline_bytes as usize;
+    let check = checks::get("size.raw-bytes");
+    let grade = |bytes: usize| {
+        let scratch = tempfile::tempdir().unwrap();
+        let artefact = module_of(bytes, &scratch.path().join("m"));
+        let mut replay = Replay::new(&Recording {
+            check: "size.raw-bytes".into(),
+            note: None,
+            lab: "lab-3".into(),
+            solution: false,
+            expected: replay::Expected {
+                status: Status::Pass,
+                points: 0.0,
+                message: String::new(),
+            },
+            ready_in_ms: 0,
+            earlier: Vec::new(),
+            exchanges: Vec::new(),
+            inspections: Vec::new(),
+            clock: Vec::new(),
+            panics: Vec::new(),
+        });
+        let client = Client::over(replay.transport(), MCP_PATH);
+        let mut schemas = Schemas::new(&root);
+        let mut ctx = Context {
+            server: &mut replay,
+            client: &client,
+            schemas: &mut schemas,
+            spec,
+            lab: &lab,
+            artefact: &artefact,
+            reports: scratch.path(),
+            solution: false,
+        };
+        check.meta().result(Some(spec), check.run(On::Worker(&mut ctx)), None)
+    };
+    let small = grade(baseline * 2 / 5);
+    assert_eq!((small.status, small.points), (Status::Pass, spec.points), "{}", small.message);
+    let unchanged = grade(baseline);
+    assert_eq!((unchanged.status, unchanged.points), (Status::Fail, 0.0), "{}", unchanged.message);
+    assert_eq!(unchanged.failure_kind, Some(FailureKind::BudgetMiss));
+}
