@@ -9,6 +9,7 @@ mod course;
 mod doctor;
 mod fingerprint;
 mod grading;
+mod harness;
 mod hint;
 mod integrity;
 mod mcp_client;
