@@ -1,35 +1,49 @@
 // Runs one built lab Worker in workerd through Miniflare, for the checker.
 //
-// Usage: node run-worker.mjs, then JSON lines on stdin. The checker starts this program
-// while it is still building the lab, so loading Miniflare overlaps the build.
+// The protocol is documented once, in checker/src/harness.rs (its serde types). In short:
+// JSON lines on stdin, answers as JSON lines on stdout. The first line is the Worker to run
+// (answered {"event":"ready",…} or {"event":"error",…}); each later line is a request
+// {"id":…,"op":…} for one of the OPS below (inspections of KV and D1 from outside the Worker,
+// or `reload` with a new build), answered {"id":…,"ok":…} or {"id":…,"error":…}. When stdin
+// closes or on SIGINT/SIGTERM, Miniflare is disposed (stopping workerd) and this program exits.
 //
-// 1. First line: the Worker to run.
-//    { "script": "/abs/index.js", "compatibilityDate": "2026-04-01",
-//      "kv": ["KV"], "d1": ["DB"], "d1Fixture": "/abs/d1.sql" | null,
-//      "host": "127.0.0.1", "port": 0 (0 picks a free port) }
-//    Answer on stdout: {"event":"ready","url":…,"workerd":…,"miniflare":…} once serving,
-//    or {"event":"error","message":…}.
-// 2. Then any number of inspections of state, from outside the Worker:
-//    {"id":…,"op":"d1.query","db":…,"sql":…} | {"id":…,"op":"kv.get","ns":…,"key":…}
-//    | {"id":…,"op":"kv.list","ns":…} | {"id":…,"op":"kv.snapshot","ns":…}
-//    | {"id":…,"op":"d1.snapshot","db":…} | {"id":…,"op":"d1.reset","db":…},
-//    each answered with {"id":…,"ok":…} or {"id":…,"error":…}.
-//    Snapshots hold every user table's schema and rows (D1) or every key with its value and
-//    expiration (KV), so a check can prove a request changed nothing; `d1.reset` drops every
-//    user table and loads the fixture again.
-// 3. {"id":…,"op":"reload","script":"/abs/index.js"}: runs a newly built Worker in the same
-//    Miniflare (`checker watch` keeps the runtime warm between runs), with every KV namespace
-//    emptied and every D1 database back to its fixture; answered with {"url":…}.
-//
-// When stdin closes (the checker finished, crashed or was killed) or on SIGINT/SIGTERM,
-// Miniflare is disposed, which stops workerd, and this program exits.
-import { readFileSync } from "node:fs";
+// Importing this module starts nothing (protocol.test.mjs checks its messages against
+// protocol-examples.json); running it with node starts the harness.
+import { readFileSync, realpathSync } from "node:fs";
 import { dirname } from "node:path";
 import { createRequire } from "node:module";
 import { createInterface } from "node:readline";
-import { Miniflare } from "miniflare";
+import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
+
+// Loaded when the harness runs (main), not when the module is imported.
+let Miniflare;
+
+// The fields of the first line, the Worker to run.
+export const START_FIELDS = [
+  "script",
+  "compatibilityDate",
+  "kv",
+  "d1",
+  "d1Fixture",
+  "host",
+  "port",
+];
+
+// The messages the harness writes.
+export const readyEvent = (url, workerd, miniflare) => ({
+  event: "ready",
+  url,
+  workerd,
+  miniflare,
+});
+export const errorEvent = (message) => ({ event: "error", message });
+export const okReply = (id, ok) => ({ id, ok });
+export const errorReply = (id, error) => ({
+  id: id ?? null,
+  error: String(error?.message ?? error),
+});
 
 function send(message) {
   process.stdout.write(JSON.stringify(message) + "\n");
@@ -99,9 +113,6 @@ async function stop(code) {
   }
 }
 
-process.on("SIGINT", () => stop(130));
-process.on("SIGTERM", () => stop(143));
-
 function options() {
   return {
     modules: true,
@@ -122,45 +133,59 @@ function options() {
   };
 }
 
+// Throws when `message` lacks one of `fields`.
+function requireFields(message, fields, what) {
+  const missing = fields.filter((field) => message?.[field] === undefined);
+  if (missing.length > 0) throw new Error(`${what} without ${missing.join(", ")}`);
+}
+
 async function start(received) {
   config = received;
   try {
+    requireFields(config, START_FIELDS, "the start line");
     mf = new Miniflare(options());
     const url = await mf.ready;
     if (config.d1Fixture) {
       await seed(await mf.getD1Database(config.d1[0]));
     }
-    send({
-      event: "ready",
-      url: url.href,
-      workerd: packageVersion("workerd"),
-      miniflare: packageVersion("miniflare"),
-    });
+    send(readyEvent(url.href, packageVersion("workerd"), packageVersion("miniflare")));
   } catch (error) {
     // undici hides the reason for "fetch failed" in `cause`.
     const cause = error?.cause ? ` (caused by: ${error.cause?.message ?? error.cause})` : "";
-    send({ event: "error", message: String(error?.message ?? error) + cause });
+    send(errorEvent(String(error?.message ?? error) + cause));
     await stop(1);
   }
 }
 
-async function inspect(request) {
-  switch (request.op) {
-    case "d1.query": {
+// Every op a request may name: the fields it reads besides `id` and `op`, and what it does.
+// `ok` of the reply is what `run` returns.
+export const OPS = {
+  "d1.query": {
+    fields: ["db", "sql"],
+    async run(request) {
       const db = await mf.getD1Database(request.db);
       const { results } = await db.prepare(request.sql).all();
       return results;
-    }
-    case "kv.get": {
+    },
+  },
+  "kv.get": {
+    fields: ["ns", "key"],
+    async run(request) {
       const kv = await mf.getKVNamespace(request.ns);
       return await kv.get(request.key);
-    }
-    case "kv.list": {
+    },
+  },
+  "kv.list": {
+    fields: ["ns"],
+    async run(request) {
       const kv = await mf.getKVNamespace(request.ns);
       const { keys } = await kv.list();
       return keys.map((k) => k.name);
-    }
-    case "kv.snapshot": {
+    },
+  },
+  "kv.snapshot": {
+    fields: ["ns"],
+    async run(request) {
       const kv = await mf.getKVNamespace(request.ns);
       const entries = {};
       let cursor;
@@ -172,8 +197,11 @@ async function inspect(request) {
         cursor = page.list_complete ? undefined : page.cursor;
       } while (cursor);
       return entries;
-    }
-    case "d1.snapshot": {
+    },
+  },
+  "d1.snapshot": {
+    fields: ["db"],
+    async run(request) {
       const db = await mf.getD1Database(request.db);
       const objects = await userObjects(db);
       const rows = {};
@@ -182,8 +210,11 @@ async function inspect(request) {
         rows[o.name] = results;
       }
       return { objects, rows };
-    }
-    case "reload": {
+    },
+  },
+  reload: {
+    fields: ["script"],
+    async run(request) {
       config.script = request.script;
       await mf.setOptions(options());
       const url = await mf.ready;
@@ -198,34 +229,57 @@ async function inspect(request) {
       }
       for (const name of config.d1 ?? []) await resetD1(await mf.getD1Database(name));
       return { url: url.href };
-    }
-    case "d1.reset": {
+    },
+  },
+  "d1.reset": {
+    fields: ["db"],
+    async run(request) {
       await resetD1(await mf.getD1Database(request.db));
       return true;
-    }
-    default:
-      throw new Error(`unknown op ${request.op}`);
+    },
+  },
+};
+
+// The op a request (a line after the first, parsed) names, once it names a known op with the
+// fields that op reads; throws otherwise.
+export function opOf(request) {
+  if (typeof request?.op !== "string" || !Object.hasOwn(OPS, request.op)) {
+    throw new Error(`unknown op ${request?.op}`);
   }
+  const op = OPS[request.op];
+  requireFields(request, op.fields, request.op);
+  return op;
 }
 
-// Lines are handled one at a time, in order: the first starts the Worker.
-let queue = Promise.resolve();
-let started = false;
-const lines = createInterface({ input: process.stdin });
-lines.on("line", (line) => {
-  queue = queue.then(async () => {
-    let request;
-    try {
-      request = JSON.parse(line);
-      if (!started) {
-        started = true;
-        await start(request);
-      } else {
-        send({ id: request.id, ok: await inspect(request) });
+async function main() {
+  ({ Miniflare } = await import("miniflare"));
+  process.on("SIGINT", () => stop(130));
+  process.on("SIGTERM", () => stop(143));
+  // Lines are handled one at a time, in order: the first starts the Worker.
+  let queue = Promise.resolve();
+  let started = false;
+  const lines = createInterface({ input: process.stdin });
+  lines.on("line", (line) => {
+    queue = queue.then(async () => {
+      let request;
+      try {
+        request = JSON.parse(line);
+        if (!started) {
+          started = true;
+          await start(request);
+        } else {
+          send(okReply(request.id, await opOf(request).run(request)));
+        }
+      } catch (error) {
+        send(errorReply(request?.id, error));
       }
-    } catch (error) {
-      send({ id: request?.id ?? null, error: String(error?.message ?? error) });
-    }
+    });
   });
-});
-lines.on("close", () => queue.then(() => stop(0)));
+  lines.on("close", () => queue.then(() => stop(0)));
+}
+
+// Run as a program (node resolves the main module's links, hence realpath), not imported.
+const here = realpathSync(fileURLToPath(import.meta.url));
+if (process.argv[1] && realpathSync(process.argv[1]) === here) {
+  await main();
+}

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
+use sha2::{Digest, Sha256};
 
+use crate::fingerprint;
 use crate::progress;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -61,16 +63,19 @@ fn ensure_wasm_target(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn ensure_node() -> Result<PathBuf> {
-    let out = Command::new("node").arg("--version").output();
-    let version = match out {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        _ => bail!(
-            "Node.js is not installed (or not on PATH). The checker runs your Worker in workerd \
-             through Miniflare, which needs Node.js {MIN_NODE_MAJOR} or newer: install it \
-             (https://nodejs.org or your package manager), then run the command again."
-        ),
-    };
+/// What is wrong with the Node.js on PATH.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NodeProblem {
+    /// `node --version` does not run.
+    Missing,
+    /// Older than [`MIN_NODE_MAJOR`]; its `--version`.
+    TooOld(String),
+}
+
+/// The Node.js on PATH, as `node --version` prints it (`v20.11.0`), when it runs and is new
+/// enough.
+pub fn node_version() -> Result<String, NodeProblem> {
+    let version = fingerprint::version("node", None).ok_or(NodeProblem::Missing)?;
     let major: u32 = version
         .trim_start_matches('v')
         .split('.')
@@ -78,9 +83,21 @@ fn ensure_node() -> Result<PathBuf> {
         .and_then(|m| m.parse().ok())
         .unwrap_or(0);
     if major < MIN_NODE_MAJOR {
-        bail!("Node.js {version} is too old: the checker needs Node.js {MIN_NODE_MAJOR} or newer. Upgrade it, then run the command again.");
+        return Err(NodeProblem::TooOld(version));
     }
-    Ok(PathBuf::from("node"))
+    Ok(version)
+}
+
+fn ensure_node() -> Result<PathBuf> {
+    match node_version() {
+        Ok(_) => Ok(PathBuf::from("node")),
+        Err(NodeProblem::Missing) => bail!(
+            "Node.js is not installed (or not on PATH). The checker runs your Worker in workerd \
+             through Miniflare, which needs Node.js {MIN_NODE_MAJOR} or newer: install it \
+             (https://nodejs.org or your package manager), then run the command again."
+        ),
+        Err(NodeProblem::TooOld(version)) => bail!("Node.js {version} is too old: the checker needs Node.js {MIN_NODE_MAJOR} or newer. Upgrade it, then run the command again."),
+    }
 }
 
 /// Version of an npm package as recorded in `package-lock.json`.
@@ -107,17 +124,27 @@ pub fn installed_npm_version(root: &Path, package: &str) -> Option<String> {
 /// lock (a new or updated package) installs again even when miniflare did not move.
 const LOCK_HASH_FILE: &str = ".checker-lock-hash";
 
-/// A stable fingerprint of `package-lock.json`: 64-bit FNV-1a of its bytes and their count.
-/// It only detects change (nothing adversarial), and needs no extra crate.
+/// A stable fingerprint of `package-lock.json`: the SHA-256 of its bytes.
+///
+/// Checkers before this one recorded a 64-bit FNV-1a (`fnv1a64:…`): a checkout installed by
+/// one of them runs `npm ci` once more, then records this fingerprint.
 fn lock_fingerprint(lock: &[u8]) -> String {
-    let hash = lock.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("fnv1a64:{hash:016x}:{}", lock.len())
+    format!("sha256:{:x}", Sha256::digest(lock))
 }
 
 fn lock_hash_path(root: &Path) -> PathBuf {
     root.join("node_modules").join(LOCK_HASH_FILE)
+}
+
+/// The fingerprint the last successful `npm ci` recorded, if any.
+fn recorded_lock_fingerprint(root: &Path) -> Option<String> {
+    std::fs::read_to_string(lock_hash_path(root)).ok()
+}
+
+/// Records that `node_modules` now holds what the lock with this fingerprint describes.
+fn record_lock_fingerprint(root: &Path, fingerprint: &str) -> Result<()> {
+    std::fs::write(lock_hash_path(root), format!("{fingerprint}\n"))
+        .with_context(|| format!("cannot write {}", lock_hash_path(root).display()))
 }
 
 /// Why `npm ci` must run, or `None` when `node_modules` holds what the lock describes.
@@ -142,7 +169,7 @@ fn ensure_npm_packages(root: &Path) -> Result<()> {
         std::fs::read(root.join("package-lock.json")).context("package-lock.json is missing")?;
     let fingerprint = lock_fingerprint(&lock);
     let installed = installed_npm_version(root, "miniflare");
-    let recorded = std::fs::read_to_string(lock_hash_path(root)).ok();
+    let recorded = recorded_lock_fingerprint(root);
     let Some(reason) = npm_install_reason(
         &wanted,
         installed.as_deref(),
@@ -164,8 +191,7 @@ fn ensure_npm_packages(root: &Path) -> Result<()> {
     .context(
         "`npm ci` failed; fix the error above, or run `npm ci` in the repository root yourself",
     )?;
-    std::fs::write(lock_hash_path(root), format!("{fingerprint}\n"))
-        .with_context(|| format!("cannot write {}", lock_hash_path(root).display()))?;
+    record_lock_fingerprint(root, &fingerprint)?;
     step.done();
     Ok(())
 }
@@ -184,18 +210,13 @@ pub fn locked_wasm_bindgen_version(dir: &Path) -> Result<String> {
         .context("Cargo.lock has no wasm-bindgen package")
 }
 
-pub fn tool_version(program: &Path) -> Option<String> {
-    let out = Command::new(program).arg("--version").output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
 fn ensure_wasm_bindgen(root: &Path) -> Result<(PathBuf, String)> {
     let wanted = locked_wasm_bindgen_version(root)?;
     let bin = tools_dir(root).join("bin").join("wasm-bindgen");
     // `wasm-bindgen --version` prints `wasm-bindgen 0.2.130`.
-    if tool_version(&bin).is_some_and(|v| v.split_whitespace().last() == Some(wanted.as_str())) {
+    if fingerprint::version(&bin, None)
+        .is_some_and(|v| v.split_whitespace().last() == Some(wanted.as_str()))
+    {
         return Ok((bin, wanted));
     }
     let step = progress::step(format!(
@@ -276,13 +297,44 @@ mod tests {
     }
 
     #[test]
-    fn the_lock_fingerprint_is_fnv1a_of_the_bytes_and_their_count() {
-        // FNV-1a 64 reference values: "" and "a".
-        assert_eq!(lock_fingerprint(b""), "fnv1a64:cbf29ce484222325:0");
-        assert_eq!(lock_fingerprint(b"a"), "fnv1a64:af63dc4c8601ec8c:1");
-        assert_ne!(
-            lock_fingerprint(b"{\"a\":1}"),
-            lock_fingerprint(b"{\"a\":2}")
+    fn the_lock_fingerprint_is_stable_and_changes_with_any_byte() {
+        let lock = b"{\"a\":1}";
+        let same = String::from("{\"a\":1}");
+        assert_eq!(lock_fingerprint(lock), lock_fingerprint(same.as_bytes()));
+        assert!(lock_fingerprint(lock).starts_with("sha256:"));
+        assert_ne!(lock_fingerprint(lock), lock_fingerprint(b"{\"a\":2}"));
+        assert_ne!(lock_fingerprint(lock), lock_fingerprint(b"{\"a\":1} "));
+        assert_ne!(lock_fingerprint(b""), lock_fingerprint(b"\n"));
+    }
+
+    #[test]
+    fn after_an_install_the_recorded_lock_is_up_to_date() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join("node_modules")).unwrap();
+        let lock = lock_fingerprint(b"lock v1");
+        // Nothing recorded yet: install.
+        let recorded = recorded_lock_fingerprint(root.path());
+        assert_eq!(
+            npm_install_reason("4.1", Some("4.1"), &lock, recorded.as_deref()),
+            Some("the lock changed since the last install")
+        );
+        // What a successful `npm ci` records is read back as up to date.
+        record_lock_fingerprint(root.path(), &lock).unwrap();
+        let recorded = recorded_lock_fingerprint(root.path());
+        assert_eq!(
+            npm_install_reason("4.1", Some("4.1"), &lock, recorded.as_deref()),
+            None
+        );
+        // A stamp an older checker wrote (FNV-1a) installs once more.
+        std::fs::write(
+            lock_hash_path(root.path()),
+            "fnv1a64:134d3a5b2021ca4c:109293\n",
+        )
+        .unwrap();
+        let recorded = recorded_lock_fingerprint(root.path());
+        assert_eq!(
+            npm_install_reason("4.1", Some("4.1"), &lock, recorded.as_deref()),
+            Some("the lock changed since the last install")
         );
     }
 

@@ -45,8 +45,7 @@ pub fn check(
 /// The course's own files against their recorded hashes; `--write` records them.
 pub fn integrity(root: &Path, write: bool) -> Result<i32> {
     if write {
-        let list = crate::integrity::render_list(root)?;
-        std::fs::write(root.join(crate::integrity::LIST), list)?;
+        crate::integrity::write_list(root)?;
         anstream::println!("wrote {}", crate::integrity::LIST);
         return Ok(0);
     }

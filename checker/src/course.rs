@@ -21,7 +21,10 @@ pub fn root() -> PathBuf {
     }
     let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
     let checker = running
-        .filter(|dir| dir.join("course-files.toml").is_file())
+        .filter(|dir| {
+            dir.parent()
+                .is_some_and(|root| crate::integrity::list_path(root).is_file())
+        })
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     checker
         .parent()

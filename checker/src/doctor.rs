@@ -4,7 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::bootstrap::{self, WASM_TARGET};
+use crate::bootstrap::{self, NodeProblem, WASM_TARGET};
+use crate::fingerprint::{self, stdout_of};
 
 /// One line of the diagnosis.
 pub struct Finding {
@@ -30,17 +31,10 @@ pub fn diagnose(root: &Path) -> Vec<Finding> {
     findings
 }
 
-fn output(cmd: &mut Command) -> Option<String> {
-    let out = cmd.output().ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
 fn rustc(root: &Path) -> Finding {
     let channel = crate::course::toolchain_channel(root).unwrap_or_else(|_| "?".into());
     // rustc run in the root obeys rust-toolchain.toml; an uninstalled toolchain fails here.
-    let found = match output(Command::new("rustc").arg("--version").current_dir(root)) {
+    let found = match fingerprint::version("rustc", Some(root)) {
         Some(v) if v.starts_with(&format!("rustc {channel}")) => Ok(v),
         Some(v) => Err(format!("{v} is active here, not {channel}")),
         None => Err("rustc does not run here (toolchain not installed?)".into()),
@@ -55,7 +49,7 @@ fn rustc(root: &Path) -> Finding {
 }
 
 fn wasm_target(root: &Path) -> Finding {
-    let libdir = output(
+    let libdir = stdout_of(
         Command::new("rustc")
             .args(["--print", "target-libdir", "--target", WASM_TARGET])
             .current_dir(root),
@@ -81,7 +75,7 @@ fn wasm_bindgen(root: &Path) -> Vec<Finding> {
         .into_iter()
         .map(|tool| {
             let path = bin.join(tool);
-            let found = match bootstrap::tool_version(&path) {
+            let found = match fingerprint::version(&path, None) {
                 Some(v) if v.split_whitespace().last() == Some(wanted.as_str()) => Ok(v),
                 Some(v) => Err(format!("{v} at .tools/bin/{tool}, not {wanted}")),
                 None => Err(format!("missing (.tools/bin/{tool})")),
@@ -102,21 +96,10 @@ fn wasm_bindgen(root: &Path) -> Vec<Finding> {
 }
 
 fn node() -> Finding {
-    let found = match output(Command::new("node").arg("--version")) {
-        Some(v) => {
-            let major: u32 = v
-                .trim_start_matches('v')
-                .split('.')
-                .next()
-                .and_then(|m| m.parse().ok())
-                .unwrap_or(0);
-            if major >= bootstrap::MIN_NODE_MAJOR {
-                Ok(v)
-            } else {
-                Err(format!("{v} is too old"))
-            }
-        }
-        None => Err("not on PATH".into()),
+    let found = match bootstrap::node_version() {
+        Ok(v) => Ok(v),
+        Err(NodeProblem::TooOld(v)) => Err(format!("{v} is too old")),
+        Err(NodeProblem::Missing) => Err("not on PATH".into()),
     };
     Finding {
         name: "Node.js".into(),
@@ -162,7 +145,7 @@ fn npm_packages(root: &Path) -> Vec<Finding> {
 
 fn workerd(root: &Path) -> Finding {
     let bin = root.join("node_modules/.bin/workerd");
-    let found = match output(Command::new(&bin).arg("--version")) {
+    let found = match fingerprint::version(&bin, None) {
         Some(v) => Ok(v),
         None => Err("does not run (node_modules/.bin/workerd)".into()),
     };
@@ -181,7 +164,7 @@ fn workerd(root: &Path) -> Finding {
 fn mdbook(root: &Path) -> Finding {
     let path = bootstrap::tools_dir(root).join("bin/mdbook");
     let found =
-        bootstrap::tool_version(&path).ok_or_else(|| "missing (.tools/bin/mdbook)".to_owned());
+        fingerprint::version(&path, None).ok_or_else(|| "missing (.tools/bin/mdbook)".to_owned());
     Finding {
         name: "mdbook".into(),
         wanted: "for `just book` only".into(),

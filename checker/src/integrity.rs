@@ -25,7 +25,19 @@ use crate::checks::Outcome;
 use crate::report::{Location, Status};
 
 /// The list of the course's own files and their hashes, relative to the repository root.
+/// Read and written here only ([`recorded`], [`write_list`]; [`list_path`] for where it is).
 pub const LIST: &str = "checker/course-files.toml";
+
+/// The list file's content: each course file with its hash.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct List {
+    files: BTreeMap<String, String>,
+}
+
+/// Where the list is in the checkout at `root` (its presence marks a course checkout).
+pub fn list_path(root: &Path) -> PathBuf {
+    root.join(LIST)
+}
 
 /// What the list covers: directories (recursively) and single files.
 const COURSE_PATHS: &[&str] = &[
@@ -107,21 +119,19 @@ pub fn current(root: &Path) -> Result<BTreeMap<String, String>> {
 /// The list as the course recorded it.
 pub fn recorded(root: &Path) -> Result<BTreeMap<String, String>> {
     let text =
-        std::fs::read_to_string(root.join(LIST)).with_context(|| format!("cannot read {LIST}"))?;
-    #[derive(serde::Deserialize)]
-    struct List {
-        files: BTreeMap<String, String>,
-    }
+        std::fs::read_to_string(list_path(root)).with_context(|| format!("cannot read {LIST}"))?;
     let list: List = toml::from_str(&text).with_context(|| format!("{LIST} is not valid"))?;
     Ok(list.files)
 }
 
+/// Records the course's files on disk now as the list (`checker integrity --write`).
+pub fn write_list(root: &Path) -> Result<()> {
+    std::fs::write(list_path(root), render_list(root)?)?;
+    Ok(())
+}
+
 /// The list file for the files on disk now.
-pub fn render_list(root: &Path) -> Result<String> {
-    #[derive(serde::Serialize)]
-    struct List {
-        files: BTreeMap<String, String>,
-    }
+fn render_list(root: &Path) -> Result<String> {
     let body = toml::to_string(&List {
         files: current(root)?,
     })?;

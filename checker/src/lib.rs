@@ -11,6 +11,7 @@ pub mod course;
 pub mod doctor;
 pub mod fingerprint;
 pub mod grading;
+pub mod harness;
 pub mod hint;
 pub mod integrity;
 pub mod mcp_client;

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
 
 use crate::bootstrap::{Tools, WASM_TARGET};
 use crate::course::{CrateRef, Lab};
@@ -583,15 +584,11 @@ pub fn wasm_opt_flags(manifest: &Path) -> Result<Option<Vec<String>>> {
 /// unchanged code costs a file copy.
 fn optimise_cached(root: &Path, krate: &CrateRef, wasm: &Path, flags: &[String]) -> Result<()> {
     let input = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
-    let key = fnv1a(
-        flags.join(" ").as_bytes(),
-        fnv1a(&input, 0xcbf2_9ce4_8422_2325),
-    );
     let cache = target_dir(root)
         .join("checker")
         .join(&krate.package)
         .join("wasm-opt");
-    let cached = cache.join(format!("{key:016x}-{}.wasm", input.len()));
+    let cached = cache.join(format!("{}.wasm", wasm_opt_key(&input, flags)));
     // Another check may prune the cache meanwhile: a failed copy just means running wasm-opt.
     if cached.is_file() && std::fs::copy(&cached, wasm).is_ok() {
         return Ok(());
@@ -623,11 +620,16 @@ fn prune(dir: &Path, keep: usize) {
     }
 }
 
-/// 64-bit FNV-1a: a cache key, not a security boundary (a miss only costs a wasm-opt run).
-fn fnv1a(bytes: &[u8], seed: u64) -> u64 {
-    bytes.iter().fold(seed, |hash, b| {
-        (hash ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+/// The cache key of a wasm-opt run: the first 16 bytes of the SHA-256 of the input (with its
+/// length, so no input and flags run together into another's) and the flags, in hex. Keys
+/// were FNV-1a before: a cache from then misses once (a miss only costs a wasm-opt run).
+fn wasm_opt_key(input: &[u8], flags: &[String]) -> String {
+    let digest = Sha256::new()
+        .chain_update((input.len() as u64).to_le_bytes())
+        .chain_update(input)
+        .chain_update(flags.join(" "))
+        .finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Optimises the module in place with the pinned wasm-opt (npm `binaryen`).
@@ -681,7 +683,24 @@ pub fn run_dir(parent: &Path) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::{first_error, wasm_opt_flags};
+    use super::{first_error, wasm_opt_flags, wasm_opt_key};
+
+    #[test]
+    fn the_wasm_opt_key_is_stable_and_changes_with_input_or_flags() {
+        let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let key = wasm_opt_key(b"\0asm one", &flags(&["-Oz"]));
+        assert_eq!(key, wasm_opt_key(b"\0asm one", &flags(&["-Oz"])));
+        assert_eq!(key.len(), 32);
+        assert!(key.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(key, wasm_opt_key(b"\0asm two", &flags(&["-Oz"])));
+        assert_ne!(key, wasm_opt_key(b"\0asm one", &flags(&["-O3"])));
+        assert_ne!(key, wasm_opt_key(b"\0asm one", &[]));
+        // Input and flags do not run together.
+        assert_ne!(
+            wasm_opt_key(b"ab", &flags(&["c"])),
+            wasm_opt_key(b"a", &flags(&["bc"]))
+        );
+    }
 
     #[test]
     fn wasm_opt_flags_come_from_the_wasm_pack_metadata() {

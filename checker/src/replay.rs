@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::harness::Inspect;
 use crate::mcp_client::{Exchange, Reply};
 use crate::report::Status;
 use crate::transport::{Request, Runtime, Transport, TransportError};
@@ -134,7 +135,7 @@ impl Recorded {
 /// One inspection and its answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Inspection {
-    pub request: Value,
+    pub request: Inspect,
     pub answer: Result<Value, String>,
 }
 
@@ -240,7 +241,7 @@ pub struct RecordingRuntime<'a> {
 }
 
 impl Runtime for RecordingRuntime<'_> {
-    fn inspect(&mut self, request: Value) -> Result<Value> {
+    fn inspect(&mut self, request: Inspect) -> Result<Value> {
         let answer = self.inner.inspect(request.clone());
         self.tape.borrow_mut().inspections.push(Inspection {
             request,
@@ -325,16 +326,16 @@ impl Transport for ReplayTransport {
 }
 
 impl Runtime for Replay {
-    fn inspect(&mut self, request: Value) -> Result<Value> {
+    fn inspect(&mut self, request: Inspect) -> Result<Value> {
         let Some(recorded) = self.inspections.pop_front() else {
             self.mismatches
                 .borrow_mut()
-                .push(format!("inspection {request}: one more than recorded"));
+                .push(format!("inspection {request:?}: one more than recorded"));
             anyhow::bail!("replay: no more inspections recorded");
         };
         if recorded.request != request {
             self.mismatches.borrow_mut().push(format!(
-                "inspection differs: asked {request}, recorded {}",
+                "inspection differs: asked {request:?}, recorded {:?}",
                 recorded.request
             ));
         }

@@ -1,5 +1,6 @@
 //! The lab's Worker running in workerd, through the checker's Node harness
-//! (`harness/run-worker.mjs`). Dropping a [`Server`] stops node and workerd.
+//! (`harness/run-worker.mjs`; the protocol is [`crate::harness`]). Dropping a [`Server`]
+//! stops node and workerd.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
@@ -9,10 +10,13 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::bootstrap::Tools;
 use crate::course::Lab;
+use crate::harness::{Event, Inspect, Op, Outcome, Reply, Request, StartConfig};
 use crate::pipeline::{self, Artefact};
 use crate::processes;
 
@@ -109,38 +113,36 @@ impl Server {
     /// Runs the built Worker on `127.0.0.1:port` (`port` 0 picks a free one) and waits until
     /// it serves, with the lab's D1 fixture loaded.
     pub fn start(&mut self, lab: &Lab, artefact: &Artefact, port: u16) -> Result<()> {
-        let config = json!({
-            "script": artefact.entry,
-            "compatibilityDate": lab.worker.compatibility_date,
-            "kv": lab.worker.kv,
-            "d1": lab.worker.d1,
-            "d1Fixture": lab.d1_fixture(),
-            "host": "127.0.0.1",
-            "port": port,
-        });
+        let config = StartConfig {
+            script: artefact.entry.clone(),
+            compatibility_date: lab.worker.compatibility_date.clone(),
+            kv: lab.worker.kv.clone(),
+            d1: lab.worker.d1.clone(),
+            d1_fixture: lab.d1_fixture(),
+            host: "127.0.0.1".into(),
+            port,
+        };
         let asked = std::time::Instant::now();
         self.send(&config)?;
-        let ready = self
+        let event: Event = self
             .next_message(START_TIMEOUT)
             .context("workerd did not start")?;
-        match ready["event"].as_str() {
-            Some("ready") => {
-                self.url = ready["url"].as_str().unwrap_or_default().to_owned();
-                self.workerd_version = ready["workerd"].as_str().unwrap_or("unknown").to_owned();
+        match event {
+            Event::Ready { url, workerd, .. } => {
+                self.url = url;
+                self.workerd_version = workerd;
                 self.ready_in = asked.elapsed();
                 Ok(())
             }
-            _ => {
+            Event::Error { message } => {
                 // workerd's log arrives on another pipe; give it a moment to land.
                 std::thread::sleep(Duration::from_millis(200));
                 let said = self
                     .start_failure()
                     .map(|s| format!(". The runtime said: {s}. A panic while the module starts (in #[event(start)] or a static initialiser) stops every request; a panic hook (console_error_panic_hook) prints its message"))
                     .unwrap_or_default();
-                let reason = ready["message"]
-                    .as_str()
-                    .unwrap_or("no reason given")
-                    .replace(" There is likely additional logging output above.", "");
+                let reason =
+                    message.replace(" There is likely additional logging output above.", "");
                 bail!(
                     "workerd could not run the Worker: {}{said}",
                     reason.trim_end_matches('.')
@@ -149,12 +151,13 @@ impl Server {
         }
     }
 
-    fn send(&mut self, message: &Value) -> Result<()> {
+    fn send(&mut self, message: &impl Serialize) -> Result<()> {
+        let line = serde_json::to_string(message)?;
         let stdin = self
             .stdin
             .as_mut()
             .context("the runtime harness is stopped")?;
-        writeln!(stdin, "{message}").context("the runtime harness is gone (see its output above)")
+        writeln!(stdin, "{line}").context("the runtime harness is gone (see its output above)")
     }
 
     /// The MCP endpoint.
@@ -162,7 +165,7 @@ impl Server {
         format!("{}{}", self.url, path.trim_start_matches('/'))
     }
 
-    fn next_message(&mut self, timeout: Duration) -> Result<Value> {
+    fn next_message<T: DeserializeOwned>(&mut self, timeout: Duration) -> Result<T> {
         let line = self.lines.recv_timeout(timeout).map_err(|e| match e {
             mpsc::RecvTimeoutError::Timeout => {
                 anyhow::anyhow!("no answer from the runtime harness within {timeout:?}")
@@ -219,41 +222,58 @@ impl Server {
     /// Runs a newly built Worker in the running runtime, with KV emptied and D1 back to its
     /// fixture: what `watch` does instead of starting node and Miniflare again.
     pub fn reload(&mut self, artefact: &Artefact) -> Result<()> {
-        self.next_id += 1;
-        let request = json!({"id": self.next_id, "op": "reload", "script": artefact.entry});
+        let request = self.request(Op::Reload {
+            script: artefact.entry.clone(),
+        });
         let asked = std::time::Instant::now();
         self.send(&request)?;
-        let reply = self
+        let reply: Reply = self
             .next_message(START_TIMEOUT)
             .context("workerd did not restart")?;
-        if let Some(error) = reply.get("error") {
-            bail!("workerd could not run the new Worker: {error}");
-        }
-        self.url = reply["ok"]["url"].as_str().unwrap_or(&self.url).to_owned();
+        let ok = match reply.outcome {
+            Outcome::Ok(ok) => ok,
+            Outcome::Error(error) => {
+                bail!(
+                    "workerd could not run the new Worker: {}",
+                    Value::from(error)
+                )
+            }
+        };
+        self.url = ok["url"].as_str().unwrap_or(&self.url).to_owned();
         self.ready_in = asked.elapsed();
         Ok(())
     }
 
-    /// Reads state from outside the Worker, through Miniflare's own handles
-    /// (`{"op":"d1.query","db":"DB","sql":…}`, `{"op":"kv.get","ns":"KV","key":…}`, `{"op":"kv.list","ns":"KV"}`).
-    pub fn inspect(&mut self, mut request: Value) -> Result<Value> {
+    /// The next request, with an id of its own.
+    fn request(&mut self, op: Op) -> Request {
+        self.next_id += 1;
+        Request {
+            id: self.next_id,
+            op,
+        }
+    }
+
+    /// Reads state from outside the Worker, through Miniflare's own handles (or puts D1
+    /// back to its fixture); the answer is the reply's `ok` (see [`Inspect`]).
+    pub fn inspect(&mut self, inspection: Inspect) -> Result<Value> {
         if self.stuck {
             bail!("not asked: the runtime stopped answering an earlier inspection");
         }
-        self.next_id += 1;
-        request["id"] = json!(self.next_id);
+        let request = self.request(Op::Inspect(inspection));
+        let line = serde_json::to_string(&request)?;
         let stdin = self
             .stdin
             .as_mut()
             .context("the runtime harness is stopped")?;
-        writeln!(stdin, "{request}").context("the runtime harness is gone")?;
-        let reply = self
+        writeln!(stdin, "{line}").context("the runtime harness is gone")?;
+        let reply: Reply = self
             .next_message(INSPECT_TIMEOUT)
             .inspect_err(|_| self.stuck = true)?;
-        if let Some(error) = reply.get("error") {
-            bail!("inspection failed: {error}");
+        match reply.outcome {
+            Outcome::Ok(ok) => Ok(ok),
+            // Quoted, as JSON: what the message has always looked like.
+            Outcome::Error(error) => bail!("inspection failed: {}", Value::from(error)),
         }
-        Ok(reply["ok"].clone())
     }
 
     /// Waits until the runtime stops (used by `serve`, where Ctrl-C ends it). Returns only

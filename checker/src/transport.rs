@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::harness::Inspect;
 use crate::mcp_client::{Reply, REPLY_LIMIT, REQUEST_TIMEOUT};
 
 /// One HTTP request, as the client has made it (default headers applied).
@@ -161,7 +162,7 @@ impl Transport for HttpTransport {
 pub trait Runtime {
     /// Reads state from outside the Worker, through Miniflare's own handles (see
     /// `runtime::Server::inspect`).
-    fn inspect(&mut self, request: Value) -> anyhow::Result<Value>;
+    fn inspect(&mut self, inspection: Inspect) -> anyhow::Result<Value>;
     /// How long the runtime took from the start request to serving.
     fn ready_in(&self) -> Duration;
     /// The time now, as the runtime's clock (the machine's) has it: KV expirations are
@@ -170,8 +171,8 @@ pub trait Runtime {
 }
 
 impl Runtime for crate::runtime::Server {
-    fn inspect(&mut self, request: Value) -> anyhow::Result<Value> {
-        crate::runtime::Server::inspect(self, request)
+    fn inspect(&mut self, inspection: Inspect) -> anyhow::Result<Value> {
+        crate::runtime::Server::inspect(self, inspection)
     }
     fn ready_in(&self) -> Duration {
         self.ready_in

@@ -7,6 +7,7 @@ use super::mcp::{
     self, Tally, INVALID_PARAMS, INVALID_REQUEST, LEGACY, METHOD_NOT_FOUND, MODERN, PARSE_ERROR,
 };
 use super::{Check, CheckMeta, Context, On, Outcome, Runs};
+use crate::harness::Inspect;
 use crate::mcp_client::{Exchange, Raw};
 use crate::report::Category;
 
@@ -89,13 +90,13 @@ impl Check for SqlReadOnly {
         }
         // Fast path: every attempt, then one comparison. Only if D1 changed is each attempt
         // replayed on a fresh fixture with a comparison of its own, to name the culprits.
-        let before = snapshot(ctx, "d1.snapshot", "db", &db);
+        let before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
         let replies: Vec<Exchange> = WRITE_ATTEMPTS
             .iter()
             .enumerate()
             .map(|(n, sql)| attempt(ctx, n, sql))
             .collect();
-        let after = snapshot(ctx, "d1.snapshot", "db", &db);
+        let after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
         let mut tally = Tally::default();
         let mut writes = 0;
         match (before, after) {
@@ -112,10 +113,10 @@ impl Check for SqlReadOnly {
             (Ok(_), Ok(_)) => {
                 for (n, sql) in WRITE_ATTEMPTS.iter().enumerate() {
                     // Put the fixture back, so each attempt is judged on its own.
-                    let _ = ctx.server.inspect(json!({ "op": "d1.reset", "db": db }));
-                    let before = snapshot(ctx, "d1.snapshot", "db", &db);
+                    let _ = ctx.server.inspect(Inspect::D1Reset { db: db.clone() });
+                    let before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
                     let exchange = attempt(ctx, n, sql);
-                    let after = snapshot(ctx, "d1.snapshot", "db", &db);
+                    let after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
                     let verdict = match (before, after) {
                         (Ok(b), Ok(a)) if a != b => {
                             writes += 1;
@@ -133,7 +134,7 @@ impl Check for SqlReadOnly {
                         verdict,
                     );
                 }
-                let _ = ctx.server.inspect(json!({ "op": "d1.reset", "db": db }));
+                let _ = ctx.server.inspect(Inspect::D1Reset { db: db.clone() });
             }
             (Err(e), _) | (_, Err(e)) => {
                 return Outcome::fail(
@@ -167,10 +168,8 @@ fn attempt(ctx: &Context, n: usize, sql: &str) -> Exchange {
     mcp::call_tool(ctx, LEGACY, 201 + n as u64, "query_data", args)
 }
 
-fn snapshot(ctx: &mut Context, op: &str, key: &str, name: &str) -> Result<Value, String> {
-    ctx.server
-        .inspect(json!({ "op": op, key: name }))
-        .map_err(|e| format!("{e:#}"))
+fn snapshot(ctx: &mut Context, inspection: Inspect) -> Result<Value, String> {
+    ctx.server.inspect(inspection).map_err(|e| format!("{e:#}"))
 }
 
 /// What a bad request must get.
@@ -630,8 +629,8 @@ impl Check for BadInput {
                 "Report this to the course maintainers.",
             );
         };
-        let d1_before = snapshot(ctx, "d1.snapshot", "db", &db);
-        let kv_before = snapshot(ctx, "kv.snapshot", "ns", &kv);
+        let d1_before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
+        let kv_before = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
         let mut tally = Tally::default();
         for case in battery() {
             let exchange = ctx.client.send(case.raw);
@@ -647,8 +646,8 @@ impl Check for BadInput {
             "a tools/list result",
             mcp::result_of(&alive, &json!(999)).map(drop),
         );
-        let d1_after = snapshot(ctx, "d1.snapshot", "db", &db);
-        let kv_after = snapshot(ctx, "kv.snapshot", "ns", &kv);
+        let d1_after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
+        let kv_after = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
         tally.fact("D1 unchanged", unchanged(d1_before, d1_after));
         tally.fact("KV unchanged", unchanged(kv_before, kv_after));
         tally.outcome(

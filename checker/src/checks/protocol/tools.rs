@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::{expect_valid_result, summarise};
 use crate::checks::mcp::{self, Tally, LEGACY, LEGACY_REVISIONS, MODERN};
 use crate::checks::{Check, CheckMeta, Context, On, Outcome, Runs};
+use crate::harness::Inspect;
 use crate::mcp_client::Exchange;
 use crate::report::Category;
 
@@ -192,9 +193,10 @@ impl Check for KvTools {
             json!({ "key": PROBE_KEY, "value": value }),
         );
         let stored = tool_success(ctx, &exchange, 60, "store_value");
-        let in_kv = ctx
-            .server
-            .inspect(json!({ "op": "kv.get", "ns": kv, "key": PROBE_KEY }));
+        let in_kv = ctx.server.inspect(Inspect::KvGet {
+            ns: kv.clone(),
+            key: PROBE_KEY.into(),
+        });
         let verdict = stored.and_then(|_| match in_kv {
             Ok(Value::String(found)) if found == value => Ok(()),
             Ok(found) => Err(format!(
@@ -267,7 +269,7 @@ impl Check for KvTools {
         let verdict = tool_success(ctx, &exchange, 63, "store_value").and_then(|_| {
             let snapshot = ctx
                 .server
-                .inspect(json!({ "op": "kv.snapshot", "ns": kv }))
+                .inspect(Inspect::KvSnapshot { ns: kv.clone() })
                 .map_err(|e| format!("cannot read KV from outside the Worker: {e:#}"))?;
             match snapshot[TTL_KEY]["expiration"].as_i64() {
                 Some(at) if (at - (now + ttl)).abs() <= 120 => Ok(()),
@@ -323,10 +325,11 @@ impl Check for QueryData {
             "query_data",
             json!({ "sql": sql, "params": ["kitchen"] }),
         );
-        let truth = ctx.server.inspect(json!({
-            "op": "d1.query", "db": db,
-            "sql": "SELECT name, price_cents FROM products WHERE category = 'kitchen' ORDER BY id"
-        }));
+        let truth = ctx.server.inspect(Inspect::D1Query {
+            db: db.clone(),
+            sql: "SELECT name, price_cents FROM products WHERE category = 'kitchen' ORDER BY id"
+                .into(),
+        });
         let verdict = tool_success(ctx, &exchange, 70, "query_data").and_then(|result| {
             let truth =
                 truth.map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"))?;
