@@ -256,6 +256,30 @@ impl Client {
     pub fn log(&self) -> Vec<Exchange> {
         self.log.borrow().clone()
     }
+
+    /// JSON-RPC ids for requests a check describes rather than writes out: `first`,
+    /// `first + 1`, … in the order the requests are built.
+    pub fn ids(&self, first: u64) -> Ids {
+        Ids(first..)
+    }
+}
+
+/// The ids [`Client::ids`] hands out, in order; never runs out.
+#[derive(Clone, Debug)]
+pub struct Ids(std::ops::RangeFrom<u64>);
+
+impl Ids {
+    /// The next id.
+    pub fn next_id(&mut self) -> u64 {
+        self.0.next().expect("a RangeFrom never ends")
+    }
+}
+
+impl Iterator for Ids {
+    type Item = u64;
+    fn next(&mut self) -> Option<u64> {
+        Some(self.next_id())
+    }
 }
 
 impl Exchange {
