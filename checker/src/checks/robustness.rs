@@ -668,6 +668,139 @@ mod tests {
         assert!(loaded.unwrap_err().contains("write_attempt"));
     }
 
+    /// The golden record of every request the two checks send from `cases.toml`.
+    const GOLDEN: &str = "src/checks/testdata/lab-4-cases.json";
+    /// Set to write the golden record from the data file instead of comparing with it.
+    const UPDATE_GOLDEN: &str = "CHECKER_UPDATE_GOLDEN";
+    /// Bodies longer than this are recorded by size, hash and start.
+    const GOLDEN_BODY_LIMIT: usize = 4096;
+
+    /// One request of the battery as the golden record shows it: everything that goes on
+    /// the wire, and the expectation as the report words it. The client's own version in
+    /// `clientInfo` is a placeholder, so a version bump does not change the record.
+    fn golden_case(name: &str, raw: &Raw, expect: String) -> Value {
+        use sha2::{Digest, Sha256};
+        let client_info = mcp::client_info().to_string();
+        let placeholder = client_info.replace(env!("CARGO_PKG_VERSION"), "<CARGO_PKG_VERSION>");
+        let mut case = json!({
+            "name": name,
+            "http_method": raw.method,
+            "path": raw.path,
+            "headers": raw.headers,
+            "default_headers": raw.default_headers,
+            "body_shell": raw.body_shell,
+            "expect": expect,
+        });
+        match std::str::from_utf8(&raw.body) {
+            Ok(text) if text.len() <= GOLDEN_BODY_LIMIT => {
+                case["body"] = json!(text.replace(&client_info, &placeholder));
+            }
+            Ok(text) => {
+                case["body_bytes"] = json!(raw.body.len());
+                case["body_sha256"] = json!(format!("{:x}", Sha256::digest(&raw.body)));
+                case["body_starts"] = json!(text.chars().take(200).collect::<String>());
+            }
+            Err(_) => {
+                let hex: String = raw.body.iter().map(|b| format!("{b:02x}")).collect();
+                case["body_hex"] = json!(hex);
+            }
+        }
+        case
+    }
+
+    fn golden(battery: Vec<Value>, control: u64, attempts: Vec<(u64, String, Value)>) -> Value {
+        json!({
+            "robustness.bad-input": battery,
+            "robustness.sql-read-only": {
+                "control_id": control,
+                "write_attempts": attempts
+                    .into_iter()
+                    .map(|(id, name, arguments)| json!({ "id": id, "name": name, "arguments": arguments }))
+                    .collect::<Vec<_>>(),
+            },
+        })
+    }
+
+    /// What the data file sends, as the golden record shows it.
+    fn golden_of_the_data_file() -> Value {
+        let client = offline_client();
+        let cases = lab4_cases();
+        let battery = cases.battery(&client).unwrap();
+        let (control, attempts) = cases.numbered(&client);
+        golden(
+            battery
+                .iter()
+                .map(|c| golden_case(&c.name, &c.raw, c.expect.describe()))
+                .collect(),
+            control,
+            attempts
+                .iter()
+                .map(|(id, w)| (*id, format!("{:?}", w.sql), w.arguments()))
+                .collect(),
+        )
+    }
+
+    /// Every request of `robustness.bad-input` and `robustness.sql-read-only` — name, HTTP
+    /// method, path, headers in order, body bytes, reproduce line, expectation, JSON-RPC ids —
+    /// is the one the golden record holds. The record was made from the Rust battery the
+    /// data file replaced (commit 1b5a965), so reports stay what they were. After a
+    /// deliberate change to `cases.toml`: `CHECKER_UPDATE_GOLDEN=1 cargo test -p checker
+    /// --bin checker robustness`, and review the record's diff.
+    #[test]
+    fn the_data_file_sends_what_the_golden_record_holds() {
+        let actual = golden_of_the_data_file();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN);
+        let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+        if std::env::var_os(UPDATE_GOLDEN).is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            return;
+        }
+        let recorded = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let recorded: Value = serde_json::from_str(&recorded).unwrap();
+        let (new, old) = (
+            &actual["robustness.bad-input"],
+            &recorded["robustness.bad-input"],
+        );
+        for (n, (new, old)) in new
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(old.as_array().unwrap())
+            .enumerate()
+        {
+            assert_eq!(new, old, "case {n} differs from {GOLDEN}");
+        }
+        assert_eq!(
+            actual, recorded,
+            "the requests differ from {GOLDEN} ({UPDATE_GOLDEN}=1 rewrites it)"
+        );
+    }
+
+    /// Temporary: the golden record equals the pre-migration Rust battery.
+    #[test]
+    fn the_golden_record_is_what_the_rust_battery_sent() {
+        let legacy = golden(
+            legacy_battery()
+                .iter()
+                .map(|c| golden_case(&c.name, &c.raw, c.expect.describe()))
+                .collect(),
+            200,
+            legacy_write_attempts()
+                .into_iter()
+                .zip(LEGACY_WRITE_ATTEMPTS)
+                .map(|((id, args), sql)| (id, format!("{sql:?}"), args))
+                .collect(),
+        );
+        if std::env::var_os("CHECKER_GOLDEN_FROM_LEGACY").is_some() {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, serde_json::to_string_pretty(&legacy).unwrap() + "\n").unwrap();
+        }
+        assert_eq!(legacy, golden_of_the_data_file());
+    }
+
     // ---- The pre-migration reference: the battery and write attempts as they were written
     // in Rust before they moved to checker/labs/lab-4-full-server/cases.toml (commit 1b5a965),
     // copied verbatim but for the names. The data file must send exactly these requests.
