@@ -442,10 +442,15 @@ impl CaseSpec {
             self.method.is_some(),
             self.tool.is_some(),
         ];
+        let sources = "body, body_hex, body_parts, method, tool";
         match given.iter().filter(|g| **g).count() {
             1 => {}
-            0 => return Err("nothing to send: give one of body, body_hex, body_parts, method, tool (body = \"\" for an empty body)".into()),
-            _ => return Err("more than one of body, body_hex, body_parts, method, tool".into()),
+            0 => {
+                return Err(format!(
+                    "nothing to send: give one of {sources} (body = \"\" for an empty body)"
+                ))
+            }
+            _ => return Err(format!("more than one of {sources}")),
         }
         if self.params.is_some() && self.method.is_none() {
             return Err("params goes with method".into());
@@ -609,7 +614,6 @@ fn unchanged(before: Result<Value, String>, after: Result<Value, String>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::mcp::{INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR};
 
     fn lab4_cases() -> Cases {
         let lab = crate::course::find(&crate::course::root(), "lab-4").expect("lab 4");
@@ -633,7 +637,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(CASES_FILE);
         std::fs::write(&path, text).unwrap();
-        let loaded = Cases::read(&path).and_then(|c| c.battery(&offline_client()).map(|b| b.len()));
+        let loaded = Cases::read(&path)
+            .and_then(|cases| cases.battery(&offline_client()))
+            .map(|battery| battery.len());
         (dir, path.display().to_string(), loaded)
     }
 
@@ -649,22 +655,42 @@ mod tests {
             outcome.message
         );
         let attempt = "[[write_attempt]]\nsql = \"VACUUM\"\n";
-        for (text, why) in [
-            ("[[case]]\nname = \"x\"\nbody = \"\"\nexpect = { statuses = [400] }\nsurprise = 1\n", "surprise"),
-            ("[[case]]\nname = \"x\"\nbody = \"\"\nexpect = { statuses = [400], codes = [1] }\n", "exactly 1 element"),
-            ("[[case]]\nname = \"x\"\nbody = \"\"\nexpect = { tool_refusal = false }\n", "can only be true"),
-            ("[[case]]\nname = \"x\"\nexpect = { statuses = [400] }\n", "nothing to send"),
-            ("[[case]]\nname = \"x\"\nbody = \"\"\nmethod = \"ping\"\nexpect = { statuses = [400] }\n", "more than one"),
-            ("[[case]]\nname = \"x\"\nbody_hex = \"7g\"\nexpect = { statuses = [400] }\n", "not hex"),
-            ("[[case]]\nname = \"x\"\nbody = \"\"\nhttp_method = \"BREW\"\nexpect = { statuses = [400] }\n", "BREW"),
-            ("[[case]]\nname = \"x\"\nmodern = true\nmethod = \"ping\"\nremove_meta = [\"nope\"]\nexpect = { statuses = [400] }\n", "nope"),
+        let statuses = "expect = { statuses = [400] }";
+        for (fields, why) in [
+            (&["body = \"\"", statuses, "surprise = 1"][..], "surprise"),
+            (
+                &["body = \"\"", "expect = { statuses = [400], codes = [1] }"],
+                "exactly 1 element",
+            ),
+            (
+                &["body = \"\"", "expect = { tool_refusal = false }"],
+                "can only be true",
+            ),
+            (&[statuses], "nothing to send"),
+            (
+                &["body = \"\"", "method = \"ping\"", statuses],
+                "more than one",
+            ),
+            (&["body_hex = \"7g\"", statuses], "not hex"),
+            (&["body = \"\"", "http_method = \"BREW\"", statuses], "BREW"),
+            (
+                &[
+                    "modern = true",
+                    "method = \"ping\"",
+                    "remove_meta = [\"nope\"]",
+                    statuses,
+                ],
+                "nope",
+            ),
         ] {
-            let (_dir, path, loaded) = load(&format!("{text}{attempt}"));
+            let case = format!("[[case]]\nname = \"x\"\n{}\n", fields.join("\n"));
+            let (_dir, path, loaded) = load(&format!("{case}{attempt}"));
             let e = loaded.unwrap_err();
             assert!(e.contains(&path) && e.contains(why), "{e}");
         }
-        let (_dir, _, loaded) =
-            load("[[case]]\nname = \"x\"\nbody = \"\"\nexpect = { statuses = [400] }\n");
+        let (_dir, _, loaded) = load(&format!(
+            "[[case]]\nname = \"x\"\nbody = \"\"\n{statuses}\n"
+        ));
         assert!(loaded.unwrap_err().contains("write_attempt"));
     }
 
@@ -709,15 +735,13 @@ mod tests {
     }
 
     fn golden(battery: Vec<Value>, control: u64, attempts: Vec<(u64, String, Value)>) -> Value {
+        let attempts: Vec<Value> = attempts
+            .into_iter()
+            .map(|(id, name, arguments)| json!({ "id": id, "name": name, "arguments": arguments }))
+            .collect();
         json!({
             "robustness.bad-input": battery,
-            "robustness.sql-read-only": {
-                "control_id": control,
-                "write_attempts": attempts
-                    .into_iter()
-                    .map(|(id, name, arguments)| json!({ "id": id, "name": name, "arguments": arguments }))
-                    .collect::<Vec<_>>(),
-            },
+            "robustness.sql-read-only": { "control_id": control, "write_attempts": attempts },
         })
     }
 
@@ -743,7 +767,8 @@ mod tests {
     /// Every request of `robustness.bad-input` and `robustness.sql-read-only` — name, HTTP
     /// method, path, headers in order, body bytes, reproduce line, expectation, JSON-RPC ids —
     /// is the one the golden record holds. The record was made from the Rust battery the
-    /// data file replaced (commit 1b5a965), so reports stay what they were. After a
+    /// data file replaced (as of commit 1b5a965; its copy was compared with the record in
+    /// this test module until the record was committed), so reports stay what they were. After a
     /// deliberate change to `cases.toml`: `CHECKER_UPDATE_GOLDEN=1 cargo test -p checker
     /// --bin checker robustness`, and review the record's diff.
     #[test]
@@ -776,564 +801,5 @@ mod tests {
             actual, recorded,
             "the requests differ from {GOLDEN} ({UPDATE_GOLDEN}=1 rewrites it)"
         );
-    }
-
-    /// Temporary: the golden record equals the pre-migration Rust battery.
-    #[test]
-    fn the_golden_record_is_what_the_rust_battery_sent() {
-        let legacy = golden(
-            legacy_battery()
-                .iter()
-                .map(|c| golden_case(&c.name, &c.raw, c.expect.describe()))
-                .collect(),
-            200,
-            legacy_write_attempts()
-                .into_iter()
-                .zip(LEGACY_WRITE_ATTEMPTS)
-                .map(|((id, args), sql)| (id, format!("{sql:?}"), args))
-                .collect(),
-        );
-        if std::env::var_os("CHECKER_GOLDEN_FROM_LEGACY").is_some() {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, serde_json::to_string_pretty(&legacy).unwrap() + "\n").unwrap();
-        }
-        assert_eq!(legacy, golden_of_the_data_file());
-    }
-
-    // ---- The pre-migration reference: the battery and write attempts as they were written
-    // in Rust before they moved to checker/labs/lab-4-full-server/cases.toml (commit 1b5a965),
-    // copied verbatim but for the names. The data file must send exactly these requests.
-
-    /// Statements that would change the database, dressed up to get past naive filters.
-    /// None of them may change a single row or schema object.
-    const LEGACY_WRITE_ATTEMPTS: &[&str] = &[
-        "DELETE FROM products",
-        "SELECT 1; DELETE FROM products",
-        "SELECT * FROM products;DROP TABLE orders;",
-        "/* SELECT */ DELETE FROM products",
-        "-- SELECT\nDELETE FROM products",
-        "  \n\tDELETE FROM products WHERE id IN (SELECT id FROM products)",
-        "WITH doomed AS (SELECT id FROM products) DELETE FROM products WHERE id IN doomed",
-        "WITH x AS (SELECT 1) INSERT INTO products (id, name, category, price_cents) VALUES (99, 'x', 'y', 1)",
-        "WITH x AS (SELECT 1) UPDATE products SET price_cents = 0",
-        "WITH RECURSIVE c(x) AS (SELECT 1) DELETE FROM orders",
-        "dRoP tAbLe orders",
-        "DROP TABLE IF EXISTS orders",
-        "CREATE TABLE pwned (x)",
-        "INSERT INTO orders VALUES (9, 1, 1, '2026-01-01')",
-        "INSERT INTO products SELECT id + 100, name, category, price_cents, in_stock FROM products",
-        "REPLACE INTO products (id, name, category, price_cents) VALUES (1, 'pwned', 'x', 1)",
-        "UPDATE products SET name = 'pwned'",
-        "SELECT 1 UNION ALL SELECT 2; UPDATE products SET in_stock = 0",
-        "SELECT 'a;b' AS s; DELETE FROM orders",
-        "SELECT 1 /* ; */ ; DELETE FROM products",
-        "SELECT * FROM products WHERE 1 = 1; -- harmless\nDELETE FROM orders",
-        "ALTER TABLE products ADD COLUMN pwned TEXT",
-        "ALTER TABLE products RENAME TO gone",
-        "CREATE TRIGGER t AFTER INSERT ON orders BEGIN DELETE FROM products; END",
-        "CREATE VIEW v AS SELECT * FROM products",
-        "CREATE INDEX pwned_idx ON products(name)",
-        "PRAGMA foreign_keys = OFF",
-        "PRAGMA writable_schema = ON",
-        "ATTACH DATABASE ':memory:' AS other",
-        "BEGIN; DELETE FROM products; COMMIT",
-        "VACUUM",
-        "DELETE FROM products WHERE id = ?",
-    ];
-
-    /// What a bad request must get.
-    enum LegacyExpect {
-        /// A JSON-RPC error with one of these codes, under one of these HTTP statuses.
-        Error(&'static [i64], &'static [u16]),
-        /// A refused tool call: `isError: true`, or -32602.
-        ToolRefusal,
-        /// One of these HTTP statuses, whatever the body.
-        Status(&'static [u16]),
-    }
-
-    impl LegacyExpect {
-        fn describe(&self) -> String {
-            match self {
-                LegacyExpect::Error(codes, statuses) => format!(
-                    "HTTP {} with JSON-RPC error {}",
-                    mcp::join(statuses),
-                    codes
-                        .iter()
-                        .map(i64::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" or ")
-                ),
-                LegacyExpect::ToolRefusal => {
-                    "a tool result with isError: true (or error -32602)".into()
-                }
-                LegacyExpect::Status(statuses) => format!("HTTP {}", mcp::join(statuses)),
-            }
-        }
-    }
-
-    const ANY_4XX_OR_200: &[u16] = &[200, 400];
-
-    /// One request of the battery: a name, what to send, what must come back.
-    struct LegacyCase {
-        name: String,
-        raw: Raw,
-        expect: LegacyExpect,
-    }
-
-    fn body(text: impl Into<Vec<u8>>) -> Raw {
-        Raw::post(text).header("MCP-Protocol-Version", LEGACY)
-    }
-
-    fn tool(name: &str, args: Value) -> Raw {
-        body(mcp::request(1, "tools/call", json!({ "name": name, "arguments": args })).to_string())
-    }
-
-    fn modern(message: Value, headers: &[(&str, &str)]) -> Raw {
-        let mut raw = Raw::post(message.to_string());
-        for (k, v) in headers {
-            raw = raw.header(k, v);
-        }
-        raw
-    }
-
-    /// The battery: malformed JSON, wrong types, missing fields, huge and deeply nested bodies,
-    /// wrong content types, unknown methods and tools, bad headers and origins.
-    fn legacy_battery() -> Vec<LegacyCase> {
-        use LegacyExpect::*;
-        let parse: LegacyExpect = Error(&[PARSE_ERROR], &[400]);
-        let mut cases: Vec<LegacyCase> = Vec::new();
-        let mut add = |name: &str, raw: Raw, expect: LegacyExpect| {
-            cases.push(LegacyCase {
-                name: name.into(),
-                raw,
-                expect,
-            })
-        };
-
-        // Not JSON at all.
-        add(
-            "truncated JSON",
-            body(r#"{"jsonrpc":"2.0","id":1,"method":"ping""#),
-            Error(&[PARSE_ERROR], &[400]),
-        );
-        add(
-            "plain text",
-            body("ping please"),
-            Error(&[PARSE_ERROR], &[400]),
-        );
-        add(
-            "empty body",
-            body(""),
-            Error(&[PARSE_ERROR, INVALID_REQUEST], &[400]),
-        );
-        add(
-            "trailing comma",
-            body(r#"{"jsonrpc":"2.0","id":1,"method":"ping",}"#),
-            Error(&[PARSE_ERROR], &[400]),
-        );
-        add(
-            "invalid UTF-8",
-            body(vec![b'{', 0xff, 0xfe, b'}']),
-            Error(&[PARSE_ERROR], &[400]),
-        );
-        add(
-            "garbage after the object",
-            body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}garbage"#),
-            Error(&[PARSE_ERROR], &[400]),
-        );
-        add(
-            "single quotes",
-            body("{'jsonrpc':'2.0','id':1,'method':'ping'}"),
-            parse,
-        );
-        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        let mut raw = body(deep);
-        raw.body_shell = Some("python3 -c \"print('['*100000 + ']'*100000, end='')\"".into());
-        add(
-            "100 000 nested arrays",
-            raw,
-            Error(&[PARSE_ERROR, INVALID_REQUEST], &[400]),
-        );
-        let nested = format!(
-            r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"get_value","arguments":{}1{}}}}}"#,
-            r#"{"a":"#.repeat(5_000),
-            "}".repeat(5_000)
-        );
-        let mut raw = body(nested);
-        raw.body_shell = Some("python3 -c \"print('{\\\"jsonrpc\\\":\\\"2.0\\\",\\\"id\\\":1,\\\"method\\\":\\\"tools/call\\\",\\\"params\\\":{\\\"name\\\":\\\"get_value\\\",\\\"arguments\\\":' + '{\\\"a\\\":'*5000 + '1' + '}'*5000 + '}}', end='')\"".into());
-        add(
-            "5 000 nested objects in arguments",
-            raw,
-            Error(&[PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS], &[200, 400]),
-        );
-
-        // JSON, but not a valid request.
-        for (name, text) in [
-            ("jsonrpc 1.0", r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#),
-            ("jsonrpc missing", r#"{"id":1,"method":"ping"}"#),
-            (
-                "jsonrpc as a number",
-                r#"{"jsonrpc":2.0,"id":1,"method":"ping"}"#,
-            ),
-            ("method missing", r#"{"jsonrpc":"2.0","id":1}"#),
-            ("method a number", r#"{"jsonrpc":"2.0","id":1,"method":42}"#),
-            ("method null", r#"{"jsonrpc":"2.0","id":1,"method":null}"#),
-            (
-                "id an object",
-                r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#,
-            ),
-            (
-                "id an array",
-                r#"{"jsonrpc":"2.0","id":[1],"method":"ping"}"#,
-            ),
-            (
-                "id a boolean",
-                r#"{"jsonrpc":"2.0","id":true,"method":"ping"}"#,
-            ),
-            ("a bare number", "42"),
-            ("a bare string", r#""ping""#),
-            ("null", "null"),
-        ] {
-            add(name, body(text), Error(&[INVALID_REQUEST], ANY_4XX_OR_200));
-        }
-        add(
-            "empty batch (2025-03-26)",
-            Raw::post("[]").header("MCP-Protocol-Version", "2025-03-26"),
-            Error(&[INVALID_REQUEST], ANY_4XX_OR_200),
-        );
-        add(
-            "batch under 2025-11-25",
-            body(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#),
-            Status(&[400, 405, 415, 422]),
-        );
-
-        // Methods that do not exist here.
-        for method in [
-            "tools/destroy",
-            "resources/list",
-            "prompts/list",
-            "TOOLS/LIST",
-            "",
-            "rpc.discover",
-            "completion/complete",
-            "logging/setLevel",
-        ] {
-            let text =
-                json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": {} }).to_string();
-            add(
-                &format!("unknown method {method:?}"),
-                body(text),
-                Error(&[METHOD_NOT_FOUND], ANY_4XX_OR_200),
-            );
-        }
-
-        // Bad params.
-        for (name, text) in [
-            (
-                "params an array",
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[1]}"#,
-            ),
-            (
-                "params a string",
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":"query_data"}"#,
-            ),
-            (
-                "tools/call without name",
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#,
-            ),
-            (
-                "tools/call with a numeric name",
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":7}}"#,
-            ),
-            (
-                "unknown tool",
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"drop_database","arguments":{}}}"#,
-            ),
-            (
-                "arguments a string",
-                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_value","arguments":"key"}}"#,
-            ),
-            (
-                "initialize without protocolVersion",
-                r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
-            ),
-        ] {
-            add(
-                name,
-                body(text),
-                Error(&[INVALID_PARAMS, INVALID_REQUEST], ANY_4XX_OR_200),
-            );
-        }
-
-        // Tool arguments the model got wrong: the tool refuses, nothing is written.
-        for (name, tool_name, args) in [
-            (
-                "store_value without value",
-                "store_value",
-                json!({ "key": "k" }),
-            ),
-            (
-                "store_value with a numeric key",
-                "store_value",
-                json!({ "key": 42, "value": "v" }),
-            ),
-            (
-                "store_value with an object value",
-                "store_value",
-                json!({ "key": "k", "value": { "nested": 1 } }),
-            ),
-            (
-                "store_value with an empty key",
-                "store_value",
-                json!({ "key": "", "value": "v" }),
-            ),
-            (
-                "store_value with a 600-byte key",
-                "store_value",
-                json!({ "key": "k".repeat(600), "value": "v" }),
-            ),
-            (
-                "store_value with a 100 KiB value",
-                "store_value",
-                json!({ "key": "big", "value": "v".repeat(100 * 1024) }),
-            ),
-            (
-                "store_value with ttl_seconds as text",
-                "store_value",
-                json!({ "key": "k", "value": "v", "ttl_seconds": "soon" }),
-            ),
-            (
-                "store_value with a negative ttl",
-                "store_value",
-                json!({ "key": "k", "value": "v", "ttl_seconds": -5 }),
-            ),
-            (
-                "store_value with a 10 s ttl (KV minimum is 60)",
-                "store_value",
-                json!({ "key": "k", "value": "v", "ttl_seconds": 10 }),
-            ),
-            (
-                "store_value with an extra argument",
-                "store_value",
-                json!({ "key": "k", "value": "v", "admin": true }),
-            ),
-            ("get_value without key", "get_value", json!({})),
-            (
-                "get_value with a NUL in the key",
-                "get_value",
-                json!({ "key": "a\u{0}b" }),
-            ),
-            ("list_keys with limit 0", "list_keys", json!({ "limit": 0 })),
-            (
-                "list_keys with limit as text",
-                "list_keys",
-                json!({ "limit": "ten" }),
-            ),
-            ("query_data without sql", "query_data", json!({})),
-            (
-                "query_data with numeric sql",
-                "query_data",
-                json!({ "sql": 42 }),
-            ),
-            (
-                "query_data with params as text",
-                "query_data",
-                json!({ "sql": "SELECT ?", "params": "1" }),
-            ),
-            (
-                "query_data with an object param",
-                "query_data",
-                json!({ "sql": "SELECT ?", "params": [{ "a": 1 }] }),
-            ),
-            (
-                "query_data with empty sql",
-                "query_data",
-                json!({ "sql": "" }),
-            ),
-            (
-                "query_data with a syntax error",
-                "query_data",
-                json!({ "sql": "SELEC * FROM products" }),
-            ),
-        ] {
-            add(name, tool(tool_name, args), ToolRefusal);
-        }
-
-        // HTTP-level mistakes.
-        let ping = mcp::request(1, "ping", json!({})).to_string();
-        add(
-            "Content-Type text/plain",
-            body(ping.clone()).header("Content-Type", "text/plain"),
-            Status(&[400, 415]),
-        );
-        add(
-            "no Content-Type",
-            body(ping.clone()).header("Content-Type", ""),
-            Status(&[400, 415]),
-        );
-        add(
-            "Content-Type form-urlencoded",
-            body(ping.clone()).header("Content-Type", "application/x-www-form-urlencoded"),
-            Status(&[400, 415]),
-        );
-        let mut raw = body(format!(
-            r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#,
-            "x".repeat(3 * 1024 * 1024)
-        ));
-        raw.body_shell = Some(r#"printf '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"'; head -c 3145728 /dev/zero | tr '\0' x; printf '"}}'"#.into());
-        add("3 MiB body", raw, Status(&[413]));
-        add(
-            "MCP-Protocol-Version banana",
-            Raw::post(ping.clone()).header("MCP-Protocol-Version", "banana"),
-            Status(&[400]),
-        );
-        add(
-            "MCP-Protocol-Version 2024-01-01",
-            Raw::post(ping.clone()).header("MCP-Protocol-Version", "2024-01-01"),
-            Status(&[400]),
-        );
-        add(
-            "Origin of another site",
-            body(ping.clone()).header("Origin", "https://evil.example"),
-            Status(&[403]),
-        );
-        add(
-            "Origin look-alike",
-            body(ping.clone()).header("Origin", "http://localhost.evil.example"),
-            Status(&[403]),
-        );
-        add(
-            "Origin null",
-            body(ping.clone()).header("Origin", "null"),
-            Status(&[403]),
-        );
-        for method in ["GET", "PUT", "DELETE", "PATCH"] {
-            let raw = Raw {
-                method,
-                body: Vec::new(),
-                default_headers: false,
-                ..body("")
-            };
-            add(&format!("{method} /mcp"), raw, Status(&[405]));
-        }
-        for path in ["/", "/mcp/extra", "/MCP", "/sse"] {
-            add(
-                &format!("POST {path}"),
-                Raw {
-                    path: Some(path.into()),
-                    ..body(ping.clone())
-                },
-                Status(&[404]),
-            );
-        }
-
-        // 2026-07-28 requests with broken metadata.
-        let list = mcp::modern_request(1, "tools/list", json!({}), MODERN);
-        add(
-            "2026-07-28 without Mcp-Method",
-            modern(list.clone(), &[("MCP-Protocol-Version", MODERN)]),
-            Error(&[mcp::HEADER_MISMATCH], &[400]),
-        );
-        add(
-            "2026-07-28 with a 2099 version",
-            modern(
-                mcp::modern_request(1, "tools/list", json!({}), "2099-01-01"),
-                &[
-                    ("MCP-Protocol-Version", "2099-01-01"),
-                    ("Mcp-Method", "tools/list"),
-                ],
-            ),
-            Error(&[mcp::UNSUPPORTED_VERSION], &[400]),
-        );
-        let mut no_caps = list.clone();
-        no_caps["params"]["_meta"]
-            .as_object_mut()
-            .map(|m| m.remove(mcp::META_CAPABILITIES));
-        add(
-            "2026-07-28 without clientCapabilities",
-            modern(
-                no_caps,
-                &[
-                    ("MCP-Protocol-Version", MODERN),
-                    ("Mcp-Method", "tools/list"),
-                ],
-            ),
-            Error(&[INVALID_PARAMS, INVALID_REQUEST], &[400]),
-        );
-        cases
-    }
-
-    /// What the write attempts sent before the move: id `201 + n`, `params: [1]` for a `?`.
-    fn legacy_write_attempts() -> Vec<(u64, Value)> {
-        LEGACY_WRITE_ATTEMPTS
-            .iter()
-            .enumerate()
-            .map(|(n, sql)| {
-                let args = if sql.contains('?') {
-                    json!({ "sql": sql, "params": [1] })
-                } else {
-                    json!({ "sql": sql })
-                };
-                (201 + n as u64, args)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn the_data_file_sends_exactly_what_the_rust_battery_sent() {
-        let cases = lab4_cases();
-        let battery = cases.battery(&offline_client()).unwrap();
-        let legacy = legacy_battery();
-        let names = |c: &[String]| c.join("\n");
-        assert_eq!(
-            names(&battery.iter().map(|c| c.name.clone()).collect::<Vec<_>>()),
-            names(&legacy.iter().map(|c| c.name.clone()).collect::<Vec<_>>()),
-        );
-        for (new, old) in battery.iter().zip(&legacy) {
-            let name = &old.name;
-            assert_eq!(new.raw.method, old.raw.method, "{name}: method");
-            assert_eq!(new.raw.path, old.raw.path, "{name}: path");
-            assert_eq!(new.raw.headers, old.raw.headers, "{name}: headers");
-            assert_eq!(
-                new.raw.default_headers, old.raw.default_headers,
-                "{name}: default headers"
-            );
-            assert!(
-                new.raw.body == old.raw.body,
-                "{name}: body\n{:?}\n{:?}",
-                String::from_utf8_lossy(&new.raw.body)
-                    .chars()
-                    .take(300)
-                    .collect::<String>(),
-                String::from_utf8_lossy(&old.raw.body)
-                    .chars()
-                    .take(300)
-                    .collect::<String>()
-            );
-            assert_eq!(new.raw.body_shell, old.raw.body_shell, "{name}: body_shell");
-            assert_eq!(
-                new.expect.describe(),
-                old.expect.describe(),
-                "{name}: expectation"
-            );
-        }
-        let (control, attempts) = cases.numbered(&offline_client());
-        assert_eq!(control, 200);
-        let attempts: Vec<(u64, Value)> = attempts
-            .iter()
-            .map(|(id, write)| (*id, write.arguments()))
-            .collect();
-        assert_eq!(attempts, legacy_write_attempts());
-        let names: Vec<String> = cases
-            .write_attempts
-            .iter()
-            .map(|w| format!("{:?}", w.sql))
-            .collect();
-        let old_names: Vec<String> = LEGACY_WRITE_ATTEMPTS
-            .iter()
-            .map(|sql| format!("{sql:?}"))
-            .collect();
-        assert_eq!(names, old_names);
     }
 }
