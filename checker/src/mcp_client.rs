@@ -2,7 +2,7 @@
 //! record of each exchange so a miss can be shown and reproduced, and so every JSON-RPC
 //! message the server sent can be validated against the schema at the end of the run.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -33,8 +33,6 @@ pub struct Client {
     /// local workerd enforces no CPU limit) and every later request would wait as long, so
     /// none is sent: the rest of the run takes seconds, not minutes.
     stuck: RefCell<Option<String>>,
-    /// The next JSON-RPC id [`Client::next_id`] hands out.
-    next_id: Cell<u64>,
 }
 
 /// An HTTP request as a check builds it.
@@ -126,22 +124,7 @@ impl Client {
             path: path.to_owned(),
             log: RefCell::new(Vec::new()),
             stuck: RefCell::new(None),
-            next_id: Cell::new(1),
         }
-    }
-
-    /// A fresh JSON-RPC id for a request a check builds from data; ids of hand-built
-    /// requests are part of their text.
-    pub fn next_id(&self) -> u64 {
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        id
-    }
-
-    /// Makes [`Client::next_id`] count on from `first` (each check starts its own range, so
-    /// the ids a report shows do not depend on the checks before it).
-    pub fn ids_from(&self, first: u64) {
-        self.next_id.set(first);
     }
 
     /// POSTs a JSON-RPC message with the headers a Streamable HTTP client sends.
@@ -235,6 +218,30 @@ impl Client {
     /// Every exchange of this run so far, oldest first.
     pub fn log(&self) -> Vec<Exchange> {
         self.log.borrow().clone()
+    }
+
+    /// JSON-RPC ids for requests a check describes rather than writes out: `first`,
+    /// `first + 1`, … in the order the requests are built.
+    pub fn ids(&self, first: u64) -> Ids {
+        Ids(first..)
+    }
+}
+
+/// The ids [`Client::ids`] hands out, in order; never runs out.
+#[derive(Clone, Debug)]
+pub struct Ids(std::ops::RangeFrom<u64>);
+
+impl Ids {
+    /// The next id.
+    pub fn next_id(&mut self) -> u64 {
+        self.0.next().expect("a RangeFrom never ends")
+    }
+}
+
+impl Iterator for Ids {
+    type Item = u64;
+    fn next(&mut self) -> Option<u64> {
+        Some(self.next_id())
     }
 }
 

@@ -1,52 +1,96 @@
 //! Robustness: what hostile or careless input does to the server and its data. Every
 //! verdict on data comes from D1 and KV read through Miniflare, outside the Worker.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::mcp::{
-    self, Tally, INVALID_PARAMS, INVALID_REQUEST, LEGACY, METHOD_NOT_FOUND, MODERN, PARSE_ERROR,
-};
+use super::mcp::{self, Tally, LEGACY, MODERN};
 use super::{Check, CheckMeta, Context, On, Outcome, Runs};
 use crate::harness::Inspect;
-use crate::mcp_client::{Exchange, Raw};
+use crate::course::Lab;
+use crate::mcp_client::{Client, Exchange, Ids, Raw};
 use crate::report::Category;
 
-/// Statements that would change the database, dressed up to get past naive filters.
-/// None of them may change a single row or schema object.
-pub const WRITE_ATTEMPTS: &[&str] = &[
-    "DELETE FROM products",
-    "SELECT 1; DELETE FROM products",
-    "SELECT * FROM products;DROP TABLE orders;",
-    "/* SELECT */ DELETE FROM products",
-    "-- SELECT\nDELETE FROM products",
-    "  \n\tDELETE FROM products WHERE id IN (SELECT id FROM products)",
-    "WITH doomed AS (SELECT id FROM products) DELETE FROM products WHERE id IN doomed",
-    "WITH x AS (SELECT 1) INSERT INTO products (id, name, category, price_cents) VALUES (99, 'x', 'y', 1)",
-    "WITH x AS (SELECT 1) UPDATE products SET price_cents = 0",
-    "WITH RECURSIVE c(x) AS (SELECT 1) DELETE FROM orders",
-    "dRoP tAbLe orders",
-    "DROP TABLE IF EXISTS orders",
-    "CREATE TABLE pwned (x)",
-    "INSERT INTO orders VALUES (9, 1, 1, '2026-01-01')",
-    "INSERT INTO products SELECT id + 100, name, category, price_cents, in_stock FROM products",
-    "REPLACE INTO products (id, name, category, price_cents) VALUES (1, 'pwned', 'x', 1)",
-    "UPDATE products SET name = 'pwned'",
-    "SELECT 1 UNION ALL SELECT 2; UPDATE products SET in_stock = 0",
-    "SELECT 'a;b' AS s; DELETE FROM orders",
-    "SELECT 1 /* ; */ ; DELETE FROM products",
-    "SELECT * FROM products WHERE 1 = 1; -- harmless\nDELETE FROM orders",
-    "ALTER TABLE products ADD COLUMN pwned TEXT",
-    "ALTER TABLE products RENAME TO gone",
-    "CREATE TRIGGER t AFTER INSERT ON orders BEGIN DELETE FROM products; END",
-    "CREATE VIEW v AS SELECT * FROM products",
-    "CREATE INDEX pwned_idx ON products(name)",
-    "PRAGMA foreign_keys = OFF",
-    "PRAGMA writable_schema = ON",
-    "ATTACH DATABASE ':memory:' AS other",
-    "BEGIN; DELETE FROM products; COMMIT",
-    "VACUUM",
-    "DELETE FROM products WHERE id = ?",
-];
+/// The course's data for both checks, next to the lab's manifest.
+pub const CASES_FILE: &str = "cases.toml";
+
+/// `checker/labs/<lab>/cases.toml`: what the robustness checks send and what must come back.
+/// Its header comment explains the format to instructors.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cases {
+    /// `[[case]]`: the bad requests of `robustness.bad-input`, in the order they are sent.
+    #[serde(rename = "case")]
+    pub cases: Vec<CaseSpec>,
+    /// `[[write_attempt]]`: the statements of `robustness.sql-read-only`, in the order they
+    /// are sent.
+    #[serde(rename = "write_attempt")]
+    pub write_attempts: Vec<WriteAttempt>,
+    /// Where the file was read from (set after loading), for messages.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+impl Cases {
+    /// The lab's `cases.toml`.
+    pub fn of(lab: &Lab) -> Result<Self, String> {
+        Self::read(&lab.manifest_dir.join(CASES_FILE))
+    }
+
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut cases: Cases =
+            toml::from_str(&text).map_err(|e| format!("{} is not valid: {e}", path.display()))?;
+        cases.path = path.to_owned();
+        Ok(cases)
+    }
+
+    /// The battery as requests, or what is wrong with a case. Each case is a conversation of
+    /// its own: a request the checker builds gets the first id of a fresh allocator.
+    fn battery(&self, client: &Client) -> Result<Vec<Case>, String> {
+        self.cases
+            .iter()
+            .map(|spec| {
+                spec.expand(&mut client.ids(1))
+                    .map_err(|e| format!("{}: case {:?}: {e}", self.path.display(), spec.name))
+            })
+            .collect()
+    }
+
+    /// The id of the control query, then each write attempt with its id, from one allocator.
+    fn numbered(&self, client: &Client) -> (u64, Vec<(u64, &WriteAttempt)>) {
+        let mut ids = client.ids(200);
+        let control = ids.next_id();
+        (control, ids.zip(&self.write_attempts).collect())
+    }
+}
+
+/// `[[write_attempt]]`: a statement that would change the database, dressed up to get past
+/// naive filters. It may not change a single row or schema object.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteAttempt {
+    /// The SQL, passed as the `sql` argument of `query_data`.
+    pub sql: String,
+    /// Values for the SQL's `?` placeholders, passed as the `params` argument; not sent
+    /// unless given.
+    #[serde(default)]
+    pub params: Option<Vec<Value>>,
+}
+
+impl WriteAttempt {
+    /// The arguments of its `query_data` call.
+    fn arguments(&self) -> Value {
+        match &self.params {
+            Some(params) => json!({ "sql": self.sql, "params": params }),
+            None => json!({ "sql": self.sql }),
+        }
+    }
+}
 
 /// `query_data` is read-only however the SQL is dressed.
 pub struct SqlReadOnly;
@@ -71,15 +115,20 @@ impl Check for SqlReadOnly {
                 "Report this to the course maintainers.",
             );
         };
+        let cases = match Cases::of(ctx.lab) {
+            Ok(cases) => cases,
+            Err(e) => return cannot_load(e),
+        };
+        let (control_id, attempts) = cases.numbered(ctx.client);
         // The boundary means nothing if the tool cannot read at all.
         let control = mcp::call_tool(
             ctx,
             LEGACY,
-            200,
+            control_id,
             "query_data",
             json!({ "sql": "SELECT id FROM products ORDER BY id" }),
         );
-        let readable = mcp::result_of(&control, &json!(200))
+        let readable = mcp::result_of(&control, &json!(control_id))
             .is_ok_and(|r| r["isError"] != json!(true) && r.to_string().contains("\"id\""));
         if !readable {
             return Outcome::fail(
@@ -91,19 +140,18 @@ impl Check for SqlReadOnly {
         // Fast path: every attempt, then one comparison. Only if D1 changed is each attempt
         // replayed on a fresh fixture with a comparison of its own, to name the culprits.
         let before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
-        let replies: Vec<Exchange> = WRITE_ATTEMPTS
+        let replies: Vec<Exchange> = attempts
             .iter()
-            .enumerate()
-            .map(|(n, sql)| attempt(ctx, n, sql))
+            .map(|(id, write)| attempt(ctx, *id, write))
             .collect();
         let after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
         let mut tally = Tally::default();
         let mut writes = 0;
         match (before, after) {
             (Ok(b), Ok(a)) if a == b => {
-                for (sql, exchange) in WRITE_ATTEMPTS.iter().zip(&replies) {
+                for ((_, write), exchange) in attempts.iter().zip(&replies) {
                     tally.case(
-                        &format!("{sql:?}"),
+                        &format!("{:?}", write.sql),
                         exchange,
                         "an isError result, and D1 unchanged",
                         mcp::is_tool_refusal(exchange),
@@ -111,11 +159,11 @@ impl Check for SqlReadOnly {
                 }
             }
             (Ok(_), Ok(_)) => {
-                for (n, sql) in WRITE_ATTEMPTS.iter().enumerate() {
+                for (id, write) in &attempts {
                     // Put the fixture back, so each attempt is judged on its own.
                     let _ = ctx.server.inspect(Inspect::D1Reset { db: db.clone() });
                     let before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
-                    let exchange = attempt(ctx, n, sql);
+                    let exchange = attempt(ctx, *id, write);
                     let after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
                     let verdict = match (before, after) {
                         (Ok(b), Ok(a)) if a != b => {
@@ -128,7 +176,7 @@ impl Check for SqlReadOnly {
                         }
                     };
                     tally.case(
-                        &format!("{sql:?}"),
+                        &format!("{:?}", write.sql),
                         &exchange,
                         "an isError result, and D1 unchanged",
                         verdict,
@@ -159,33 +207,61 @@ impl Check for SqlReadOnly {
     }
 }
 
-fn attempt(ctx: &Context, n: usize, sql: &str) -> Exchange {
-    let args = if sql.contains('?') {
-        json!({ "sql": sql, "params": [1] })
-    } else {
-        json!({ "sql": sql })
-    };
-    mcp::call_tool(ctx, LEGACY, 201 + n as u64, "query_data", args)
+fn attempt(ctx: &Context, id: u64, write: &WriteAttempt) -> Exchange {
+    mcp::call_tool(ctx, LEGACY, id, "query_data", write.arguments())
+}
+
+/// The outcome when the course's data cannot be used: the message names the file.
+fn cannot_load(why: String) -> Outcome {
+    Outcome::fail(
+        format!("the course's robustness cases cannot be used: {why}"),
+        "Report this to the course maintainers.",
+    )
 }
 
 fn snapshot(ctx: &mut Context, inspection: Inspect) -> Result<Value, String> {
     ctx.server.inspect(inspection).map_err(|e| format!("{e:#}"))
 }
 
-/// What a bad request must get.
-enum Expect {
-    /// A JSON-RPC error with one of these codes, under one of these HTTP statuses.
-    Error(&'static [i64], &'static [u16]),
-    /// A refused tool call: `isError: true`, or -32602.
-    ToolRefusal,
-    /// One of these HTTP statuses, whatever the body.
-    Status(&'static [u16]),
+/// What a bad request must get (`expect` in `cases.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Expect {
+    /// `error = { codes, statuses }`: a JSON-RPC error with one of these codes, under one of
+    /// these HTTP statuses.
+    Error {
+        /// JSON-RPC error codes, any of which passes.
+        codes: Vec<i64>,
+        /// HTTP statuses, any of which passes.
+        statuses: Vec<u16>,
+    },
+    /// `tool_refusal = true`: a refused tool call: `isError: true`, or -32602.
+    ToolRefusal(True),
+    /// `statuses = [...]`: one of these HTTP statuses, whatever the body.
+    #[serde(rename = "statuses")]
+    Status(Vec<u16>),
+}
+
+/// The only value `tool_refusal` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "bool")]
+pub struct True;
+
+impl TryFrom<bool> for True {
+    type Error = &'static str;
+    fn try_from(value: bool) -> Result<Self, Self::Error> {
+        if value {
+            Ok(True)
+        } else {
+            Err("`tool_refusal` can only be true")
+        }
+    }
 }
 
 impl Expect {
     fn describe(&self) -> String {
         match self {
-            Expect::Error(codes, statuses) => format!(
+            Expect::Error { codes, statuses } => format!(
                 "HTTP {} with JSON-RPC error {}",
                 mcp::join(statuses),
                 codes
@@ -194,15 +270,17 @@ impl Expect {
                     .collect::<Vec<_>>()
                     .join(" or ")
             ),
-            Expect::ToolRefusal => "a tool result with isError: true (or error -32602)".into(),
+            Expect::ToolRefusal(True) => {
+                "a tool result with isError: true (or error -32602)".into()
+            }
             Expect::Status(statuses) => format!("HTTP {}", mcp::join(statuses)),
         }
     }
 
     fn judge(&self, exchange: &Exchange) -> Result<(), String> {
         match self {
-            Expect::Error(codes, statuses) => mcp::is_error(exchange, codes, statuses),
-            Expect::ToolRefusal => mcp::is_tool_refusal(exchange),
+            Expect::Error { codes, statuses } => mcp::is_error(exchange, codes, statuses),
+            Expect::ToolRefusal(True) => mcp::is_tool_refusal(exchange),
             Expect::Status(statuses) => match exchange.status() {
                 Some(s) if statuses.contains(&s) => Ok(()),
                 Some(s) => Err(format!("HTTP {s}")),
@@ -212,8 +290,6 @@ impl Expect {
     }
 }
 
-const ANY_4XX_OR_200: &[u16] = &[200, 400];
-
 /// One request of the battery: a name, what to send, what must come back.
 struct Case {
     name: String,
@@ -221,386 +297,238 @@ struct Case {
     expect: Expect,
 }
 
-fn body(text: impl Into<Vec<u8>>) -> Raw {
-    Raw::post(text).header("MCP-Protocol-Version", LEGACY)
+/// `[[case]]` of `cases.toml`: one bad request of `robustness.bad-input`. What it sends is
+/// an HTTP request with exactly one body source: `body`, `body_hex`, `body_parts`,
+/// `method` or `tool`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSpec {
+    /// Shown in the report.
+    pub name: String,
+    /// The HTTP method; POST unless given.
+    #[serde(default = "post")]
+    pub http_method: String,
+    /// A path other than the MCP endpoint.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The `MCP-Protocol-Version` header, the first of the case's headers; 2025-11-25 unless
+    /// given; empty sends none.
+    #[serde(default = "legacy")]
+    pub protocol_version: String,
+    /// More headers, in order, as `[name, value]`; one named like a default replaces it, an
+    /// empty value removes it.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// Whether to send the default `Content-Type` and `Accept`; true unless given.
+    #[serde(default = "yes")]
+    pub default_headers: bool,
+    /// The body as text, byte for byte.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The body as bytes in hex, for bodies that are not UTF-8.
+    #[serde(default)]
+    pub body_hex: Option<String>,
+    /// The body as pieces, each repeated, joined in order.
+    #[serde(default)]
+    pub body_parts: Option<Vec<Part>>,
+    /// A JSON-RPC request of this method, built by the checker with an id it allocates.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// The `params` of `method`; `{}` unless given.
+    #[serde(default)]
+    pub params: Option<Value>,
+    /// A `tools/call` request of this tool, built by the checker with an id it allocates.
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// The `arguments` of `tool`; `{}` unless given.
+    #[serde(default)]
+    pub arguments: Option<Value>,
+    /// String arguments of `tool` too long to write out, added to `arguments`.
+    #[serde(default)]
+    pub repeated_arguments: BTreeMap<String, Part>,
+    /// Whether the `method` or `tool` request is one of 2026-07-28, with `params._meta`.
+    #[serde(default)]
+    pub modern: bool,
+    /// The protocol version in `_meta`; 2026-07-28 unless given.
+    #[serde(default)]
+    pub meta_version: Option<String>,
+    /// `_meta` keys to leave out.
+    #[serde(default)]
+    pub remove_meta: Vec<String>,
+    /// A shell command that prints the body, for the report's `curl` line.
+    #[serde(default)]
+    pub body_shell: Option<String>,
+    /// What must come back.
+    pub expect: Expect,
 }
 
-fn tool(name: &str, args: Value) -> Raw {
-    body(mcp::request(1, "tools/call", json!({ "name": name, "arguments": args })).to_string())
+/// A piece of a generated body or argument: `text` repeated `times` times.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    /// The text to repeat.
+    pub text: String,
+    /// How many times; 1 unless given.
+    #[serde(default = "once")]
+    pub times: usize,
 }
 
-fn modern(message: Value, headers: &[(&str, &str)]) -> Raw {
-    let mut raw = Raw::post(message.to_string());
-    for (k, v) in headers {
-        raw = raw.header(k, v);
+impl Part {
+    fn expand(parts: &[Part]) -> String {
+        parts.iter().map(|p| p.text.repeat(p.times)).collect()
     }
-    raw
 }
 
-/// The battery: malformed JSON, wrong types, missing fields, huge and deeply nested bodies,
-/// wrong content types, unknown methods and tools, bad headers and origins.
-fn battery() -> Vec<Case> {
-    use Expect::*;
-    let parse: Expect = Error(&[PARSE_ERROR], &[400]);
-    let mut cases: Vec<Case> = Vec::new();
-    let mut add = |name: &str, raw: Raw, expect: Expect| {
-        cases.push(Case {
-            name: name.into(),
+fn post() -> String {
+    "POST".into()
+}
+
+fn legacy() -> String {
+    LEGACY.into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn once() -> usize {
+    1
+}
+
+/// The HTTP methods a case may use.
+const HTTP_METHODS: &[&str] = &["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+
+impl CaseSpec {
+    /// The request this case sends; `ids` numbers a request the checker builds.
+    fn expand(&self, ids: &mut Ids) -> Result<Case, String> {
+        let method = HTTP_METHODS
+            .iter()
+            .find(|m| **m == self.http_method)
+            .ok_or_else(|| {
+                format!(
+                    "http_method {:?} is not one of {}",
+                    self.http_method,
+                    HTTP_METHODS.join(", ")
+                )
+            })?;
+        let mut raw = Raw::post(self.body(ids)?);
+        raw.method = method;
+        raw.path = self.path.clone();
+        if !self.protocol_version.is_empty() {
+            raw = raw.header("MCP-Protocol-Version", &self.protocol_version);
+        }
+        for (name, value) in &self.headers {
+            raw = raw.header(name, value);
+        }
+        raw.default_headers = self.default_headers;
+        raw.body_shell = self.body_shell.clone();
+        Ok(Case {
+            name: self.name.clone(),
             raw,
-            expect,
+            expect: self.expect.clone(),
         })
-    };
-
-    // Not JSON at all.
-    add(
-        "truncated JSON",
-        body(r#"{"jsonrpc":"2.0","id":1,"method":"ping""#),
-        Error(&[PARSE_ERROR], &[400]),
-    );
-    add(
-        "plain text",
-        body("ping please"),
-        Error(&[PARSE_ERROR], &[400]),
-    );
-    add(
-        "empty body",
-        body(""),
-        Error(&[PARSE_ERROR, INVALID_REQUEST], &[400]),
-    );
-    add(
-        "trailing comma",
-        body(r#"{"jsonrpc":"2.0","id":1,"method":"ping",}"#),
-        Error(&[PARSE_ERROR], &[400]),
-    );
-    add(
-        "invalid UTF-8",
-        body(vec![b'{', 0xff, 0xfe, b'}']),
-        Error(&[PARSE_ERROR], &[400]),
-    );
-    add(
-        "garbage after the object",
-        body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}garbage"#),
-        Error(&[PARSE_ERROR], &[400]),
-    );
-    add(
-        "single quotes",
-        body("{'jsonrpc':'2.0','id':1,'method':'ping'}"),
-        parse,
-    );
-    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let mut raw = body(deep);
-    raw.body_shell = Some("python3 -c \"print('['*100000 + ']'*100000, end='')\"".into());
-    add(
-        "100 000 nested arrays",
-        raw,
-        Error(&[PARSE_ERROR, INVALID_REQUEST], &[400]),
-    );
-    let nested = format!(
-        r#"{{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{{"name":"get_value","arguments":{}1{}}}}}"#,
-        r#"{"a":"#.repeat(5_000),
-        "}".repeat(5_000)
-    );
-    let mut raw = body(nested);
-    raw.body_shell = Some("python3 -c \"print('{\\\"jsonrpc\\\":\\\"2.0\\\",\\\"id\\\":1,\\\"method\\\":\\\"tools/call\\\",\\\"params\\\":{\\\"name\\\":\\\"get_value\\\",\\\"arguments\\\":' + '{\\\"a\\\":'*5000 + '1' + '}'*5000 + '}}', end='')\"".into());
-    add(
-        "5 000 nested objects in arguments",
-        raw,
-        Error(&[PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS], &[200, 400]),
-    );
-
-    // JSON, but not a valid request.
-    for (name, text) in [
-        ("jsonrpc 1.0", r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#),
-        ("jsonrpc missing", r#"{"id":1,"method":"ping"}"#),
-        (
-            "jsonrpc as a number",
-            r#"{"jsonrpc":2.0,"id":1,"method":"ping"}"#,
-        ),
-        ("method missing", r#"{"jsonrpc":"2.0","id":1}"#),
-        ("method a number", r#"{"jsonrpc":"2.0","id":1,"method":42}"#),
-        ("method null", r#"{"jsonrpc":"2.0","id":1,"method":null}"#),
-        (
-            "id an object",
-            r#"{"jsonrpc":"2.0","id":{"a":1},"method":"ping"}"#,
-        ),
-        (
-            "id an array",
-            r#"{"jsonrpc":"2.0","id":[1],"method":"ping"}"#,
-        ),
-        (
-            "id a boolean",
-            r#"{"jsonrpc":"2.0","id":true,"method":"ping"}"#,
-        ),
-        ("a bare number", "42"),
-        ("a bare string", r#""ping""#),
-        ("null", "null"),
-    ] {
-        add(name, body(text), Error(&[INVALID_REQUEST], ANY_4XX_OR_200));
-    }
-    add(
-        "empty batch (2025-03-26)",
-        Raw::post("[]").header("MCP-Protocol-Version", "2025-03-26"),
-        Error(&[INVALID_REQUEST], ANY_4XX_OR_200),
-    );
-    add(
-        "batch under 2025-11-25",
-        body(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#),
-        Status(&[400, 405, 415, 422]),
-    );
-
-    // Methods that do not exist here.
-    for method in [
-        "tools/destroy",
-        "resources/list",
-        "prompts/list",
-        "TOOLS/LIST",
-        "",
-        "rpc.discover",
-        "completion/complete",
-        "logging/setLevel",
-    ] {
-        let text = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": {} }).to_string();
-        add(
-            &format!("unknown method {method:?}"),
-            body(text),
-            Error(&[METHOD_NOT_FOUND], ANY_4XX_OR_200),
-        );
     }
 
-    // Bad params.
-    for (name, text) in [
-        (
-            "params an array",
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":[1]}"#,
-        ),
-        (
-            "params a string",
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":"query_data"}"#,
-        ),
-        (
-            "tools/call without name",
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}"#,
-        ),
-        (
-            "tools/call with a numeric name",
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":7}}"#,
-        ),
-        (
-            "unknown tool",
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"drop_database","arguments":{}}}"#,
-        ),
-        (
-            "arguments a string",
-            r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_value","arguments":"key"}}"#,
-        ),
-        (
-            "initialize without protocolVersion",
-            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#,
-        ),
-    ] {
-        add(
-            name,
-            body(text),
-            Error(&[INVALID_PARAMS, INVALID_REQUEST], ANY_4XX_OR_200),
-        );
-    }
-
-    // Tool arguments the model got wrong: the tool refuses, nothing is written.
-    for (name, tool_name, args) in [
-        (
-            "store_value without value",
-            "store_value",
-            json!({ "key": "k" }),
-        ),
-        (
-            "store_value with a numeric key",
-            "store_value",
-            json!({ "key": 42, "value": "v" }),
-        ),
-        (
-            "store_value with an object value",
-            "store_value",
-            json!({ "key": "k", "value": { "nested": 1 } }),
-        ),
-        (
-            "store_value with an empty key",
-            "store_value",
-            json!({ "key": "", "value": "v" }),
-        ),
-        (
-            "store_value with a 600-byte key",
-            "store_value",
-            json!({ "key": "k".repeat(600), "value": "v" }),
-        ),
-        (
-            "store_value with a 100 KiB value",
-            "store_value",
-            json!({ "key": "big", "value": "v".repeat(100 * 1024) }),
-        ),
-        (
-            "store_value with ttl_seconds as text",
-            "store_value",
-            json!({ "key": "k", "value": "v", "ttl_seconds": "soon" }),
-        ),
-        (
-            "store_value with a negative ttl",
-            "store_value",
-            json!({ "key": "k", "value": "v", "ttl_seconds": -5 }),
-        ),
-        (
-            "store_value with a 10 s ttl (KV minimum is 60)",
-            "store_value",
-            json!({ "key": "k", "value": "v", "ttl_seconds": 10 }),
-        ),
-        (
-            "store_value with an extra argument",
-            "store_value",
-            json!({ "key": "k", "value": "v", "admin": true }),
-        ),
-        ("get_value without key", "get_value", json!({})),
-        (
-            "get_value with a NUL in the key",
-            "get_value",
-            json!({ "key": "a\u{0}b" }),
-        ),
-        ("list_keys with limit 0", "list_keys", json!({ "limit": 0 })),
-        (
-            "list_keys with limit as text",
-            "list_keys",
-            json!({ "limit": "ten" }),
-        ),
-        ("query_data without sql", "query_data", json!({})),
-        (
-            "query_data with numeric sql",
-            "query_data",
-            json!({ "sql": 42 }),
-        ),
-        (
-            "query_data with params as text",
-            "query_data",
-            json!({ "sql": "SELECT ?", "params": "1" }),
-        ),
-        (
-            "query_data with an object param",
-            "query_data",
-            json!({ "sql": "SELECT ?", "params": [{ "a": 1 }] }),
-        ),
-        (
-            "query_data with empty sql",
-            "query_data",
-            json!({ "sql": "" }),
-        ),
-        (
-            "query_data with a syntax error",
-            "query_data",
-            json!({ "sql": "SELEC * FROM products" }),
-        ),
-    ] {
-        add(name, tool(tool_name, args), ToolRefusal);
-    }
-
-    // HTTP-level mistakes.
-    let ping = mcp::request(1, "ping", json!({})).to_string();
-    add(
-        "Content-Type text/plain",
-        body(ping.clone()).header("Content-Type", "text/plain"),
-        Status(&[400, 415]),
-    );
-    add(
-        "no Content-Type",
-        body(ping.clone()).header("Content-Type", ""),
-        Status(&[400, 415]),
-    );
-    add(
-        "Content-Type form-urlencoded",
-        body(ping.clone()).header("Content-Type", "application/x-www-form-urlencoded"),
-        Status(&[400, 415]),
-    );
-    let mut raw = body(format!(
-        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#,
-        "x".repeat(3 * 1024 * 1024)
-    ));
-    raw.body_shell = Some(r#"printf '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"'; head -c 3145728 /dev/zero | tr '\0' x; printf '"}}'"#.into());
-    add("3 MiB body", raw, Status(&[413]));
-    add(
-        "MCP-Protocol-Version banana",
-        Raw::post(ping.clone()).header("MCP-Protocol-Version", "banana"),
-        Status(&[400]),
-    );
-    add(
-        "MCP-Protocol-Version 2024-01-01",
-        Raw::post(ping.clone()).header("MCP-Protocol-Version", "2024-01-01"),
-        Status(&[400]),
-    );
-    add(
-        "Origin of another site",
-        body(ping.clone()).header("Origin", "https://evil.example"),
-        Status(&[403]),
-    );
-    add(
-        "Origin look-alike",
-        body(ping.clone()).header("Origin", "http://localhost.evil.example"),
-        Status(&[403]),
-    );
-    add(
-        "Origin null",
-        body(ping.clone()).header("Origin", "null"),
-        Status(&[403]),
-    );
-    for method in ["GET", "PUT", "DELETE", "PATCH"] {
-        let raw = Raw {
-            method,
-            body: Vec::new(),
-            default_headers: false,
-            ..body("")
+    fn body(&self, ids: &mut Ids) -> Result<Vec<u8>, String> {
+        let given = [
+            self.body.is_some(),
+            self.body_hex.is_some(),
+            self.body_parts.is_some(),
+            self.method.is_some(),
+            self.tool.is_some(),
+        ];
+        let sources = "body, body_hex, body_parts, method, tool";
+        match given.iter().filter(|g| **g).count() {
+            1 => {}
+            0 => {
+                return Err(format!(
+                    "nothing to send: give one of {sources} (body = \"\" for an empty body)"
+                ))
+            }
+            _ => return Err(format!("more than one of {sources}")),
+        }
+        if self.params.is_some() && self.method.is_none() {
+            return Err("params goes with method".into());
+        }
+        if (self.arguments.is_some() || !self.repeated_arguments.is_empty()) && self.tool.is_none()
+        {
+            return Err("arguments and repeated_arguments go with tool".into());
+        }
+        if self.modern && self.method.is_none() && self.tool.is_none() {
+            return Err("modern goes with method or tool".into());
+        }
+        if !self.modern && (self.meta_version.is_some() || !self.remove_meta.is_empty()) {
+            return Err("meta_version and remove_meta go with modern = true".into());
+        }
+        if let Some(text) = &self.body {
+            return Ok(text.clone().into_bytes());
+        }
+        if let Some(hex) = &self.body_hex {
+            return from_hex(hex);
+        }
+        if let Some(parts) = &self.body_parts {
+            return Ok(Part::expand(parts).into_bytes());
+        }
+        let (method, params) = match (&self.method, &self.tool) {
+            (Some(method), _) => (
+                method.as_str(),
+                self.params.clone().unwrap_or_else(|| json!({})),
+            ),
+            (None, Some(tool)) => {
+                let mut arguments = self.arguments.clone().unwrap_or_else(|| json!({}));
+                if !self.repeated_arguments.is_empty() {
+                    let object = arguments
+                        .as_object_mut()
+                        .ok_or("repeated_arguments need arguments to be a table")?;
+                    for (name, part) in &self.repeated_arguments {
+                        object.insert(name.clone(), json!(part.text.repeat(part.times)));
+                    }
+                }
+                (
+                    "tools/call",
+                    json!({ "name": tool, "arguments": arguments }),
+                )
+            }
+            (None, None) => unreachable!("one body source is given"),
         };
-        add(&format!("{method} /mcp"), raw, Status(&[405]));
+        let id = ids.next_id();
+        let message = if self.modern {
+            if !params.is_object() {
+                return Err("a modern request's params must be a table".into());
+            }
+            let version = self.meta_version.as_deref().unwrap_or(MODERN);
+            let mut message = mcp::modern_request(id, method, params, version);
+            let meta = message["params"]["_meta"]
+                .as_object_mut()
+                .expect("modern_request writes _meta");
+            for key in &self.remove_meta {
+                if meta.remove(key).is_none() {
+                    return Err(format!("remove_meta: _meta has no {key:?}"));
+                }
+            }
+            message
+        } else {
+            mcp::request(id, method, params)
+        };
+        Ok(message.to_string().into_bytes())
     }
-    for path in ["/", "/mcp/extra", "/MCP", "/sse"] {
-        add(
-            &format!("POST {path}"),
-            Raw {
-                path: Some(path.into()),
-                ..body(ping.clone())
-            },
-            Status(&[404]),
-        );
-    }
+}
 
-    // 2026-07-28 requests with broken metadata.
-    let list = mcp::modern_request(1, "tools/list", json!({}), MODERN);
-    add(
-        "2026-07-28 without Mcp-Method",
-        modern(list.clone(), &[("MCP-Protocol-Version", MODERN)]),
-        Error(&[mcp::HEADER_MISMATCH], &[400]),
-    );
-    add(
-        "2026-07-28 with a 2099 version",
-        modern(
-            mcp::modern_request(1, "tools/list", json!({}), "2099-01-01"),
-            &[
-                ("MCP-Protocol-Version", "2099-01-01"),
-                ("Mcp-Method", "tools/list"),
-            ],
-        ),
-        Error(&[mcp::UNSUPPORTED_VERSION], &[400]),
-    );
-    let mut no_caps = list.clone();
-    no_caps["params"]["_meta"]
-        .as_object_mut()
-        .map(|m| m.remove(mcp::META_CAPABILITIES));
-    add(
-        "2026-07-28 without clientCapabilities",
-        modern(
-            no_caps,
-            &[
-                ("MCP-Protocol-Version", MODERN),
-                ("Mcp-Method", "tools/list"),
-            ],
-        ),
-        Error(&[INVALID_PARAMS, INVALID_REQUEST], &[400]),
-    );
-    cases
+/// Bytes from hex digits (whitespace between them is ignored).
+fn from_hex(hex: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if !digits.len().is_multiple_of(2) {
+        return Err(format!("body_hex {hex:?} has an odd number of digits"));
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|p| u8::from_str_radix(p, 16).ok())
+                .ok_or_else(|| format!("body_hex {hex:?} is not hex"))
+        })
+        .collect()
 }
 
 /// A barrage of bad requests: each gets the right refusal, and nothing is lost.
@@ -629,22 +557,31 @@ impl Check for BadInput {
                 "Report this to the course maintainers.",
             );
         };
+        let battery = match Cases::of(ctx.lab).and_then(|cases| cases.battery(ctx.client)) {
+            Ok(battery) => battery,
+            Err(e) => return cannot_load(e),
+        };
         let d1_before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
         let kv_before = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
         let mut tally = Tally::default();
-        for case in battery() {
+        for case in battery {
             let exchange = ctx.client.send(case.raw);
             let verdict = case.expect.judge(&exchange);
             tally.case(&case.name, &exchange, &case.expect.describe(), verdict);
         }
         let sent = tally.total();
         // Still serving after all that?
-        let alive = mcp::send_legacy(ctx, LEGACY, &mcp::request(999, "tools/list", json!({})));
+        let alive_id = ctx.client.ids(999).next_id();
+        let alive = mcp::send_legacy(
+            ctx,
+            LEGACY,
+            &mcp::request(alive_id, "tools/list", json!({})),
+        );
         tally.case(
             "still serving afterwards",
             &alive,
             "a tools/list result",
-            mcp::result_of(&alive, &json!(999)).map(drop),
+            mcp::result_of(&alive, &json!(alive_id)).map(drop),
         );
         let d1_after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
         let kv_after = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
@@ -667,9 +604,193 @@ fn unchanged(before: Result<Value, String>, after: Result<Value, String>) -> Res
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn lab4_cases() -> Cases {
+        let lab = crate::course::find(&crate::course::root(), "lab-4").expect("lab 4");
+        Cases::of(&lab).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn offline_client() -> Client {
+        Client::new("http://127.0.0.1:9", "/mcp")
+    }
+
     #[test]
     fn the_battery_and_the_write_attempts_are_as_large_as_promised() {
-        assert!(super::battery().len() >= 50, "{}", super::battery().len());
-        assert!(super::WRITE_ATTEMPTS.len() >= 20);
+        let cases = lab4_cases();
+        let battery = cases.battery(&offline_client()).unwrap();
+        assert!(battery.len() >= 50, "{}", battery.len());
+        assert!(cases.write_attempts.len() >= 20);
+    }
+
+    /// Writes `text` as a cases file in a scratch directory and loads its battery.
+    fn load(text: &str) -> (tempfile::TempDir, String, Result<usize, String>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CASES_FILE);
+        std::fs::write(&path, text).unwrap();
+        let loaded = Cases::read(&path)
+            .and_then(|cases| cases.battery(&offline_client()))
+            .map(|battery| battery.len());
+        (dir, path.display().to_string(), loaded)
+    }
+
+    #[test]
+    fn a_missing_or_invalid_file_fails_the_check_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CASES_FILE);
+        let outcome = cannot_load(Cases::read(&path).unwrap_err());
+        assert_eq!(outcome.credit, 0.0);
+        assert!(
+            outcome.message.contains(&path.display().to_string()),
+            "{}",
+            outcome.message
+        );
+        let attempt = "[[write_attempt]]\nsql = \"VACUUM\"\n";
+        let statuses = "expect = { statuses = [400] }";
+        for (fields, why) in [
+            (&["body = \"\"", statuses, "surprise = 1"][..], "surprise"),
+            (
+                &["body = \"\"", "expect = { statuses = [400], codes = [1] }"],
+                "exactly 1 element",
+            ),
+            (
+                &["body = \"\"", "expect = { tool_refusal = false }"],
+                "can only be true",
+            ),
+            (&[statuses], "nothing to send"),
+            (
+                &["body = \"\"", "method = \"ping\"", statuses],
+                "more than one",
+            ),
+            (&["body_hex = \"7g\"", statuses], "not hex"),
+            (&["body = \"\"", "http_method = \"BREW\"", statuses], "BREW"),
+            (
+                &[
+                    "modern = true",
+                    "method = \"ping\"",
+                    "remove_meta = [\"nope\"]",
+                    statuses,
+                ],
+                "nope",
+            ),
+        ] {
+            let case = format!("[[case]]\nname = \"x\"\n{}\n", fields.join("\n"));
+            let (_dir, path, loaded) = load(&format!("{case}{attempt}"));
+            let e = loaded.unwrap_err();
+            assert!(e.contains(&path) && e.contains(why), "{e}");
+        }
+        let (_dir, _, loaded) = load(&format!(
+            "[[case]]\nname = \"x\"\nbody = \"\"\n{statuses}\n"
+        ));
+        assert!(loaded.unwrap_err().contains("write_attempt"));
+    }
+
+    /// The golden record of every request the two checks send from `cases.toml`.
+    const GOLDEN: &str = "src/checks/testdata/lab-4-cases.json";
+    /// Set to write the golden record from the data file instead of comparing with it.
+    const UPDATE_GOLDEN: &str = "CHECKER_UPDATE_GOLDEN";
+    /// Bodies longer than this are recorded by size, hash and start.
+    const GOLDEN_BODY_LIMIT: usize = 4096;
+
+    /// One request of the battery as the golden record shows it: everything that goes on
+    /// the wire, and the expectation as the report words it. The client's own version in
+    /// `clientInfo` is a placeholder, so a version bump does not change the record.
+    fn golden_case(name: &str, raw: &Raw, expect: String) -> Value {
+        use sha2::{Digest, Sha256};
+        let client_info = mcp::client_info().to_string();
+        let placeholder = client_info.replace(env!("CARGO_PKG_VERSION"), "<CARGO_PKG_VERSION>");
+        let mut case = json!({
+            "name": name,
+            "http_method": raw.method,
+            "path": raw.path,
+            "headers": raw.headers,
+            "default_headers": raw.default_headers,
+            "body_shell": raw.body_shell,
+            "expect": expect,
+        });
+        match std::str::from_utf8(&raw.body) {
+            Ok(text) if text.len() <= GOLDEN_BODY_LIMIT => {
+                case["body"] = json!(text.replace(&client_info, &placeholder));
+            }
+            Ok(text) => {
+                case["body_bytes"] = json!(raw.body.len());
+                case["body_sha256"] = json!(format!("{:x}", Sha256::digest(&raw.body)));
+                case["body_starts"] = json!(text.chars().take(200).collect::<String>());
+            }
+            Err(_) => {
+                let hex: String = raw.body.iter().map(|b| format!("{b:02x}")).collect();
+                case["body_hex"] = json!(hex);
+            }
+        }
+        case
+    }
+
+    fn golden(battery: Vec<Value>, control: u64, attempts: Vec<(u64, String, Value)>) -> Value {
+        let attempts: Vec<Value> = attempts
+            .into_iter()
+            .map(|(id, name, arguments)| json!({ "id": id, "name": name, "arguments": arguments }))
+            .collect();
+        json!({
+            "robustness.bad-input": battery,
+            "robustness.sql-read-only": { "control_id": control, "write_attempts": attempts },
+        })
+    }
+
+    /// What the data file sends, as the golden record shows it.
+    fn golden_of_the_data_file() -> Value {
+        let client = offline_client();
+        let cases = lab4_cases();
+        let battery = cases.battery(&client).unwrap();
+        let (control, attempts) = cases.numbered(&client);
+        golden(
+            battery
+                .iter()
+                .map(|c| golden_case(&c.name, &c.raw, c.expect.describe()))
+                .collect(),
+            control,
+            attempts
+                .iter()
+                .map(|(id, w)| (*id, format!("{:?}", w.sql), w.arguments()))
+                .collect(),
+        )
+    }
+
+    /// Every request of `robustness.bad-input` and `robustness.sql-read-only` — name, HTTP
+    /// method, path, headers in order, body bytes, reproduce line, expectation, JSON-RPC ids —
+    /// is the one the golden record holds. The record was made from the Rust battery the
+    /// data file replaced (as of commit 1b5a965; its copy was compared with the record in
+    /// this test module until the record was committed), so reports stay what they were. After a
+    /// deliberate change to `cases.toml`: `CHECKER_UPDATE_GOLDEN=1 cargo test -p checker
+    /// --bin checker robustness`, and review the record's diff.
+    #[test]
+    fn the_data_file_sends_what_the_golden_record_holds() {
+        let actual = golden_of_the_data_file();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(GOLDEN);
+        let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
+        if std::env::var_os(UPDATE_GOLDEN).is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            return;
+        }
+        let recorded = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let recorded: Value = serde_json::from_str(&recorded).unwrap();
+        let (new, old) = (
+            &actual["robustness.bad-input"],
+            &recorded["robustness.bad-input"],
+        );
+        for (n, (new, old)) in new
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(old.as_array().unwrap())
+            .enumerate()
+        {
+            assert_eq!(new, old, "case {n} differs from {GOLDEN}");
+        }
+        assert_eq!(
+            actual, recorded,
+            "the requests differ from {GOLDEN} ({UPDATE_GOLDEN}=1 rewrites it)"
+        );
     }
 }
