@@ -332,7 +332,10 @@ pub fn record(root: &Path, lab: &str, solution: bool) -> Result<i32> {
     let reports = tempfile_dir(root)?;
     let (report, written) = grading::record(root, &lab, solution, &reports)?;
     for path in &written {
-        anstream::println!("wrote {}", path.strip_prefix(root).unwrap_or(path).display());
+        anstream::println!(
+            "wrote {}",
+            path.strip_prefix(root).unwrap_or(path).display()
+        );
     }
     anstream::println!(
         "{}: {}/{} points; {} recordings",

@@ -325,7 +325,8 @@ fn load(path: &Path) -> Result<Lab> {
     let mut lab: Lab = toml::from_str(&text)
         .with_context(|| format!("{} is not a valid lab manifest", path.display()))?;
     lab.manifest_dir = path.parent().expect("a file has a parent").to_path_buf();
-    validate_checks(&lab).with_context(|| format!("{} lists a check it cannot have", path.display()))?;
+    validate_checks(&lab)
+        .with_context(|| format!("{} lists a check it cannot have", path.display()))?;
     Ok(lab)
 }
 

@@ -15,8 +15,8 @@ use crate::integrity;
 use crate::mcp_client::Client;
 use crate::pipeline::{self, Artefact};
 use crate::progress;
-use crate::report::{CheckResult, Environment, Report, Status, SCHEMA_VERSION};
 use crate::replay::{self, Recorder};
+use crate::report::{CheckResult, Environment, Report, Status, SCHEMA_VERSION};
 use crate::runtime::Server;
 use crate::schema::Schemas;
 use crate::transport::{HttpTransport, Runtime};
@@ -106,7 +106,8 @@ fn grade_with(
     };
     let integrity = checks::get("integrity");
     let outcome = integrity.run(On::Course(&course));
-    run.results.push(integrity.meta().result(None, outcome, None));
+    run.results
+        .push(integrity.meta().result(None, outcome, None));
     match lab.kind {
         LabKind::Library => run.library(),
         LabKind::Worker => run.worker(reports, warm),
@@ -128,7 +129,7 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     /// The manifest's checks that run so, in manifest order.
-    fn specs(&self, runs: Runs) -> Vec<(&'static dyn checks::Check, &'a CheckSpec)> {
+    fn specs(&self, runs: Runs) -> Vec<(&'static checks::Registered, &'a CheckSpec)> {
         self.lab
             .checks
             .iter()
@@ -180,7 +181,7 @@ impl<'a> Run<'a> {
             toolchain,
         };
         for (check, spec) in self.specs(Runs::Crate) {
-            let step = progress::step(check.meta().title);
+            let step = progress::step(&check.meta().title);
             self.run_timed(check, spec, || check.run(On::Crate(&ctx)));
             step.done();
         }
@@ -188,7 +189,7 @@ impl<'a> Run<'a> {
 
     fn run_timed(
         &mut self,
-        check: &'static dyn checks::Check,
+        check: &'static checks::Registered,
         spec: &CheckSpec,
         run: impl FnOnce() -> Outcome,
     ) {
@@ -240,7 +241,14 @@ impl<'a> Run<'a> {
         };
         let recorder = self.recording.as_ref().map(|(r, _)| (*r).clone());
         let mut schemas = Schemas::new(self.root);
-        self.worker_checks(&client, &mut server, recorder, &mut schemas, &artefact, reports);
+        self.worker_checks(
+            &client,
+            &mut server,
+            recorder,
+            &mut schemas,
+            &artefact,
+            reports,
+        );
         self.findings(&client, &server.panics());
         *warm = Some(server);
     }
@@ -268,7 +276,8 @@ impl<'a> Run<'a> {
             // call the rest not run rather than failed on their own.
             if let Some(why) = client.stuck() {
                 let outcome = Outcome::not_run(format!("not run: {why}"));
-                self.results.push(check.meta().result(Some(spec), outcome, None));
+                self.results
+                    .push(check.meta().result(Some(spec), outcome, None));
                 continue;
             }
             let earlier = match self.recording {
@@ -323,7 +332,8 @@ impl<'a> Run<'a> {
         let ctx = BuildContext { built };
         for (check, spec) in self.specs(Runs::Build) {
             let outcome = check.run(On::Build(&ctx));
-            self.results.push(check.meta().result(Some(spec), outcome, None));
+            self.results
+                .push(check.meta().result(Some(spec), outcome, None));
         }
     }
 
@@ -356,7 +366,7 @@ impl<'a> Run<'a> {
             client,
             panics,
         };
-        for check in checks::REGISTRY.iter().copied() {
+        for check in checks::REGISTRY {
             if check.meta().runs != Runs::Findings {
                 continue;
             }
@@ -374,7 +384,7 @@ impl<'a> Run<'a> {
     /// checks that read the run's whole log) the exchanges before it.
     fn keep_recording(
         &mut self,
-        check: &dyn checks::Check,
+        check: &checks::Registered,
         earlier: Vec<crate::mcp_client::Exchange>,
         ready_in: std::time::Duration,
         panics: &[String],
@@ -383,12 +393,12 @@ impl<'a> Run<'a> {
         else {
             return;
         };
-        if NOT_REPLAYED.contains(&check.meta().id) {
-            recorder.take(check.meta().id, &self.lab.id, self.solution, result, ready_in);
+        if NOT_REPLAYED.contains(&check.id()) {
+            recorder.take(check.id(), &self.lab.id, self.solution, result, ready_in);
             return;
         }
         let mut recording =
-            recorder.take(check.meta().id, &self.lab.id, self.solution, result, ready_in);
+            recorder.take(check.id(), &self.lab.id, self.solution, result, ready_in);
         let whole_log = READS_THE_WHOLE_LOG
             .iter()
             .find(|(id, _, _)| *id == check.meta().id)

@@ -166,9 +166,19 @@ mod tests {
 
     #[test]
     fn a_recorded_kind_decides_whatever_the_message_says() {
-        let trap = summary("tests.wasm", Category::Tests, Status::Fail, Some(Kind::RuntimeTrap));
+        let trap = summary(
+            "tests.wasm",
+            Category::Tests,
+            Status::Fail,
+            Some(Kind::RuntimeTrap),
+        );
         assert_eq!(classify(&trap), Kind::RuntimeTrap);
-        let feature = summary("build.wasm32", Category::Build, Status::Fail, Some(Kind::MissingWasmFeature));
+        let feature = summary(
+            "build.wasm32",
+            Category::Build,
+            Status::Fail,
+            Some(Kind::MissingWasmFeature),
+        );
         assert_eq!(classify(&feature), Kind::MissingWasmFeature);
     }
 

@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-use crate::course::{CrateRef, Lab};
 use crate::checks::Outcome;
+use crate::course::{CrateRef, Lab};
 use crate::report::{Location, Status};
 
 /// The list of the course's own files and their hashes, relative to the repository root.

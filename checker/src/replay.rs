@@ -111,10 +111,7 @@ impl Recorded {
                 r.method,
                 r.path,
                 r.headers,
-                r.body
-                    .clone()
-                    .or(r.body_sha256.clone())
-                    .unwrap_or_default()
+                r.body.clone().or(r.body_sha256.clone()).unwrap_or_default()
             )
         };
         let same = sent.method == self.method
@@ -245,7 +242,10 @@ impl Runtime for RecordingRuntime<'_> {
         let answer = self.inner.inspect(request.clone());
         self.tape.borrow_mut().inspections.push(Inspection {
             request,
-            answer: answer.as_ref().map(Clone::clone).map_err(|e| format!("{e:#}")),
+            answer: answer
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(|e| format!("{e:#}")),
         });
         answer
     }
@@ -300,7 +300,11 @@ impl Replay {
 
 fn with_json(mut recorded: Recorded) -> Recorded {
     if let Ok(reply) = &mut recorded.outcome {
-        *reply = Reply::new(reply.status, std::mem::take(&mut reply.headers), std::mem::take(&mut reply.body));
+        *reply = Reply::new(
+            reply.status,
+            std::mem::take(&mut reply.headers),
+            std::mem::take(&mut reply.body),
+        );
     }
     recorded
 }
@@ -313,13 +317,18 @@ struct ReplayTransport {
 impl Transport for ReplayTransport {
     fn send(&self, request: &Request) -> Result<Reply, TransportError> {
         let Some(recorded) = self.exchanges.borrow_mut().pop_front() else {
-            let why = format!("{} {}: one request more than recorded", request.method, request.path);
+            let why = format!(
+                "{} {}: one request more than recorded",
+                request.method, request.path
+            );
             self.mismatches.borrow_mut().push(why.clone());
             return Err(TransportError::Io(format!("replay: {why}")));
         };
         if let Some(diff) = recorded.differs(request) {
             self.mismatches.borrow_mut().push(diff.clone());
-            return Err(TransportError::Io(format!("replay: the request differs from the recording\n{diff}")));
+            return Err(TransportError::Io(format!(
+                "replay: the request differs from the recording\n{diff}"
+            )));
         }
         recorded.outcome
     }
@@ -364,7 +373,11 @@ pub fn dir(root: &Path, check: &str) -> PathBuf {
 pub fn save(root: &Path, recording: &Recording) -> Result<PathBuf> {
     let dir = dir(root, &recording.check);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let which = if recording.solution { "solution" } else { "start" };
+    let which = if recording.solution {
+        "solution"
+    } else {
+        "start"
+    };
     let path = dir.join(format!("{}-{which}.json", recording.lab));
     let text = serde_json::to_string_pretty(recording)? + "\n";
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;

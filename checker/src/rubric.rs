@@ -34,7 +34,7 @@ fn page(lab: &Lab) -> String {
     for spec in &lab.checks {
         // Manifests name only registered checks (refused when they load).
         let meta = checks::get(&spec.id).meta();
-        let (category, title, doc) = (meta.category.name(), meta.title, meta.doc);
+        let (category, title, doc) = (meta.category.name(), &meta.title, &meta.doc);
         let points = if spec.informational {
             "—".to_owned()
         } else {

@@ -199,7 +199,9 @@ mod large_body {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<Reply, E> {
-        let rest = url.strip_prefix("http://").ok_or_else(|| E::Io("only http:// URLs".into()))?;
+        let rest = url
+            .strip_prefix("http://")
+            .ok_or_else(|| E::Io("only http:// URLs".into()))?;
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let stream = TcpStream::connect(authority).map_err(E::io)?;
         stream
@@ -227,9 +229,7 @@ mod large_body {
 
     fn read_reply(mut reader: BufReader<TcpStream>) -> Result<Reply, E> {
         let mut status_line = String::new();
-        reader
-            .read_line(&mut status_line)
-            .map_err(E::io)?;
+        reader.read_line(&mut status_line).map_err(E::io)?;
         let status = status_line
             .split_whitespace()
             .nth(1)
@@ -262,7 +262,10 @@ mod large_body {
                 return Err(E::io(e));
             }
         }
-        Ok(Reply::new(status, headers, String::from_utf8_lossy(&body).into_owned()))
+        Ok(Reply::new(
+            status,
+            headers,
+            String::from_utf8_lossy(&body).into_owned(),
+        ))
     }
 }
-

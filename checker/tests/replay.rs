@@ -71,7 +71,7 @@ fn recordings(root: &Path) -> BTreeMap<&'static str, Vec<(PathBuf, Recording)>> 
     REGISTRY
         .iter()
         .map(|c| {
-            let id = c.meta().id;
+            let id = c.id();
             (id, replay::load_all(root, id).unwrap())
         })
         .collect()
@@ -85,7 +85,12 @@ fn every_recording_replays_to_the_result_of_its_real_run() {
     let mut count = 0;
     for (id, recorded) in recordings(&root) {
         for (path, recording) in recorded {
-            assert_eq!(recording.check, id, "{} is in the wrong directory", path.display());
+            assert_eq!(
+                recording.check,
+                id,
+                "{} is in the wrong directory",
+                path.display()
+            );
             count += 1;
             let (result, mismatches) = replay_one(&root, &recording);
             let name = path.strip_prefix(&root).unwrap().display().to_string();
@@ -120,9 +125,18 @@ fn every_recording_replays_to_the_result_of_its_real_run() {
 
 /// Checks tested on made-up input below instead of recordings, and why.
 const TESTED_ON_MADE_UP_INPUT: &[(&str, &str)] = &[
-    ("integrity", "reads the course's files: tested on a copy with one changed"),
-    ("build", "reads the pipeline's result: tested on each kind of result"),
-    ("size.raw-bytes", "reads the built module: tested on modules made to size"),
+    (
+        "integrity",
+        "reads the course's files: tested on a copy with one changed",
+    ),
+    (
+        "build",
+        "reads the pipeline's result: tested on each kind of result",
+    ),
+    (
+        "size.raw-bytes",
+        "reads the built module: tested on modules made to size",
+    ),
 ];
 
 /// Checks that cannot fail, and why.
@@ -187,7 +201,9 @@ fn build_reports_each_kind_of_result() {
     assert_eq!(failed.hint.as_deref(), Some("Fix the error above"));
     assert_eq!(failed.failure_kind, Some(FailureKind::CompileError));
 
-    let tools = run(Built::Tools("the build tools failed: wasm-bindgen exited".into()));
+    let tools = run(Built::Tools(
+        "the build tools failed: wasm-bindgen exited".into(),
+    ));
     assert_eq!(tools.status, Status::Error);
     assert_eq!(tools.hint, None);
 }
@@ -205,7 +221,12 @@ fn integrity_passes_on_the_course_and_fails_on_a_changed_course_file() {
         };
         check.meta().result(None, check.run(On::Course(&ctx)), None)
     };
-    assert_eq!(verdict(&root).status, Status::Pass, "{}", verdict(&root).message);
+    assert_eq!(
+        verdict(&root).status,
+        Status::Pass,
+        "{}",
+        verdict(&root).message
+    );
 
     // A copy of what integrity reads: the list, and every file on it.
     let copy = tempfile::tempdir().unwrap();
@@ -224,7 +245,9 @@ fn integrity_passes_on_the_course_and_fails_on_a_changed_course_file() {
     let changed = verdict(copy.path());
     assert_eq!(changed.status, Status::Fail);
     assert!(
-        changed.message.contains("checker/labs/lab-4-full-server/lab.toml differs"),
+        changed
+            .message
+            .contains("checker/labs/lab-4-full-server/lab.toml differs"),
         "{}",
         changed.message
     );
@@ -260,7 +283,11 @@ fn module_of(bytes: usize, dir: &Path) -> Artefact {
 fn raw_bytes_grades_the_module_against_the_baseline() {
     let root = root();
     let lab = course::find(&root, "lab-3").unwrap();
-    let spec = lab.checks.iter().find(|s| s.id == "size.raw-bytes").unwrap();
+    let spec = lab
+        .checks
+        .iter()
+        .find(|s| s.id == "size.raw-bytes")
+        .unwrap();
     let baseline = lab.size.as_ref().unwrap().baseline_bytes as usize;
     let check = checks::get("size.raw-bytes");
     let grade = |bytes: usize| {
@@ -295,11 +322,23 @@ fn raw_bytes_grades_the_module_against_the_baseline() {
             reports: scratch.path(),
             solution: false,
         };
-        check.meta().result(Some(spec), check.run(On::Worker(&mut ctx)), None)
+        check
+            .meta()
+            .result(Some(spec), check.run(On::Worker(&mut ctx)), None)
     };
     let small = grade(baseline * 2 / 5);
-    assert_eq!((small.status, small.points), (Status::Pass, spec.points), "{}", small.message);
+    assert_eq!(
+        (small.status, small.points),
+        (Status::Pass, spec.points),
+        "{}",
+        small.message
+    );
     let unchanged = grade(baseline);
-    assert_eq!((unchanged.status, unchanged.points), (Status::Fail, 0.0), "{}", unchanged.message);
+    assert_eq!(
+        (unchanged.status, unchanged.points),
+        (Status::Fail, 0.0),
+        "{}",
+        unchanged.message
+    );
     assert_eq!(unchanged.failure_kind, Some(FailureKind::BudgetMiss));
 }

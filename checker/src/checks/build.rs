@@ -1,9 +1,8 @@
 //! `build`: a Worker lab's crate builds for wasm32 and binds as a Worker. The pipeline does
 //! the work (`crate::pipeline`); this check says what came of it.
 
-use super::{Check, CheckMeta, On, Outcome, Runs};
+use super::{Check, On, Outcome};
 use crate::pipeline::BuildFailure;
-use crate::report::Category;
 
 /// What the build of a Worker lab came to.
 pub enum Built<'a> {
@@ -23,17 +22,6 @@ pub struct BuildContext<'a> {
 pub struct Build;
 
 impl Check for Build {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "build",
-            category: Category::Build,
-            title: "the crate builds for wasm32-unknown-unknown into a Worker",
-            doc: "reference/checker.md#build",
-            spec: None,
-            runs: Runs::Build,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         match &on.build().built {
             Built::Done {

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use super::{Check, CheckMeta, On, Outcome, Runs};
+use super::{Check, On, Outcome};
 use crate::course::Lab;
 use crate::mcp_client::Client;
-use crate::report::{Budget, Category, FailureKind, Measure};
+use crate::report::{Budget, FailureKind, Measure};
 
 /// What the findings read: the run's log of exchanges and what the runtime printed.
 pub struct FindingsContext<'a> {
@@ -23,17 +23,6 @@ pub struct FindingsContext<'a> {
 pub struct IsolateLimit;
 
 impl Check for IsolateLimit {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "runtime.memory",
-            category: Category::Memory,
-            title: "no request takes linear memory past the 128 MiB an isolate may use",
-            doc: "concepts/memory.md",
-            spec: None,
-            runs: Runs::Findings,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         use super::memory::{first_over, ISOLATE_LIMIT};
         let ctx = on.findings();
@@ -75,17 +64,6 @@ const HUNG_REPLY: &str = "would never generate a response";
 pub struct Hangs;
 
 impl Check for Hangs {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "runtime.hangs",
-            category: Category::Robustness,
-            title: "every request's code can finish",
-            doc: "concepts/async.md#pitfalls",
-            spec: None,
-            runs: Runs::Findings,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.findings();
         if !ctx.panics.is_empty() {
@@ -115,17 +93,6 @@ impl Check for Hangs {
 pub struct Panics;
 
 impl Check for Panics {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "runtime.panics",
-            category: Category::Robustness,
-            title: "the Worker does not panic",
-            doc: "concepts/errors.md",
-            spec: None,
-            runs: Runs::Findings,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.findings();
         let Some(first) = ctx.panics.first() else {

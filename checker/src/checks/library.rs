@@ -8,10 +8,10 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use super::{Check, CheckMeta, On, Outcome, Runs};
+use super::{Check, On, Outcome};
 use crate::bootstrap::{Tools, WASM_TARGET};
 use crate::course::{CrateRef, Lab};
-use crate::report::{Category, FailureKind, Location};
+use crate::report::{FailureKind, Location};
 
 /// What a library check may use.
 pub struct CrateContext<'a> {
@@ -98,16 +98,6 @@ fn build(ctx: &CrateContext, wasm32: bool) -> Result<Option<PathBuf>, String> {
 pub struct BuildWasm32;
 
 impl Check for BuildWasm32 {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "build.wasm32",
-            category: Category::Build,
-            title: "the library builds for wasm32-unknown-unknown",
-            doc: "labs/lab-1-crate-audit.md#building-for-wasm32",
-            spec: None,
-            runs: Runs::Crate,
-        }
-    }
     fn run(&self, on: On) -> Outcome {
         let ctx = on.krate();
         match build(ctx, true) {
@@ -125,16 +115,6 @@ impl Check for BuildWasm32 {
 pub struct BuildNative;
 
 impl Check for BuildNative {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "build.native",
-            category: Category::Build,
-            title: "the library still builds natively",
-            doc: "labs/lab-1-crate-audit.md#both-targets",
-            spec: None,
-            runs: Runs::Crate,
-        }
-    }
     fn run(&self, on: On) -> Outcome {
         let ctx = on.krate();
         match build(ctx, false) {
@@ -226,16 +206,6 @@ fn failures(stdout: &str) -> String {
 pub struct TestsNative;
 
 impl Check for TestsNative {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "tests.native",
-            category: Category::Tests,
-            title: "the native tests pass",
-            doc: "labs/lab-1-crate-audit.md#both-targets",
-            spec: None,
-            runs: Runs::Crate,
-        }
-    }
     fn run(&self, on: On) -> Outcome {
         let ctx = on.krate();
         run_tests(ctx, &["test", "--no-fail-fast"], "native")
@@ -245,16 +215,6 @@ impl Check for TestsNative {
 pub struct TestsWasm;
 
 impl Check for TestsWasm {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "tests.wasm",
-            category: Category::Tests,
-            title: "the course's wasm tests call every helper in wasm under Node, and pass",
-            doc: "labs/lab-1-crate-audit.md#compiles-is-not-works",
-            spec: None,
-            runs: Runs::Crate,
-        }
-    }
     fn run(&self, on: On) -> Outcome {
         let ctx = on.krate();
         run_tests(
@@ -363,16 +323,6 @@ fn in_output(text: &str) -> FailureKind {
 pub struct AuditImports;
 
 impl Check for AuditImports {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "audit.imports",
-            category: Category::Audit,
-            title: "the wasm module imports nothing a Worker cannot provide (no env, no WASI)",
-            doc: "labs/lab-1-crate-audit.md#imports",
-            spec: None,
-            runs: Runs::Crate,
-        }
-    }
     fn run(&self, on: On) -> Outcome {
         let ctx = on.krate();
         let wasm = match build(ctx, true) {
@@ -422,16 +372,6 @@ pub fn unresolved_imports(wasm: &Path) -> anyhow::Result<Vec<String>> {
 pub struct AuditTree;
 
 impl Check for AuditTree {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "audit.tree",
-            category: Category::Audit,
-            title: "no crate that cannot work in Workers (e.g. mio) in the wasm32 dependency tree",
-            doc: "labs/lab-1-crate-audit.md#the-dependency-tree",
-            spec: None,
-            runs: Runs::Crate,
-        }
-    }
     fn run(&self, on: On) -> Outcome {
         let ctx = on.krate();
         let output = match ctx
@@ -531,16 +471,6 @@ fn normalise(name: &str) -> String {
 pub struct AuditReport;
 
 impl Check for AuditReport {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "audit.report",
-            category: Category::Audit,
-            title: "AUDIT.toml explains every problem dependency and API: what failed, why, what fixed it",
-            doc: "labs/lab-1-crate-audit.md#the-audit-report",
-            spec: None,
-            runs: Runs::Crate,
-        }
-    }
     fn run(&self, on: On) -> Outcome {
         let ctx = on.krate();
         judge_audit_file(ctx).at(Some(ctx.file("AUDIT.toml")))

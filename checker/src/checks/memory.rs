@@ -6,11 +6,11 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::{Check, CheckMeta, Context, On, Outcome, Runs};
+use super::{Check, Context, On, Outcome};
 use crate::course::MemoryConfig;
 use crate::mcp_client::{Exchange, Raw};
 use crate::payload;
-use crate::report::{Budget, Category, Evidence, Measure};
+use crate::report::{Budget, Evidence, Measure};
 
 const PAGE: u64 = 64 * 1024;
 const MIB: f64 = 1024.0 * 1024.0;
@@ -116,17 +116,6 @@ fn summary_of(exchange: &Exchange) -> Option<Value> {
 pub struct Results;
 
 impl Check for Results {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "memory.results",
-            category: Category::Memory,
-            title: "summarize_events answers exactly what the checker computes",
-            doc: "labs/lab-2-memory-profiling.md#the-tool",
-            spec: None,
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = super::mcp::Tally::default();
@@ -173,17 +162,6 @@ impl Check for Results {
 pub struct Growth;
 
 impl Check for Growth {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "memory.growth",
-            category: Category::Memory,
-            title: "linear memory does not grow across hundreds of requests after a warm-up",
-            doc: "labs/lab-2-memory-profiling.md#growth",
-            spec: None,
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let cfg = match config(ctx) {
@@ -305,17 +283,6 @@ impl Check for Growth {
 pub struct Peak;
 
 impl Check for Peak {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "memory.peak",
-            category: Category::Memory,
-            title: "one large payload raises linear memory by little more than its own size",
-            doc: "labs/lab-2-memory-profiling.md#peak",
-            spec: None,
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let cfg = match config(ctx) {
@@ -389,17 +356,6 @@ impl Check for Peak {
 pub struct Limit;
 
 impl Check for Limit {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "memory.limit",
-            category: Category::Memory,
-            title: "no request takes linear memory past the 128 MiB an isolate may use",
-            doc: "labs/lab-2-memory-profiling.md#the-limit",
-            spec: None,
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let cfg = match config(ctx) {

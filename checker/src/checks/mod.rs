@@ -19,6 +19,9 @@ pub mod robustness;
 pub mod size;
 
 use std::path::Path;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
 
 use crate::course::{CheckSpec, CrateRef, Lab};
 use crate::mcp_client::Client;
@@ -26,29 +29,54 @@ use crate::pipeline::Artefact;
 use crate::report::{
     Budget, Category, CheckResult, Evidence, FailureKind, Location, Measure, Status,
 };
-use crate::transport::Runtime;
 use crate::schema::Schemas;
+use crate::transport::Runtime;
 
 pub use library::CrateContext;
 
-/// What a check is: the same in every report, the rubric and the book.
-#[derive(Debug)]
+/// What a check is: the same in every report, the rubric and the book. One `[[check]]` of
+/// `checker/checks.toml` each (data, so a title or book anchor changes without Rust).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CheckMeta {
-    /// Stable id, `<category>.<name>` (or `build`, `integrity`).
-    pub id: &'static str,
+    /// Stable id, `<category>.<name>` (or `build`, `integrity`, `runtime.*`).
+    pub id: String,
     pub category: Category,
-    /// One line saying what is required.
-    pub title: &'static str,
-    /// Book page and anchor that teaches it, relative to `book/src`.
-    pub doc: &'static str,
-    /// The MCP spec section it comes from, if any (`2025-11-25/basic/lifecycle#…`).
-    pub spec: Option<&'static str>,
     /// What it runs against, which decides the labs that may list it and when it runs.
     pub runs: Runs,
+    /// One line saying what is required.
+    pub title: String,
+    /// Book page and anchor that teaches it, relative to `book/src`.
+    pub doc: String,
+    /// The MCP spec section it comes from, if any (`2025-11-25/basic/lifecycle#…`).
+    #[serde(default)]
+    pub spec: Option<String>,
+}
+
+/// The metas of every check, from `checker/checks.toml` (compiled in: the binary needs no
+/// file at run time; `tests::every_registered_check_has_one_meta` keeps the two in step).
+static METAS: LazyLock<Vec<CheckMeta>> = LazyLock::new(|| {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        check: Vec<CheckMeta>,
+    }
+    let file: File = toml::from_str(include_str!("../../checks.toml"))
+        .unwrap_or_else(|e| panic!("checker/checks.toml is not valid: {e}"));
+    file.check
+});
+
+/// The meta of the check with this id.
+pub fn meta_of(id: &str) -> &'static CheckMeta {
+    METAS
+        .iter()
+        .find(|m| m.id == id)
+        .unwrap_or_else(|| panic!("checker/checks.toml has no [[check]] with id = {id:?}"))
 }
 
 /// What a check runs against (and so which [`On`] its `run` receives).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Runs {
     /// The course's own files, before anything is built (`integrity`); in every report.
     Course,
@@ -73,9 +101,9 @@ impl Runs {
     }
 }
 
-/// One graded requirement.
+/// One graded requirement: its code. What it is (id, title, book section…) is data, in
+/// `checker/checks.toml`; [`REGISTRY`] joins the two by id.
 pub trait Check: Sync {
-    fn meta(&self) -> &'static CheckMeta;
     /// Runs the check against what `on` holds: always the variant its `meta().runs` names
     /// (manifests are validated against the registry when they load).
     fn run(&self, on: On) -> Outcome;
@@ -289,9 +317,9 @@ impl CheckMeta {
         // A pass needs no advice and has no miss to show.
         let unless_passed = |x| if passed { None } else { x };
         CheckResult {
-            id: self.id.into(),
+            id: self.id.clone(),
             category: self.category,
-            title: self.title.into(),
+            title: self.title.clone(),
             status,
             points,
             max_points,
@@ -299,8 +327,8 @@ impl CheckMeta {
             budget: outcome.budget,
             message: outcome.message,
             hint: unless_passed(outcome.hint),
-            doc: self.doc.into(),
-            spec: self.spec.map(str::to_owned),
+            doc: self.doc.clone(),
+            spec: self.spec.clone(),
             evidence: if passed { None } else { outcome.evidence },
             duration_ms: duration.map(|d| d.as_millis() as u64),
             location: if passed { None } else { outcome.location },
@@ -313,59 +341,91 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// A check in the registry: its id (its meta in `checker/checks.toml`) and its code.
+pub struct Registered(pub &'static str, pub &'static dyn Check);
+
+impl Registered {
+    pub fn id(&self) -> &'static str {
+        self.0
+    }
+
+    pub fn meta(&self) -> &'static CheckMeta {
+        meta_of(self.0)
+    }
+
+    pub fn run(&self, on: On) -> Outcome {
+        self.1.run(on)
+    }
+}
+
 /// Every check the checker implements, in no particular order (manifests set the order).
-pub static REGISTRY: &[&dyn Check] = &[
-    &integrity::Integrity,
-    &build::Build,
-    &protocol::lifecycle::Initialize,
-    &protocol::lifecycle::VersionNegotiation,
-    &protocol::lifecycle::InitializedNotification,
-    &protocol::lifecycle::Ping,
-    &protocol::tools::ToolsList,
-    &protocol::tools::KvTools,
-    &protocol::tools::QueryData,
-    &protocol::tools::ToolErrors,
-    &protocol::transport::JsonRpcErrors,
-    &protocol::transport::HttpRules,
-    &protocol::transport::Batches,
-    &protocol::modern::Discover,
-    &protocol::modern::StatelessRequests,
-    &protocol::modern::HeaderValidation,
-    &protocol::conformance::EveryMessage,
-    &robustness::SqlReadOnly,
-    &robustness::BadInput,
-    &size::RawBytes,
-    &size::Behaviour,
-    &size::Startup,
-    &memory::Results,
-    &memory::Growth,
-    &memory::Peak,
-    &memory::Limit,
-    &library::BuildWasm32,
-    &library::BuildNative,
-    &library::TestsNative,
-    &library::TestsWasm,
-    &library::AuditImports,
-    &library::AuditTree,
-    &library::AuditReport,
-    &findings::IsolateLimit,
-    &findings::Hangs,
-    &findings::Panics,
+pub static REGISTRY: &[Registered] = &[
+    Registered("integrity", &integrity::Integrity),
+    Registered("build", &build::Build),
+    Registered("protocol.initialize", &protocol::lifecycle::Initialize),
+    Registered(
+        "protocol.version-negotiation",
+        &protocol::lifecycle::VersionNegotiation,
+    ),
+    Registered(
+        "protocol.notifications",
+        &protocol::lifecycle::InitializedNotification,
+    ),
+    Registered("protocol.ping", &protocol::lifecycle::Ping),
+    Registered("protocol.tools-list", &protocol::tools::ToolsList),
+    Registered("protocol.tools-kv", &protocol::tools::KvTools),
+    Registered("protocol.tools-query", &protocol::tools::QueryData),
+    Registered("protocol.tool-errors", &protocol::tools::ToolErrors),
+    Registered(
+        "protocol.jsonrpc-errors",
+        &protocol::transport::JsonRpcErrors,
+    ),
+    Registered("protocol.http-transport", &protocol::transport::HttpRules),
+    Registered("protocol.batches", &protocol::transport::Batches),
+    Registered("protocol.discover", &protocol::modern::Discover),
+    Registered(
+        "protocol.stateless-requests",
+        &protocol::modern::StatelessRequests,
+    ),
+    Registered(
+        "protocol.header-validation",
+        &protocol::modern::HeaderValidation,
+    ),
+    Registered("protocol.schema", &protocol::conformance::EveryMessage),
+    Registered("robustness.sql-read-only", &robustness::SqlReadOnly),
+    Registered("robustness.bad-input", &robustness::BadInput),
+    Registered("size.raw-bytes", &size::RawBytes),
+    Registered("size.behaviour", &size::Behaviour),
+    Registered("size.startup", &size::Startup),
+    Registered("memory.results", &memory::Results),
+    Registered("memory.growth", &memory::Growth),
+    Registered("memory.peak", &memory::Peak),
+    Registered("memory.limit", &memory::Limit),
+    Registered("build.wasm32", &library::BuildWasm32),
+    Registered("build.native", &library::BuildNative),
+    Registered("tests.native", &library::TestsNative),
+    Registered("tests.wasm", &library::TestsWasm),
+    Registered("audit.imports", &library::AuditImports),
+    Registered("audit.tree", &library::AuditTree),
+    Registered("audit.report", &library::AuditReport),
+    Registered("runtime.memory", &findings::IsolateLimit),
+    Registered("runtime.hangs", &findings::Hangs),
+    Registered("runtime.panics", &findings::Panics),
 ];
 
 /// The registered check with this id.
-pub fn find(id: &str) -> Option<&'static dyn Check> {
-    REGISTRY.iter().copied().find(|c| c.meta().id == id)
+pub fn find(id: &str) -> Option<&'static Registered> {
+    REGISTRY.iter().find(|c| c.id() == id)
 }
 
 /// The registered check with this id, for ids the grader itself names.
-pub fn get(id: &str) -> &'static dyn Check {
+pub fn get(id: &str) -> &'static Registered {
     find(id).unwrap_or_else(|| panic!("`{id}` is not in the registry"))
 }
 
 /// Every registered id, for error messages.
 pub fn known_ids() -> Vec<&'static str> {
-    REGISTRY.iter().map(|c| c.meta().id).collect()
+    REGISTRY.iter().map(|c| c.id()).collect()
 }
 
 #[cfg(test)]
@@ -389,19 +449,36 @@ mod tests {
     }
 
     #[test]
+    fn every_registered_check_has_one_meta() {
+        let mut registered = known_ids();
+        let mut described: Vec<&str> = METAS.iter().map(|m| m.id.as_str()).collect();
+        registered.sort();
+        described.sort();
+        assert_eq!(
+            registered, described,
+            "REGISTRY and checker/checks.toml must name the same checks, once each"
+        );
+    }
+
+    #[test]
     fn check_ids_are_unique_and_name_their_category() {
         let mut ids = known_ids();
         for check in REGISTRY {
             let meta = check.meta();
             let category = meta.category.name();
             assert!(
-                meta.id == category || meta.id.starts_with(&format!("{category}."))
+                meta.id == category
+                    || meta.id.starts_with(&format!("{category}."))
                     // The grader's findings about the run as a whole.
                     || (meta.runs == Runs::Findings && meta.id.starts_with("runtime.")),
                 "{} is not in category {category}",
                 meta.id
             );
-            assert!(!meta.title.is_empty() && !meta.doc.is_empty(), "{}", meta.id);
+            assert!(
+                !meta.title.is_empty() && !meta.doc.is_empty(),
+                "{}",
+                meta.id
+            );
         }
         let all = ids.len();
         ids.sort();

@@ -8,11 +8,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::mcp::{self, Tally, LEGACY, MODERN};
-use super::{Check, CheckMeta, Context, On, Outcome, Runs};
-use crate::harness::Inspect;
+use super::{Check, Context, On, Outcome};
 use crate::course::Lab;
+use crate::harness::Inspect;
 use crate::mcp_client::{Client, Exchange, Ids, Raw};
-use crate::report::Category;
 
 /// The course's data for both checks, next to the lab's manifest.
 pub const CASES_FILE: &str = "cases.toml";
@@ -96,17 +95,6 @@ impl WriteAttempt {
 pub struct SqlReadOnly;
 
 impl Check for SqlReadOnly {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "robustness.sql-read-only",
-            category: Category::Robustness,
-            title: "query_data refuses every write attempt and D1 stays exactly as it was",
-            doc: "labs/lab-4-full-server.md#read-only-sql",
-            spec: Some("2025-11-25/server/tools#security-considerations"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let Some(db) = ctx.lab.worker.d1.first().cloned() else {
@@ -535,17 +523,6 @@ fn from_hex(hex: &str) -> Result<Vec<u8>, String> {
 pub struct BadInput;
 
 impl Check for BadInput {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "robustness.bad-input",
-            category: Category::Robustness,
-            title: "bad requests get the right error, the server keeps serving, and D1 and KV are untouched",
-            doc: "labs/lab-4-full-server.md#bad-input",
-            spec: Some("2025-11-25/basic/transports#sending-messages-to-the-server"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let (Some(db), Some(kv)) = (

@@ -6,26 +6,15 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{Check, CheckMeta, On, Outcome, Runs};
+use super::{Check, On, Outcome};
 use crate::mcp_client::Raw;
-use crate::report::{Budget, Category, Measure};
+use crate::report::{Budget, Measure};
 use crate::size;
 
 /// Raw bytes of the deployed `.wasm` against the baseline in the lab manifest.
 pub struct RawBytes;
 
 impl Check for RawBytes {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "size.raw-bytes",
-            category: Category::Size,
-            title: "the deployed .wasm is at most half the starting point's size",
-            doc: "labs/lab-3-size-reduction.md#the-budget",
-            spec: None,
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let Some(budget) = ctx.lab.size.clone() else {
@@ -154,17 +143,6 @@ pub fn replay(
 pub struct Behaviour;
 
 impl Check for Behaviour {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "size.behaviour",
-            category: Category::Size,
-            title: "every reply of the course's corpus is unchanged",
-            doc: "labs/lab-3-size-reduction.md#behaviour",
-            spec: None,
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let corpus = match load_corpus(ctx.lab) {
@@ -206,17 +184,6 @@ impl Check for Behaviour {
 pub struct Startup;
 
 impl Check for Startup {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "size.startup",
-            category: Category::Size,
-            title: "start-up and first reply time (reported, not graded)",
-            doc: "labs/lab-3-size-reduction.md#startup",
-            spec: None,
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let ready = ctx.server.ready_in();

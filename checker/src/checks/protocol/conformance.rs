@@ -5,9 +5,8 @@ use serde_json::Value;
 
 use super::summarise;
 use crate::checks::mcp::{LEGACY, META_VERSION, MODERN};
-use crate::checks::{Check, CheckMeta, On, Outcome, Runs};
+use crate::checks::{Check, On, Outcome};
 use crate::mcp_client::Exchange;
-use crate::report::Category;
 
 /// What a client that sends no version header is taken to speak (2025-06-18 transports).
 const HEADERLESS_REVISION: &str = "2025-03-26";
@@ -15,17 +14,6 @@ const HEADERLESS_REVISION: &str = "2025-03-26";
 pub struct EveryMessage;
 
 impl Check for EveryMessage {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.schema",
-            category: Category::Protocol,
-            title: "every JSON-RPC message sent during the run matches the official MCP schema",
-            doc: "labs/lab-4-full-server.md#schema",
-            spec: Some("2025-11-25/schema"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let known = ctx.schemas.revisions().unwrap_or_default();

@@ -8,8 +8,7 @@ use serde_json::{json, Value};
 
 use super::{cannot_validate, expect_result, expect_valid_result, schema_failure};
 use crate::checks::mcp::{self, initialize_request, Tally, LEGACY_REVISIONS};
-use crate::checks::{Check, CheckMeta, On, Outcome, Runs};
-use crate::report::Category;
+use crate::checks::{Check, On, Outcome};
 
 /// The revision the checks speak when a request needs one: the newest with `initialize`.
 const CLIENT_REVISION: &str = mcp::LEGACY;
@@ -18,17 +17,6 @@ const CLIENT_REVISION: &str = mcp::LEGACY;
 pub struct Initialize;
 
 impl Check for Initialize {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.initialize",
-            category: Category::Protocol,
-            title: "initialize returns a result that matches the official MCP schema",
-            doc: "labs/lab-4-full-server.md#initialize",
-            spec: Some("2025-11-25/basic/lifecycle#initialization"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let exchange = ctx
@@ -80,17 +68,6 @@ const INITIALIZE_REVISIONS: &[&str] = LEGACY_REVISIONS;
 const UNKNOWN_REVISION: &str = "2099-01-01";
 
 impl Check for VersionNegotiation {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.version-negotiation",
-            category: Category::Protocol,
-            title: "initialize echoes each supported protocol version and offers a supported one otherwise",
-            doc: "labs/lab-4-full-server.md#version-negotiation",
-            spec: Some("2025-11-25/basic/lifecycle#version-negotiation"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut passed = 0;
@@ -148,17 +125,6 @@ impl Check for VersionNegotiation {
 pub struct InitializedNotification;
 
 impl Check for InitializedNotification {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.notifications",
-            category: Category::Protocol,
-            title: "notifications are accepted with HTTP 202 and no body",
-            doc: "labs/lab-4-full-server.md#notifications",
-            spec: Some("2025-11-25/basic/transports#sending-messages-to-the-server"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = Tally::default();
@@ -198,17 +164,6 @@ impl Check for InitializedNotification {
 pub struct Ping;
 
 impl Check for Ping {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.ping",
-            category: Category::Protocol,
-            title: "ping answers an empty result",
-            doc: "labs/lab-4-full-server.md#ping",
-            spec: Some("2025-11-25/basic/utilities/ping"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = Tally::default();

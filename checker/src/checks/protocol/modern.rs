@@ -7,27 +7,13 @@ use super::expect_valid_result;
 use crate::checks::mcp::{
     self, Tally, HEADER_MISMATCH, METHOD_NOT_FOUND, MODERN, UNSUPPORTED_VERSION,
 };
-use crate::checks::{Check, CheckMeta, On, Outcome, Runs};
+use crate::checks::{Check, On, Outcome};
 use crate::mcp_client::Raw;
-use crate::report::Category;
-
-const DOC: &str = "labs/lab-4-full-server.md#stateless-2026-07-28";
 
 /// `server/discover` advertises the versions and capabilities.
 pub struct Discover;
 
 impl Check for Discover {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.discover",
-            category: Category::Protocol,
-            title: "server/discover advertises 2026-07-28 and the tools capability",
-            doc: DOC,
-            spec: Some("2026-07-28/server/discover"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let message = mcp::modern_request(100, "server/discover", json!({}), MODERN);
@@ -79,17 +65,6 @@ impl Check for Discover {
 pub struct StatelessRequests;
 
 impl Check for StatelessRequests {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.stateless-requests",
-            category: Category::Protocol,
-            title: "2026-07-28 requests are served without initialize, with resultType, ttlMs and cacheScope",
-            doc: DOC,
-            spec: Some("2026-07-28/basic/versioning#protocol-version-negotiation"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = Tally::default();
@@ -158,17 +133,6 @@ type MismatchCase<'a> = (&'a str, &'a Value, Vec<(&'a str, &'a str)>);
 pub struct HeaderValidation;
 
 impl Check for HeaderValidation {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.header-validation",
-            category: Category::Protocol,
-            title: "2026-07-28 headers must match the body (-32020) and unknown versions get -32022",
-            doc: DOC,
-            spec: Some("2026-07-28/basic/transports/streamable-http#server-validation"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = Tally::default();

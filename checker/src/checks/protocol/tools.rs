@@ -5,28 +5,14 @@ use serde_json::{json, Value};
 
 use super::{expect_valid_result, summarise};
 use crate::checks::mcp::{self, Tally, LEGACY, LEGACY_REVISIONS, MODERN};
-use crate::checks::{Check, CheckMeta, Context, On, Outcome, Runs};
+use crate::checks::{Check, Context, On, Outcome};
 use crate::harness::Inspect;
 use crate::mcp_client::Exchange;
-use crate::report::Category;
-
-const DOC: &str = "labs/lab-4-full-server.md#tools";
 
 /// `tools/list` in every revision the server speaks.
 pub struct ToolsList;
 
 impl Check for ToolsList {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.tools-list",
-            category: Category::Protocol,
-            title: "tools/list lists every tool with a valid definition, in every revision",
-            doc: DOC,
-            spec: Some("2025-11-25/server/tools#listing-tools"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let expected = ctx.spec.tools.clone();
@@ -157,17 +143,6 @@ const PROBE_KEY: &str = "checker:probe";
 const TTL_KEY: &str = "checker:ttl";
 
 impl Check for KvTools {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.tools-kv",
-            category: Category::Protocol,
-            title: "store_value, get_value and list_keys really use KV (TTL included)",
-            doc: DOC,
-            spec: Some("2025-11-25/server/tools#calling-tools"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let Some(kv) = ctx.lab.worker.kv.first().cloned() else {
@@ -295,17 +270,6 @@ impl Check for KvTools {
 pub struct QueryData;
 
 impl Check for QueryData {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.tools-query",
-            category: Category::Protocol,
-            title: "query_data returns D1's rows, binds parameters and enforces the row limit",
-            doc: DOC,
-            spec: Some("2025-11-25/server/tools#structured-content"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let Some(db) = ctx.lab.worker.d1.first().cloned() else {
@@ -401,17 +365,6 @@ impl Check for QueryData {
 pub struct ToolErrors;
 
 impl Check for ToolErrors {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.tool-errors",
-            category: Category::Protocol,
-            title: "unknown tools get -32602; bad input and failures come back as isError results",
-            doc: "labs/lab-4-full-server.md#errors",
-            spec: Some("2025-11-25/server/tools#error-handling"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = Tally::default();

@@ -5,25 +5,13 @@ use serde_json::{json, Value};
 use crate::checks::mcp::{
     self, Tally, INVALID_PARAMS, INVALID_REQUEST, LEGACY, METHOD_NOT_FOUND, PARSE_ERROR,
 };
-use crate::checks::{Check, CheckMeta, On, Outcome, Runs};
+use crate::checks::{Check, On, Outcome};
 use crate::mcp_client::Raw;
-use crate::report::Category;
 
 /// The standard JSON-RPC error codes, each for its own kind of mistake.
 pub struct JsonRpcErrors;
 
 impl Check for JsonRpcErrors {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.jsonrpc-errors",
-            category: Category::Protocol,
-            title: "malformed messages get -32700, -32600, -32601 or -32602 as JSON-RPC specifies",
-            doc: "labs/lab-4-full-server.md#errors",
-            spec: Some("2025-11-25/basic#error-responses"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = Tally::default();
@@ -109,17 +97,6 @@ impl Check for JsonRpcErrors {
 pub struct HttpRules;
 
 impl Check for HttpRules {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.http-transport",
-            category: Category::Protocol,
-            title: "the endpoint follows Streamable HTTP: 405, 404, 403, 413, 400, CORS preflight",
-            doc: "labs/lab-4-full-server.md#http",
-            spec: Some("2025-11-25/basic/transports#streamable-http"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = Tally::default();
@@ -251,17 +228,6 @@ impl Check for HttpRules {
 pub struct Batches;
 
 impl Check for Batches {
-    fn meta(&self) -> &'static CheckMeta {
-        &CheckMeta {
-            id: "protocol.batches",
-            category: Category::Protocol,
-            title: "batches are answered where the revision allows them and refused where it does not",
-            doc: "labs/lab-4-full-server.md#batches",
-            spec: Some("2025-03-26/basic#batching"),
-            runs: Runs::Worker,
-        }
-    }
-
     fn run(&self, on: On) -> Outcome {
         let ctx = on.worker();
         let mut tally = Tally::default();
