@@ -340,7 +340,7 @@ fn validate_checks(lab: &Lab) -> Result<()> {
                 crate::checks::known_ids().join(", ")
             );
         };
-        let runs = check.meta().runs;
+        let runs = check.runs();
         if !runs.listable_in(lab.kind) {
             bail!(
                 "`{}` runs against {runs:?}, which a {:?} lab cannot list",

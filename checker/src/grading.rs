@@ -134,7 +134,7 @@ impl<'a> Run<'a> {
             .checks
             .iter()
             .map(|spec| (checks::get(&spec.id), spec))
-            .filter(|(check, _)| check.meta().runs == runs)
+            .filter(|(check, _)| check.runs() == runs)
             .collect()
     }
 
@@ -367,7 +367,7 @@ impl<'a> Run<'a> {
             panics,
         };
         for check in checks::REGISTRY {
-            if check.meta().runs != Runs::Findings {
+            if check.runs() != Runs::Findings {
                 continue;
             }
             let outcome = check.run(On::Findings(&ctx));
@@ -404,7 +404,7 @@ impl<'a> Run<'a> {
             .find(|(id, _, _)| *id == check.meta().id)
             .map(|&(_, request, reply)| (request, reply))
             // Findings read headers and the start of a reply.
-            .or((check.meta().runs == Runs::Findings).then_some((256, Some(512))));
+            .or((check.runs() == Runs::Findings).then_some((256, Some(512))));
         if let Some((request, reply)) = whole_log {
             recording.earlier = earlier
                 .into_iter()

@@ -165,36 +165,72 @@ mod tests {
     }
 
     #[test]
-    fn a_recorded_kind_decides_whatever_the_message_says() {
-        let trap = summary(
-            "tests.wasm",
-            Category::Tests,
-            Status::Fail,
-            Some(Kind::RuntimeTrap),
-        );
-        assert_eq!(classify(&trap), Kind::RuntimeTrap);
-        let feature = summary(
-            "build.wasm32",
-            Category::Build,
-            Status::Fail,
-            Some(Kind::MissingWasmFeature),
-        );
-        assert_eq!(classify(&feature), Kind::MissingWasmFeature);
-    }
-
-    #[test]
-    fn without_a_recorded_kind_the_category_and_budget_decide() {
-        let typo = summary("build", Category::Build, Status::Error, None);
-        assert_eq!(classify(&typo), Kind::CompileError);
-        let mut peak = summary("memory.peak", Category::Memory, Status::Fail, None);
-        peak.budgeted = true;
-        assert_eq!(classify(&peak), Kind::BudgetMiss);
-        let proto = summary("protocol.ping", Category::Protocol, Status::Fail, None);
-        assert_eq!(classify(&proto), Kind::ProtocolError);
-        let changed = summary("integrity", Category::Integrity, Status::Fail, None);
-        assert_eq!(classify(&changed), Kind::Integrity);
-        let audit = summary("audit.report", Category::Audit, Status::Fail, None);
-        assert_eq!(classify(&audit), Kind::Other);
+    fn a_recorded_kind_decides_and_without_one_the_category_and_budget_do() {
+        use Category::*;
+        let cases = [
+            // (check, category, status, recorded kind, budgeted) → kind
+            (
+                "tests.wasm",
+                Tests,
+                Status::Fail,
+                Some(Kind::RuntimeTrap),
+                false,
+                Kind::RuntimeTrap,
+            ),
+            (
+                "build.wasm32",
+                Build,
+                Status::Fail,
+                Some(Kind::MissingWasmFeature),
+                false,
+                Kind::MissingWasmFeature,
+            ),
+            (
+                "build",
+                Build,
+                Status::Error,
+                None,
+                false,
+                Kind::CompileError,
+            ),
+            (
+                "memory.peak",
+                Memory,
+                Status::Fail,
+                None,
+                true,
+                Kind::BudgetMiss,
+            ),
+            (
+                "protocol.ping",
+                Protocol,
+                Status::Fail,
+                None,
+                false,
+                Kind::ProtocolError,
+            ),
+            (
+                "integrity",
+                Integrity,
+                Status::Fail,
+                None,
+                false,
+                Kind::Integrity,
+            ),
+            (
+                "audit.report",
+                Audit,
+                Status::Fail,
+                None,
+                false,
+                Kind::Other,
+            ),
+        ];
+        for (id, category, status, recorded, budgeted, kind) in cases {
+            let mut check = summary(id, category, status, recorded);
+            check.budgeted = budgeted;
+            assert_eq!(classify(&check), kind, "{id}");
+        }
     }
 
     #[test]

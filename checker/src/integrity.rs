@@ -42,6 +42,7 @@ pub fn list_path(root: &Path) -> PathBuf {
 /// What the list covers: directories (recursively) and single files.
 const COURSE_PATHS: &[&str] = &[
     "checker/Cargo.toml",
+    "checker/checks.toml",
     "checker/src",
     "checker/labs",
     "checker/harness",

@@ -250,6 +250,11 @@ impl Exchange {
         self.outcome.as_ref().ok()
     }
 
+    /// The reply, or why there is none as a check's verdict says it.
+    pub fn replied(&self) -> Result<&Reply, String> {
+        self.outcome.as_ref().map_err(|e| format!("no reply ({e})"))
+    }
+
     pub fn status(&self) -> Option<u16> {
         self.reply().map(|r| r.status)
     }

@@ -369,8 +369,14 @@ pub fn dir(root: &Path, check: &str) -> PathBuf {
     root.join("checker/tests/replay").join(check)
 }
 
-/// Writes a recording as `<lab>-<start|solution>.json` in its check's directory.
+/// Recordings larger than this are written gzipped (`.json.gz`): a memory lab's run is
+/// a thousand exchanges.
+const GZIP_OVER: usize = 64 * 1024;
+
+/// Writes a recording as `<lab>-<start|solution>.json` (or `.json.gz`) in its check's
+/// directory, replacing an earlier one of either kind.
 pub fn save(root: &Path, recording: &Recording) -> Result<PathBuf> {
+    use std::io::Write;
     let dir = dir(root, &recording.check);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let which = if recording.solution {
@@ -378,10 +384,32 @@ pub fn save(root: &Path, recording: &Recording) -> Result<PathBuf> {
     } else {
         "start"
     };
-    let path = dir.join(format!("{}-{which}.json", recording.lab));
+    let stem = dir.join(format!("{}-{which}.json", recording.lab));
+    let gzipped = stem.with_extension("json.gz");
+    let _ = std::fs::remove_file(&stem);
+    let _ = std::fs::remove_file(&gzipped);
     let text = serde_json::to_string_pretty(recording)? + "\n";
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    let (path, bytes) = if text.len() > GZIP_OVER {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(text.as_bytes())?;
+        (gzipped, gz.finish()?)
+    } else {
+        (stem, text.into_bytes())
+    };
+    std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
+}
+
+fn read(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let bytes = std::fs::read(path)?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text)?;
+        Ok(text)
+    } else {
+        Ok(String::from_utf8(bytes)?)
+    }
 }
 
 /// Every recording of a check, by file name.
@@ -393,8 +421,9 @@ pub fn load_all(root: &Path, check: &str) -> Result<Vec<(PathBuf, Recording)>> {
     };
     for entry in entries {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            let text = std::fs::read_to_string(&path)?;
+        let name = path.to_string_lossy();
+        if name.ends_with(".json") || name.ends_with(".json.gz") {
+            let text = read(&path)?;
             let recording = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a recording", path.display()))?;
             all.push((path, recording));

@@ -15,7 +15,7 @@ use checker::checks::findings::FindingsContext;
 use checker::checks::{self, Context, CourseContext, On, Runs, REGISTRY};
 use checker::course;
 use checker::grading::MCP_PATH;
-use checker::mcp_client::Client;
+use checker::mcp_client::{Client, Reply};
 use checker::pipeline::{Artefact, BuildFailure};
 use checker::replay::{self, Recording, Replay};
 use checker::report::{CheckResult, FailureKind, Status};
@@ -37,7 +37,7 @@ fn replay_one(root: &Path, recording: &Recording) -> (CheckResult, Vec<String>) 
     let client = Client::over(replay.transport(), MCP_PATH);
     client.preload(recording.earlier.clone());
     let spec = lab.checks.iter().find(|s| s.id == recording.check);
-    let outcome = match check.meta().runs {
+    let outcome = match check.runs() {
         Runs::Worker => {
             let scratch = tempfile::tempdir().unwrap();
             let artefact = Artefact::in_dir(scratch.path().join("artefact"));
@@ -66,15 +66,132 @@ fn replay_one(root: &Path, recording: &Recording) -> (CheckResult, Vec<String>) 
     (result, replay.mismatches())
 }
 
-/// Every recording, by check id.
+/// A failing case made from a real recording: what a server with one mistake would have
+/// answered instead. Made here, not stored, so it cannot go stale when its recording is
+/// made again.
+struct Derived {
+    /// The check, and the recording it starts from (a file in the check's directory).
+    check: &'static str,
+    from: &'static str,
+    /// The mistake it stands for.
+    note: &'static str,
+    mutate: fn(&mut Recording),
+    expected: (Status, f64),
+}
+
+/// Every reply of a recording, for a mutation.
+fn replies(recording: &mut Recording) -> impl Iterator<Item = &mut Reply> {
+    recording
+        .exchanges
+        .iter_mut()
+        .filter_map(|e| e.outcome.as_mut().ok())
+}
+
+/// A reply body with `result` replaced, keeping its id.
+fn with_result(body: &str, result: serde_json::Value) -> String {
+    let mut json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    json["result"] = result;
+    json.to_string()
+}
+
+const DERIVED: &[Derived] = &[
+    Derived {
+        check: "protocol.ping",
+        from: "lab-4-solution.json",
+        note: "a server that does not know ping answers -32601 Method not found",
+        mutate: |r| {
+            for reply in replies(r) {
+                let mut json: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+                json.as_object_mut().unwrap().remove("result");
+                json["error"] =
+                    serde_json::json!({ "code": -32601, "message": "Method not found" });
+                reply.body = json.to_string();
+            }
+        },
+        expected: (Status::Fail, 0.0),
+    },
+    Derived {
+        check: "memory.results",
+        from: "lab-2-solution.json",
+        note: "a summary tool that answers an empty summary",
+        mutate: |r| {
+            for reply in replies(r) {
+                let empty = serde_json::json!({
+                    "content": [{ "type": "text", "text": "{}" }],
+                    "structuredContent": {},
+                    "isError": false
+                });
+                reply.body = with_result(&reply.body, empty);
+            }
+        },
+        expected: (Status::Fail, 0.0),
+    },
+    Derived {
+        check: "size.behaviour",
+        from: "lab-3-solution.json.gz",
+        // The 8 cases whose results were already `{}` (ping) or that have no body stay right.
+        note: "a smaller server that lost what its results hold",
+        mutate: |r| {
+            for reply in replies(r) {
+                if reply.body.contains("\"result\"") {
+                    reply.body = with_result(&reply.body, serde_json::json!({}));
+                } else {
+                    reply.status = 500;
+                }
+            }
+        },
+        expected: (Status::Fail, 0.23),
+    },
+    Derived {
+        check: "runtime.memory",
+        from: "lab-4-solution.json.gz",
+        note: "a request that took linear memory to 200 MiB",
+        mutate: |r| {
+            let reply = r.earlier[2].outcome.as_mut().unwrap();
+            reply.headers.retain(|(k, _)| k != "x-course-wasm-memory");
+            reply
+                .headers
+                .push(("x-course-wasm-memory".into(), (200u64 << 20).to_string()));
+        },
+        expected: (Status::Fail, 0.0),
+    },
+    Derived {
+        check: "runtime.panics",
+        from: "lab-4-solution.json.gz",
+        note: "a Worker that panicked during the run",
+        mutate: |r| {
+            r.panics = vec!["panicked at labs/lab-4-full-server/src/lib.rs:6:5: boom".into()];
+        },
+        expected: (Status::Fail, 0.0),
+    },
+];
+
+/// Every recording, by check id: the real ones, then the derived ones (named
+/// `<from>~<note>`).
 fn recordings(root: &Path) -> BTreeMap<&'static str, Vec<(PathBuf, Recording)>> {
-    REGISTRY
+    let mut all: BTreeMap<_, _> = REGISTRY
         .iter()
         .map(|c| {
             let id = c.id();
             (id, replay::load_all(root, id).unwrap())
         })
-        .collect()
+        .collect();
+    for derived in DERIVED {
+        let recorded = all.get_mut(derived.check).unwrap();
+        let (path, from) = recorded
+            .iter()
+            .find(|(p, _)| p.ends_with(derived.from))
+            .unwrap_or_else(|| panic!("{}: no recording {}", derived.check, derived.from));
+        let mut recording = from.clone();
+        (derived.mutate)(&mut recording);
+        recording.note = Some(derived.note.into());
+        recording.expected.status = derived.expected.0;
+        recording.expected.points = derived.expected.1;
+        recording.expected.message = derived.note.into();
+        let name = PathBuf::from(format!("{}~{}", path.display(), derived.note));
+        recorded.push((name, recording));
+    }
+    all
 }
 
 #[test]
@@ -93,7 +210,11 @@ fn every_recording_replays_to_the_result_of_its_real_run() {
             );
             count += 1;
             let (result, mismatches) = replay_one(&root, &recording);
-            let name = path.strip_prefix(&root).unwrap().display().to_string();
+            let name = path
+                .strip_prefix(&root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             if !mismatches.is_empty() {
                 failures.push(format!(
                     "{name}: the check's requests differ from the recording:\n{}",
@@ -149,7 +270,7 @@ const NEVER_FAIL: &[(&str, &str)] = &[(
 /// cargo output in `checks::library`, and `grade_lab1` grades the starting point and the
 /// solution end to end.
 fn runs_cargo(id: &str) -> bool {
-    checks::get(id).meta().runs == Runs::Crate
+    checks::get(id).runs() == Runs::Crate
 }
 
 #[test]

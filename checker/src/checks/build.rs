@@ -1,7 +1,7 @@
 //! `build`: a Worker lab's crate builds for wasm32 and binds as a Worker. The pipeline does
 //! the work (`crate::pipeline`); this check says what came of it.
 
-use super::{Check, On, Outcome};
+use super::Outcome;
 use crate::pipeline::BuildFailure;
 
 /// What the build of a Worker lab came to.
@@ -19,23 +19,19 @@ pub struct BuildContext<'a> {
     pub built: Built<'a>,
 }
 
-pub struct Build;
-
-impl Check for Build {
-    fn run(&self, on: On) -> Outcome {
-        match &on.build().built {
-            Built::Done {
-                package,
-                wasm_bytes,
-            } => Outcome::pass(format!(
-                "{package} built for wasm32 and bound for Workers ({wasm_bytes} bytes of wasm)"
-            )),
-            Built::Failed(failure) => {
-                Outcome::error(failure.message.clone(), Some(failure.hint.clone()))
-                    .at(failure.location.clone())
-                    .kind(failure.kind)
-            }
-            Built::Tools(message) => Outcome::error(message.clone(), None),
+pub fn build(ctx: &BuildContext) -> Outcome {
+    match &ctx.built {
+        Built::Done {
+            package,
+            wasm_bytes,
+        } => Outcome::pass(format!(
+            "{package} built for wasm32 and bound for Workers ({wasm_bytes} bytes of wasm)"
+        )),
+        Built::Failed(failure) => {
+            Outcome::error(failure.message.clone(), Some(failure.hint.clone()))
+                .at(failure.location.clone())
+                .kind(failure.kind)
         }
+        Built::Tools(message) => Outcome::error(message.clone(), None),
     }
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde::Deserialize;
 
-use super::{Check, On, Outcome};
+use super::Outcome;
 use crate::bootstrap::{Tools, WASM_TARGET};
 use crate::course::{CrateRef, Lab};
 use crate::report::{FailureKind, Location};
@@ -95,37 +95,27 @@ fn build(ctx: &CrateContext, wasm32: bool) -> Result<Option<PathBuf>, String> {
     Ok(wasm)
 }
 
-pub struct BuildWasm32;
-
-impl Check for BuildWasm32 {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.krate();
-        match build(ctx, true) {
-            Ok(_) => Outcome::pass("cargo build --target wasm32-unknown-unknown succeeds"),
-            Err(first) => Outcome::fail(
-                format!("it does not build for wasm32:\n{first}"),
-                format!("`cargo lab audit {}` names each dependency that breaks, the path that brings it in and the fix.", ctx.krate.dir),
-            )
-            .at(ctx.error_location(&first))
-            .kind(crate::pipeline::compile_failure(&first)),
-        }
+pub fn build_wasm32(ctx: &CrateContext) -> Outcome {
+    match build(ctx, true) {
+        Ok(_) => Outcome::pass("cargo build --target wasm32-unknown-unknown succeeds"),
+        Err(first) => Outcome::fail(
+            format!("it does not build for wasm32:\n{first}"),
+            format!("`cargo lab audit {}` names each dependency that breaks, the path that brings it in and the fix.", ctx.krate.dir),
+        )
+        .at(ctx.error_location(&first))
+        .kind(crate::pipeline::compile_failure(&first)),
     }
 }
 
-pub struct BuildNative;
-
-impl Check for BuildNative {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.krate();
-        match build(ctx, false) {
-            Ok(_) => Outcome::pass("cargo build (host target) succeeds"),
-            Err(first) => Outcome::fail(
-                format!("it no longer builds natively:\n{first}"),
-                "Gate wasm-only code and dependencies with cfg(target_arch = \"wasm32\") so the host build keeps its own.",
-            )
-            .at(ctx.error_location(&first))
-            .kind(crate::pipeline::compile_failure(&first)),
-        }
+pub fn build_native(ctx: &CrateContext) -> Outcome {
+    match build(ctx, false) {
+        Ok(_) => Outcome::pass("cargo build (host target) succeeds"),
+        Err(first) => Outcome::fail(
+            format!("it no longer builds natively:\n{first}"),
+            "Gate wasm-only code and dependencies with cfg(target_arch = \"wasm32\") so the host build keeps its own.",
+        )
+        .at(ctx.error_location(&first))
+        .kind(crate::pipeline::compile_failure(&first)),
     }
 }
 
@@ -203,33 +193,23 @@ fn failures(stdout: &str) -> String {
     )
 }
 
-pub struct TestsNative;
-
-impl Check for TestsNative {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.krate();
-        run_tests(ctx, &["test", "--no-fail-fast"], "native")
-    }
+pub fn tests_native(ctx: &CrateContext) -> Outcome {
+    run_tests(ctx, &["test", "--no-fail-fast"], "native")
 }
 
-pub struct TestsWasm;
-
-impl Check for TestsWasm {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.krate();
-        run_tests(
-            ctx,
-            &[
-                "test",
-                "--no-fail-fast",
-                "--target",
-                WASM_TARGET,
-                "--test",
-                "wasm",
-            ],
+pub fn tests_wasm(ctx: &CrateContext) -> Outcome {
+    run_tests(
+        ctx,
+        &[
+            "test",
+            "--no-fail-fast",
+            "--target",
+            WASM_TARGET,
+            "--test",
             "wasm",
-        )
-    }
+        ],
+        "wasm",
+    )
 }
 
 fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
@@ -320,35 +300,30 @@ fn in_output(text: &str) -> FailureKind {
     crate::pipeline::failure_in_output(text).unwrap_or(FailureKind::Other)
 }
 
-pub struct AuditImports;
-
-impl Check for AuditImports {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.krate();
-        let wasm = match build(ctx, true) {
-            Ok(Some(w)) => w,
-            Ok(None) => {
-                return Outcome::fail(
-                    "the build produced no .wasm (is crate-type cdylib?)",
-                    "Keep crate-type = [\"cdylib\", \"rlib\"].",
-                )
-            }
-            Err(_) => {
-                return Outcome::fail(
-                    "not judged: the library does not build for wasm32 yet",
-                    "Fix build.wasm32 first.",
-                )
-                .kind(FailureKind::CompileError)
-            }
-        };
-        match unresolved_imports(&wasm) {
-            Ok(bad) if bad.is_empty() => Outcome::pass("only wasm-bindgen's own imports"),
-            Ok(bad) => Outcome::fail(
-                format!("imports no Worker provides: {}", bad.join(", ")),
-                "An `env` import is a C symbol or extern \"C\" function nobody defines; `wasi_*` means std for WASI. Remove the dependency that brings it (cargo lab audit).",
-            ),
-            Err(e) => Outcome::fail(format!("cannot read the module: {e:#}"), "Report this to the course maintainers."),
+pub fn audit_imports(ctx: &CrateContext) -> Outcome {
+    let wasm = match build(ctx, true) {
+        Ok(Some(w)) => w,
+        Ok(None) => {
+            return Outcome::fail(
+                "the build produced no .wasm (is crate-type cdylib?)",
+                "Keep crate-type = [\"cdylib\", \"rlib\"].",
+            )
         }
+        Err(_) => {
+            return Outcome::fail(
+                "not judged: the library does not build for wasm32 yet",
+                "Fix build.wasm32 first.",
+            )
+            .kind(FailureKind::CompileError)
+        }
+    };
+    match unresolved_imports(&wasm) {
+        Ok(bad) if bad.is_empty() => Outcome::pass("only wasm-bindgen's own imports"),
+        Ok(bad) => Outcome::fail(
+            format!("imports no Worker provides: {}", bad.join(", ")),
+            "An `env` import is a C symbol or extern \"C\" function nobody defines; `wasi_*` means std for WASI. Remove the dependency that brings it (cargo lab audit).",
+        ),
+        Err(e) => Outcome::fail(format!("cannot read the module: {e:#}"), "Report this to the course maintainers."),
     }
 }
 
@@ -369,60 +344,55 @@ pub fn unresolved_imports(wasm: &Path) -> anyhow::Result<Vec<String>> {
     Ok(bad)
 }
 
-pub struct AuditTree;
-
-impl Check for AuditTree {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.krate();
-        let output = match ctx
-            .cargo(&[
-                "tree",
-                "--target",
-                WASM_TARGET,
-                "-e",
-                "normal",
-                "--prefix",
-                "none",
-                "--no-dedupe",
-            ])
-            .output()
-        {
-            Ok(o) => o,
-            Err(e) => {
-                return Outcome::fail(
-                    format!("cannot run cargo tree: {e}"),
-                    "Report this to the course maintainers.",
-                )
-            }
-        };
-        let tree = String::from_utf8_lossy(&output.stdout);
-        let mut found: Vec<&str> = crate::audit::knowledge::CRATES
-            .iter()
-            .filter(|c| {
-                [
-                    "mio",
-                    "socket2",
-                    "openssl-sys",
-                    "native-tls",
-                    "signal-hook-registry",
-                ]
-                .contains(&c.name)
-            })
-            .filter(|c| {
-                tree.lines()
-                    .any(|l| l.split_whitespace().next() == Some(c.name))
-            })
-            .map(|c| c.name)
-            .collect();
-        found.dedup();
-        if found.is_empty() {
-            Outcome::pass("the wasm32 dependency tree has no OS-only crates")
-        } else {
-            Outcome::fail(
-                format!("the wasm32 dependency tree still holds {}", found.join(", ")),
-                format!("`cargo tree -i {} --target wasm32-unknown-unknown` shows who brings it in; see `cargo lab audit`.", found[0]),
+pub fn audit_tree(ctx: &CrateContext) -> Outcome {
+    let output = match ctx
+        .cargo(&[
+            "tree",
+            "--target",
+            WASM_TARGET,
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--no-dedupe",
+        ])
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            return Outcome::fail(
+                format!("cannot run cargo tree: {e}"),
+                "Report this to the course maintainers.",
             )
         }
+    };
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let mut found: Vec<&str> = crate::audit::knowledge::CRATES
+        .iter()
+        .filter(|c| {
+            [
+                "mio",
+                "socket2",
+                "openssl-sys",
+                "native-tls",
+                "signal-hook-registry",
+            ]
+            .contains(&c.name)
+        })
+        .filter(|c| {
+            tree.lines()
+                .any(|l| l.split_whitespace().next() == Some(c.name))
+        })
+        .map(|c| c.name)
+        .collect();
+    found.dedup();
+    if found.is_empty() {
+        Outcome::pass("the wasm32 dependency tree has no OS-only crates")
+    } else {
+        Outcome::fail(
+            format!("the wasm32 dependency tree still holds {}", found.join(", ")),
+            format!("`cargo tree -i {} --target wasm32-unknown-unknown` shows who brings it in; see `cargo lab audit`.", found[0]),
+        )
     }
 }
 
@@ -468,13 +438,8 @@ fn normalise(name: &str) -> String {
     name.trim().to_lowercase().trim_end_matches("()").to_owned()
 }
 
-pub struct AuditReport;
-
-impl Check for AuditReport {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.krate();
-        judge_audit_file(ctx).at(Some(ctx.file("AUDIT.toml")))
-    }
+pub fn audit_report(ctx: &CrateContext) -> Outcome {
+    judge_audit_file(ctx).at(Some(ctx.file("AUDIT.toml")))
 }
 
 /// AUDIT.toml against the course key: every required problem named, with the right kind and

@@ -110,10 +110,7 @@ pub fn call_tool(ctx: &Context, revision: &str, id: u64, tool: &str, arguments: 
 
 /// The `result` of a successful JSON-RPC reply to `id`, or why the reply is not one.
 pub fn result_of(exchange: &Exchange, id: &Value) -> Result<Value, String> {
-    let reply = exchange
-        .outcome
-        .as_ref()
-        .map_err(|e| format!("no reply ({e})"))?;
+    let reply = exchange.replied()?;
     if reply.status != 200 {
         return Err(format!("HTTP {} instead of 200", reply.status));
     }
@@ -134,10 +131,7 @@ pub fn result_of(exchange: &Exchange, id: &Value) -> Result<Value, String> {
 
 /// Whether the reply is a JSON-RPC error with one of `codes`, under one of `statuses`.
 pub fn is_error(exchange: &Exchange, codes: &[i64], statuses: &[u16]) -> Result<(), String> {
-    let reply = exchange
-        .outcome
-        .as_ref()
-        .map_err(|e| format!("no reply ({e})"))?;
+    let reply = exchange.replied()?;
     let code = reply
         .json
         .as_ref()
@@ -159,10 +153,7 @@ pub fn is_error(exchange: &Exchange, codes: &[i64], statuses: &[u16]) -> Result<
 /// Whether a tool call was refused the way a model can read: a result with `isError: true`
 /// (tools § error handling), or a -32602 protocol error for arguments the schema forbids.
 pub fn is_tool_refusal(exchange: &Exchange) -> Result<(), String> {
-    let reply = exchange
-        .outcome
-        .as_ref()
-        .map_err(|e| format!("no reply ({e})"))?;
+    let reply = exchange.replied()?;
     let body = reply
         .json
         .as_ref()

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::{Check, Context, On, Outcome};
+use super::{Context, Outcome};
 use crate::course::MemoryConfig;
 use crate::mcp_client::{Exchange, Raw};
 use crate::payload;
@@ -113,303 +113,282 @@ fn summary_of(exchange: &Exchange) -> Option<Value> {
 }
 
 /// Answers are right for payloads small and large.
-pub struct Results;
-
-impl Check for Results {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let mut tally = super::mcp::Tally::default();
-        for (seed, size) in [(11, 2_000), (12, 64 * 1024), (13, 1024 * 1024)] {
-            let (payload, exchange) = send_payload(ctx, seed, size, seed);
-            let verdict = match summary_of(&exchange) {
-                Some(got) if got == payload.expected => Ok(()),
-                Some(got) => Err(format!(
-                    "got {}",
-                    crate::mcp_client::truncate(&got.to_string(), 200)
-                )),
-                None => Err(exchange.summary()),
-            };
-            tally.case(
-                &format!("{} events ({} bytes)", payload.events, payload.body.len()),
-                &exchange,
-                &payload.expected.to_string(),
-                verdict,
-            );
-        }
-        let empty = r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"summarize_events","arguments":{"events":[]}}}"#;
-        let exchange = send(ctx, empty);
-        let refused = exchange
-            .json()
-            .is_some_and(|b| b.pointer("/result/isError") == Some(&json!(true)));
+pub fn results(ctx: &mut Context) -> Outcome {
+    let mut tally = super::mcp::Tally::default();
+    for (seed, size) in [(11, 2_000), (12, 64 * 1024), (13, 1024 * 1024)] {
+        let (payload, exchange) = send_payload(ctx, seed, size, seed);
+        let verdict = match summary_of(&exchange) {
+            Some(got) if got == payload.expected => Ok(()),
+            Some(got) => Err(format!(
+                "got {}",
+                crate::mcp_client::truncate(&got.to_string(), 200)
+            )),
+            None => Err(exchange.summary()),
+        };
         tally.case(
-            "no events",
+            &format!("{} events ({} bytes)", payload.events, payload.body.len()),
             &exchange,
-            "a tool result with isError: true",
-            if refused {
-                Ok(())
-            } else {
-                Err(exchange.summary())
-            },
+            &payload.expected.to_string(),
+            verdict,
         );
-        tally.outcome(
-            "counts, percentiles, top keys and time span match for 2 KB, 64 KB and 1 MB payloads",
-            "Follow the output contract in the lab README exactly: nearest-rank percentiles, mean rounded down, top 5 keys by count then key.",
-        )
     }
+    let empty = r#"{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"summarize_events","arguments":{"events":[]}}}"#;
+    let exchange = send(ctx, empty);
+    let refused = exchange
+        .json()
+        .is_some_and(|b| b.pointer("/result/isError") == Some(&json!(true)));
+    tally.case(
+        "no events",
+        &exchange,
+        "a tool result with isError: true",
+        if refused {
+            Ok(())
+        } else {
+            Err(exchange.summary())
+        },
+    );
+    tally.outcome(
+        "counts, percentiles, top keys and time span match for 2 KB, 64 KB and 1 MB payloads",
+        "Follow the output contract in the lab README exactly: nearest-rank percentiles, mean rounded down, top 5 keys by count then key.",
+    )
 }
 
 /// No growth of linear memory across hundreds of requests after a warm-up.
-pub struct Growth;
-
-impl Check for Growth {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let cfg = match config(ctx) {
-            Ok(c) => c,
-            Err(o) => return *o,
+pub fn growth(ctx: &mut Context) -> Outcome {
+    let cfg = match config(ctx) {
+        Ok(c) => c,
+        Err(o) => return *o,
+    };
+    if let Err(e) = reset(ctx) {
+        return Outcome::fail(e, "Report this to the course maintainers.");
+    }
+    // One payload per size; the same bodies again and again, so any growth is retention.
+    let bodies: Vec<(u64, usize, String)> = cfg
+        .mixed_sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &size)| {
+            (
+                100 + i as u64,
+                size,
+                payload::generate(100 + i as u64, size, 1).body,
+            )
+        })
+        .collect();
+    let mut series: Vec<u64> = Vec::new();
+    let mut inside_disagrees = 0usize;
+    let mut inside_seen = false;
+    let mut baseline = None;
+    let mut first_growth: Option<Exchange> = None;
+    let mut killed: Option<(usize, Exchange)> = None;
+    let total = cfg.warmup_requests + cfg.growth_requests;
+    for n in 0..total {
+        let (seed, size, body) = &bodies[n % bodies.len()];
+        let exchange = send_generated(ctx, body, *seed, *size, 1);
+        let Some((bytes, pages)) = reading(&exchange) else {
+            return Outcome::fail(
+                format!(
+                    "request {} got no memory reading ({})",
+                    n + 1,
+                    exchange.summary()
+                ),
+                "The Worker must answer every request; a trap or a missing reply shows here.",
+            )
+            .with_evidence(Some(exchange.evidence()));
         };
-        if let Err(e) = reset(ctx) {
-            return Outcome::fail(e, "Report this to the course maintainers.");
-        }
-        // One payload per size; the same bodies again and again, so any growth is retention.
-        let bodies: Vec<(u64, usize, String)> = cfg
-            .mixed_sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &size)| {
-                (
-                    100 + i as u64,
-                    size,
-                    payload::generate(100 + i as u64, size, 1).body,
-                )
-            })
-            .collect();
-        let mut series: Vec<u64> = Vec::new();
-        let mut inside_disagrees = 0usize;
-        let mut inside_seen = false;
-        let mut baseline = None;
-        let mut first_growth: Option<Exchange> = None;
-        let mut killed: Option<(usize, Exchange)> = None;
-        let total = cfg.warmup_requests + cfg.growth_requests;
-        for n in 0..total {
-            let (seed, size, body) = &bodies[n % bodies.len()];
-            let exchange = send_generated(ctx, body, *seed, *size, 1);
-            let Some((bytes, pages)) = reading(&exchange) else {
-                return Outcome::fail(
-                    format!(
-                        "request {} got no memory reading ({})",
-                        n + 1,
-                        exchange.summary()
-                    ),
-                    "The Worker must answer every request; a trap or a missing reply shows here.",
-                )
-                .with_evidence(Some(exchange.evidence()));
-            };
-            if let Some(p) = pages {
-                inside_seen = true;
-                if p * PAGE != bytes {
-                    inside_disagrees += 1;
-                }
-            }
-            if n + 1 == cfg.warmup_requests {
-                baseline = Some(bytes);
-            }
-            if let (Some(base), None) = (baseline, &first_growth) {
-                if bytes > base && n + 1 > cfg.warmup_requests {
-                    first_growth = Some(exchange.clone());
-                }
-            }
-            series.push(bytes);
-            if bytes > cfg.limit_bytes {
-                killed = Some((n + 1, exchange));
-                break;
+        if let Some(p) = pages {
+            inside_seen = true;
+            if p * PAGE != bytes {
+                inside_disagrees += 1;
             }
         }
-        let baseline = baseline.unwrap_or(series[0]);
-        let last = *series.last().unwrap_or(&baseline);
-        let grown_pages = last.saturating_sub(baseline) / PAGE;
-        let chart = write_chart(
-            ctx,
-            &series,
-            cfg.warmup_requests,
-            baseline + cfg.growth_budget_pages * PAGE,
-            cfg.limit_bytes,
+        if n + 1 == cfg.warmup_requests {
+            baseline = Some(bytes);
+        }
+        if let (Some(base), None) = (baseline, &first_growth) {
+            if bytes > base && n + 1 > cfg.warmup_requests {
+                first_growth = Some(exchange.clone());
+            }
+        }
+        series.push(bytes);
+        if bytes > cfg.limit_bytes {
+            killed = Some((n + 1, exchange));
+            break;
+        }
+    }
+    let baseline = baseline.unwrap_or(series[0]);
+    let last = *series.last().unwrap_or(&baseline);
+    let grown_pages = last.saturating_sub(baseline) / PAGE;
+    let chart = write_chart(
+        ctx,
+        &series,
+        cfg.warmup_requests,
+        baseline + cfg.growth_budget_pages * PAGE,
+        cfg.limit_bytes,
+    );
+    let inside = if !inside_seen {
+        "the inside reading is unavailable (course_probe::install() is not called)".to_owned()
+    } else if inside_disagrees == 0 {
+        "inside and JavaScript readings agree".to_owned()
+    } else {
+        format!("inside and JavaScript readings disagreed {inside_disagrees} times")
+    };
+    let sent = series.len().saturating_sub(cfg.warmup_requests);
+    let mut message = format!(
+        "baseline {} after {} warm-up requests; after {sent} more: {} (+{grown_pages} pages, budget +{}); {inside}; chart: {chart}",
+        mib(baseline),
+        cfg.warmup_requests,
+        mib(last),
+        cfg.growth_budget_pages
+    );
+    let pass = killed.is_none() && grown_pages <= cfg.growth_budget_pages && inside_disagrees == 0;
+    let mut evidence = first_growth
+        .filter(|_| !pass)
+        .map(|e| memory_evidence(&e, "no new pages of linear memory after the warm-up"));
+    if let Some((n, exchange)) = killed {
+        message = format!(
+            "request {n} took linear memory to {} — past the {} an isolate may use: production would have killed it. {message}",
+            mib(reading(&exchange).map_or(0, |r| r.0)),
+            mib(cfg.limit_bytes)
         );
-        let inside = if !inside_seen {
-            "the inside reading is unavailable (course_probe::install() is not called)".to_owned()
-        } else if inside_disagrees == 0 {
-            "inside and JavaScript readings agree".to_owned()
-        } else {
-            format!("inside and JavaScript readings disagreed {inside_disagrees} times")
-        };
-        let sent = series.len().saturating_sub(cfg.warmup_requests);
-        let mut message = format!(
-            "baseline {} after {} warm-up requests; after {sent} more: {} (+{grown_pages} pages, budget +{}); {inside}; chart: {chart}",
-            mib(baseline),
-            cfg.warmup_requests,
-            mib(last),
-            cfg.growth_budget_pages
-        );
-        let pass =
-            killed.is_none() && grown_pages <= cfg.growth_budget_pages && inside_disagrees == 0;
-        let mut evidence = first_growth
-            .filter(|_| !pass)
-            .map(|e| memory_evidence(&e, "no new pages of linear memory after the warm-up"));
-        if let Some((n, exchange)) = killed {
-            message = format!(
-                "request {n} took linear memory to {} — past the {} an isolate may use: production would have killed it. {message}",
-                mib(reading(&exchange).map_or(0, |r| r.0)),
-                mib(cfg.limit_bytes)
-            );
-            evidence = Some(memory_evidence(
-                &exchange,
-                format!("linear memory below {}", mib(cfg.limit_bytes)),
-            ));
-        }
-        Outcome {
-            credit: if pass { 1.0 } else { 0.0 },
-            message,
-            hint: Some("Memory that survives a request grows with every request: look for statics, thread_locals and caches without a bound. dlmalloc reuses freed blocks but never returns pages.".into()),
-            measured: Some(Measure { value: grown_pages as f64, unit: "pages".into() }),
-            budget: Some(Budget { min: None, max: Some(cfg.growth_budget_pages as f64), unit: "pages".into() }),
-            evidence,
-            location: None,
-            ..Outcome::default()
-        }
+        evidence = Some(memory_evidence(
+            &exchange,
+            format!("linear memory below {}", mib(cfg.limit_bytes)),
+        ));
+    }
+    Outcome {
+        credit: if pass { 1.0 } else { 0.0 },
+        message,
+        hint: Some("Memory that survives a request grows with every request: look for statics, thread_locals and caches without a bound. dlmalloc reuses freed blocks but never returns pages.".into()),
+        measured: Some(Measure { value: grown_pages as f64, unit: "pages".into() }),
+        budget: Some(Budget { min: None, max: Some(cfg.growth_budget_pages as f64), unit: "pages".into() }),
+        evidence,
+        location: None,
+        ..Outcome::default()
     }
 }
 
 /// One large payload: the high-water mark above a fresh instance stays near the payload.
-pub struct Peak;
-
-impl Check for Peak {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let cfg = match config(ctx) {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
-        if let Err(e) = reset(ctx) {
-            return Outcome::fail(e, "Report this to the course maintainers.");
-        }
-        let (_, before) = send_payload(ctx, 200, 1024, 1);
-        let Some((base, _)) = reading(&before) else {
-            return Outcome::fail(
-                format!("no memory reading: {}", before.summary()),
-                "The Worker must answer every request.",
-            )
-            .with_evidence(Some(before.evidence()));
-        };
-        let started = std::time::Instant::now();
-        let (big, exchange) = send_payload(ctx, 201, cfg.peak_payload_bytes, 2);
-        let took = started.elapsed();
-        let Some((after, _)) = reading(&exchange) else {
-            return Outcome::fail(
-                format!(
-                    "the {} payload got no answer with a memory reading: {}",
-                    mib(big.body.len() as u64),
-                    exchange.summary()
-                ),
-                "A trap (out of memory, panic) ends the request: see the Worker's output above.",
-            )
-            .with_evidence(Some(exchange.evidence()));
-        };
-        let peak = after.saturating_sub(base);
-        let budget = (cfg.peak_factor * big.body.len() as f64) as u64 + cfg.peak_slack_bytes;
-        let correct = summary_of(&exchange).is_some_and(|s| s == big.expected);
-        let message = format!(
-            "{} payload ({} events, {} ms): linear memory {} → {}, a peak of {} ({:.2}× the payload); budget {} ({}× payload + {}){}",
-            mib(big.body.len() as u64),
-            big.events,
-            took.as_millis(),
-            mib(base),
-            mib(after),
-            mib(peak),
-            peak as f64 / big.body.len() as f64,
-            mib(budget),
-            cfg.peak_factor,
-            mib(cfg.peak_slack_bytes),
-            if correct { "" } else { "; the answer was also wrong" }
-        );
-        Outcome {
-            credit: if peak <= budget && correct { 1.0 } else { 0.0 },
-            message,
-            hint: Some("Parse the body once, into types, and fold events as they stream past (serde's DeserializeSeed/visitor) instead of building a serde_json::Value or a Vec of events; do not copy the body.".into()),
-            measured: Some(Measure { value: peak as f64, unit: "bytes".into() }),
-            budget: Some(Budget { min: None, max: Some(budget as f64), unit: "bytes".into() }),
-            // A wrong answer needs the whole reply; a right one only the request.
-            evidence: (peak > budget || !correct).then(|| {
-                let expected = format!("a peak of at most {}", mib(budget));
-                if correct {
-                    memory_evidence(&exchange, expected)
-                } else {
-                    exchange.evidence_expecting(expected)
-                }
-            }),
-            location: None,
-            ..Outcome::default()
-        }
+pub fn peak(ctx: &mut Context) -> Outcome {
+    let cfg = match config(ctx) {
+        Ok(c) => c,
+        Err(o) => return *o,
+    };
+    if let Err(e) = reset(ctx) {
+        return Outcome::fail(e, "Report this to the course maintainers.");
+    }
+    let (_, before) = send_payload(ctx, 200, 1024, 1);
+    let Some((base, _)) = reading(&before) else {
+        return Outcome::fail(
+            format!("no memory reading: {}", before.summary()),
+            "The Worker must answer every request.",
+        )
+        .with_evidence(Some(before.evidence()));
+    };
+    let started = std::time::Instant::now();
+    let (big, exchange) = send_payload(ctx, 201, cfg.peak_payload_bytes, 2);
+    let took = started.elapsed();
+    let Some((after, _)) = reading(&exchange) else {
+        return Outcome::fail(
+            format!(
+                "the {} payload got no answer with a memory reading: {}",
+                mib(big.body.len() as u64),
+                exchange.summary()
+            ),
+            "A trap (out of memory, panic) ends the request: see the Worker's output above.",
+        )
+        .with_evidence(Some(exchange.evidence()));
+    };
+    let peak = after.saturating_sub(base);
+    let budget = (cfg.peak_factor * big.body.len() as f64) as u64 + cfg.peak_slack_bytes;
+    let correct = summary_of(&exchange).is_some_and(|s| s == big.expected);
+    let message = format!(
+        "{} payload ({} events, {} ms): linear memory {} → {}, a peak of {} ({:.2}× the payload); budget {} ({}× payload + {}){}",
+        mib(big.body.len() as u64),
+        big.events,
+        took.as_millis(),
+        mib(base),
+        mib(after),
+        mib(peak),
+        peak as f64 / big.body.len() as f64,
+        mib(budget),
+        cfg.peak_factor,
+        mib(cfg.peak_slack_bytes),
+        if correct { "" } else { "; the answer was also wrong" }
+    );
+    Outcome {
+        credit: if peak <= budget && correct { 1.0 } else { 0.0 },
+        message,
+        hint: Some("Parse the body once, into types, and fold events as they stream past (serde's DeserializeSeed/visitor) instead of building a serde_json::Value or a Vec of events; do not copy the body.".into()),
+        measured: Some(Measure { value: peak as f64, unit: "bytes".into() }),
+        budget: Some(Budget { min: None, max: Some(budget as f64), unit: "bytes".into() }),
+        // A wrong answer needs the whole reply; a right one only the request.
+        evidence: (peak > budget || !correct).then(|| {
+            let expected = format!("a peak of at most {}", mib(budget));
+            if correct {
+                memory_evidence(&exchange, expected)
+            } else {
+                exchange.evidence_expecting(expected)
+            }
+        }),
+        location: None,
+        ..Outcome::default()
     }
 }
 
 /// No request of the run took linear memory past what an isolate may use.
-pub struct Limit;
-
-impl Check for Limit {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let cfg = match config(ctx) {
-            Ok(c) => c,
-            Err(o) => return *o,
-        };
-        let log = ctx.client.log();
-        let readings: Vec<(usize, u64)> = log
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| reading(e).map(|(bytes, _)| (i, bytes)))
-            .collect();
-        if readings.is_empty() {
-            return Outcome::fail(
-                "no memory readings were taken in this run",
-                "Report this to the course maintainers.",
-            );
-        }
-        let highest = readings.iter().map(|r| r.1).max().unwrap_or(0);
-        let measured = Some(Measure {
-            value: highest as f64,
-            unit: "bytes".into(),
-        });
-        let budget = Some(Budget {
-            min: None,
-            max: Some(cfg.limit_bytes as f64),
-            unit: "bytes".into(),
-        });
-        match readings.iter().find(|r| r.1 > cfg.limit_bytes) {
-            None => Outcome {
-                measured,
-                budget,
-                ..Outcome::pass(format!(
-                    "the highest reading of {} requests was {}, within the {} limit",
-                    readings.len(),
-                    mib(highest),
-                    mib(cfg.limit_bytes)
-                ))
-            },
-            Some(&(i, bytes)) => Outcome {
-                credit: 0.0,
-                message: format!(
-                    "would be killed in production: after this request linear memory was {} (limit {} per isolate, JS heap included; local workerd does not enforce it)",
-                    mib(bytes),
-                    mib(cfg.limit_bytes)
-                ),
-                hint: Some("Find what this request allocates at once (a Value tree of the whole body, copies of the body) and what earlier requests left behind.".into()),
-                measured,
-                budget,
-                evidence: Some(memory_evidence(&log[i], format!("linear memory below {}", mib(cfg.limit_bytes)))),
-                location: None,
-                ..Outcome::default()
-            },
-        }
+pub fn limit(ctx: &mut Context) -> Outcome {
+    let cfg = match config(ctx) {
+        Ok(c) => c,
+        Err(o) => return *o,
+    };
+    let log = ctx.client.log();
+    let readings: Vec<(usize, u64)> = log
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| reading(e).map(|(bytes, _)| (i, bytes)))
+        .collect();
+    if readings.is_empty() {
+        return Outcome::fail(
+            "no memory readings were taken in this run",
+            "Report this to the course maintainers.",
+        );
+    }
+    let highest = readings.iter().map(|r| r.1).max().unwrap_or(0);
+    let measured = Some(Measure {
+        value: highest as f64,
+        unit: "bytes".into(),
+    });
+    let budget = Some(Budget {
+        min: None,
+        max: Some(cfg.limit_bytes as f64),
+        unit: "bytes".into(),
+    });
+    match readings.iter().find(|r| r.1 > cfg.limit_bytes) {
+        None => Outcome {
+            measured,
+            budget,
+            ..Outcome::pass(format!(
+                "the highest reading of {} requests was {}, within the {} limit",
+                readings.len(),
+                mib(highest),
+                mib(cfg.limit_bytes)
+            ))
+        },
+        Some(&(i, bytes)) => Outcome {
+            credit: 0.0,
+            message: format!(
+                "would be killed in production: after this request linear memory was {} (limit {} per isolate, JS heap included; local workerd does not enforce it)",
+                mib(bytes),
+                mib(cfg.limit_bytes)
+            ),
+            hint: Some("Find what this request allocates at once (a Value tree of the whole body, copies of the body) and what earlier requests left behind.".into()),
+            measured,
+            budget,
+            evidence: Some(memory_evidence(&log[i], format!("linear memory below {}", mib(cfg.limit_bytes)))),
+            location: None,
+            ..Outcome::default()
+        },
     }
 }
 

@@ -42,8 +42,6 @@ pub struct CheckMeta {
     /// Stable id, `<category>.<name>` (or `build`, `integrity`, `runtime.*`).
     pub id: String,
     pub category: Category,
-    /// What it runs against, which decides the labs that may list it and when it runs.
-    pub runs: Runs,
     /// One line saying what is required.
     pub title: String,
     /// Book page and anchor that teaches it, relative to `book/src`.
@@ -74,9 +72,8 @@ pub fn meta_of(id: &str) -> &'static CheckMeta {
         .unwrap_or_else(|| panic!("checker/checks.toml has no [[check]] with id = {id:?}"))
 }
 
-/// What a check runs against (and so which [`On`] its `run` receives).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+/// What a check runs against (and so which [`On`] its code receives).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Runs {
     /// The course's own files, before anything is built (`integrity`); in every report.
     Course,
@@ -101,11 +98,12 @@ impl Runs {
     }
 }
 
-/// One graded requirement: its code. What it is (id, title, book section…) is data, in
-/// `checker/checks.toml`; [`REGISTRY`] joins the two by id.
+/// One graded requirement's code. What it is (id, title, book section…) is data, in
+/// `checker/checks.toml`; [`REGISTRY`] joins the two by id. Every check of the course is a
+/// [`Code`]: a plain function of the context it runs against.
 pub trait Check: Sync {
-    /// Runs the check against what `on` holds: always the variant its `meta().runs` names
-    /// (manifests are validated against the registry when they load).
+    /// Runs the check against what `on` holds (the grader gives each check the context its
+    /// kind needs; manifests are validated against the registry when they load).
     fn run(&self, on: On) -> Outcome;
 }
 
@@ -118,48 +116,43 @@ pub enum On<'r, 'a> {
     Findings(&'r findings::FindingsContext<'a>),
 }
 
-impl<'r, 'a> On<'r, 'a> {
-    pub fn course(self) -> &'r CourseContext<'a> {
+/// A check's code: a function of what it runs against.
+#[derive(Clone, Copy)]
+pub enum Code {
+    Course(fn(&CourseContext) -> Outcome),
+    Build(fn(&build::BuildContext) -> Outcome),
+    Worker(fn(&mut Context) -> Outcome),
+    Crate(fn(&CrateContext) -> Outcome),
+    Findings(fn(&findings::FindingsContext) -> Outcome),
+}
+
+impl Code {
+    pub fn runs(self) -> Runs {
         match self {
-            On::Course(c) => c,
-            other => other.mismatch("course"),
+            Code::Course(_) => Runs::Course,
+            Code::Build(_) => Runs::Build,
+            Code::Worker(_) => Runs::Worker,
+            Code::Crate(_) => Runs::Crate,
+            Code::Findings(_) => Runs::Findings,
         }
     }
-    pub fn build(self) -> &'r build::BuildContext<'a> {
-        match self {
-            On::Build(c) => c,
-            other => other.mismatch("build"),
+}
+
+impl Check for Code {
+    fn run(&self, on: On) -> Outcome {
+        match (self, on) {
+            (Code::Course(f), On::Course(ctx)) => f(ctx),
+            (Code::Build(f), On::Build(ctx)) => f(ctx),
+            (Code::Worker(f), On::Worker(ctx)) => f(ctx),
+            (Code::Crate(f), On::Crate(ctx)) => f(ctx),
+            (Code::Findings(f), On::Findings(ctx)) => f(ctx),
+            // Unreachable for a manifest that loaded: `course::load` refuses a check listed
+            // in a lab of the wrong kind, and the grader hands each check what it runs on.
+            (code, _) => panic!(
+                "a {:?} check was given another context (registry and grader disagree)",
+                code.runs()
+            ),
         }
-    }
-    pub fn worker(self) -> &'r mut Context<'a> {
-        match self {
-            On::Worker(c) => c,
-            other => other.mismatch("worker"),
-        }
-    }
-    pub fn krate(self) -> &'r CrateContext<'a> {
-        match self {
-            On::Crate(c) => c,
-            other => other.mismatch("crate"),
-        }
-    }
-    pub fn findings(self) -> &'r findings::FindingsContext<'a> {
-        match self {
-            On::Findings(c) => c,
-            other => other.mismatch("findings"),
-        }
-    }
-    /// Unreachable for a manifest that loaded: `course::load` refuses a check listed in a lab
-    /// of the wrong kind, and the grader hands each check the context its `Runs` names.
-    fn mismatch(self, wanted: &str) -> ! {
-        let got = match self {
-            On::Course(_) => "course",
-            On::Build(_) => "build",
-            On::Worker(_) => "worker",
-            On::Crate(_) => "crate",
-            On::Findings(_) => "findings",
-        };
-        panic!("a {wanted} check was given a {got} context (registry and grader disagree)")
     }
 }
 
@@ -342,7 +335,7 @@ fn round2(x: f64) -> f64 {
 }
 
 /// A check in the registry: its id (its meta in `checker/checks.toml`) and its code.
-pub struct Registered(pub &'static str, pub &'static dyn Check);
+pub struct Registered(pub &'static str, pub Code);
 
 impl Registered {
     pub fn id(&self) -> &'static str {
@@ -353,6 +346,11 @@ impl Registered {
         meta_of(self.0)
     }
 
+    /// What it runs against: which labs may list it, and when it runs.
+    pub fn runs(&self) -> Runs {
+        self.1.runs()
+    }
+
     pub fn run(&self, on: On) -> Outcome {
         self.1.run(on)
     }
@@ -360,57 +358,84 @@ impl Registered {
 
 /// Every check the checker implements, in no particular order (manifests set the order).
 pub static REGISTRY: &[Registered] = &[
-    Registered("integrity", &integrity::Integrity),
-    Registered("build", &build::Build),
-    Registered("protocol.initialize", &protocol::lifecycle::Initialize),
+    Registered("integrity", Code::Course(integrity::integrity)),
+    Registered("build", Code::Build(build::build)),
+    Registered(
+        "protocol.initialize",
+        Code::Worker(protocol::lifecycle::initialize),
+    ),
     Registered(
         "protocol.version-negotiation",
-        &protocol::lifecycle::VersionNegotiation,
+        Code::Worker(protocol::lifecycle::version_negotiation),
     ),
     Registered(
         "protocol.notifications",
-        &protocol::lifecycle::InitializedNotification,
+        Code::Worker(protocol::lifecycle::initialized_notification),
     ),
-    Registered("protocol.ping", &protocol::lifecycle::Ping),
-    Registered("protocol.tools-list", &protocol::tools::ToolsList),
-    Registered("protocol.tools-kv", &protocol::tools::KvTools),
-    Registered("protocol.tools-query", &protocol::tools::QueryData),
-    Registered("protocol.tool-errors", &protocol::tools::ToolErrors),
+    Registered("protocol.ping", Code::Worker(protocol::lifecycle::ping)),
+    Registered(
+        "protocol.tools-list",
+        Code::Worker(protocol::tools::tools_list),
+    ),
+    Registered("protocol.tools-kv", Code::Worker(protocol::tools::kv_tools)),
+    Registered(
+        "protocol.tools-query",
+        Code::Worker(protocol::tools::query_data),
+    ),
+    Registered(
+        "protocol.tool-errors",
+        Code::Worker(protocol::tools::tool_errors),
+    ),
     Registered(
         "protocol.jsonrpc-errors",
-        &protocol::transport::JsonRpcErrors,
+        Code::Worker(protocol::transport::json_rpc_errors),
     ),
-    Registered("protocol.http-transport", &protocol::transport::HttpRules),
-    Registered("protocol.batches", &protocol::transport::Batches),
-    Registered("protocol.discover", &protocol::modern::Discover),
+    Registered(
+        "protocol.http-transport",
+        Code::Worker(protocol::transport::http_rules),
+    ),
+    Registered(
+        "protocol.batches",
+        Code::Worker(protocol::transport::batches),
+    ),
+    Registered(
+        "protocol.discover",
+        Code::Worker(protocol::modern::discover),
+    ),
     Registered(
         "protocol.stateless-requests",
-        &protocol::modern::StatelessRequests,
+        Code::Worker(protocol::modern::stateless_requests),
     ),
     Registered(
         "protocol.header-validation",
-        &protocol::modern::HeaderValidation,
+        Code::Worker(protocol::modern::header_validation),
     ),
-    Registered("protocol.schema", &protocol::conformance::EveryMessage),
-    Registered("robustness.sql-read-only", &robustness::SqlReadOnly),
-    Registered("robustness.bad-input", &robustness::BadInput),
-    Registered("size.raw-bytes", &size::RawBytes),
-    Registered("size.behaviour", &size::Behaviour),
-    Registered("size.startup", &size::Startup),
-    Registered("memory.results", &memory::Results),
-    Registered("memory.growth", &memory::Growth),
-    Registered("memory.peak", &memory::Peak),
-    Registered("memory.limit", &memory::Limit),
-    Registered("build.wasm32", &library::BuildWasm32),
-    Registered("build.native", &library::BuildNative),
-    Registered("tests.native", &library::TestsNative),
-    Registered("tests.wasm", &library::TestsWasm),
-    Registered("audit.imports", &library::AuditImports),
-    Registered("audit.tree", &library::AuditTree),
-    Registered("audit.report", &library::AuditReport),
-    Registered("runtime.memory", &findings::IsolateLimit),
-    Registered("runtime.hangs", &findings::Hangs),
-    Registered("runtime.panics", &findings::Panics),
+    Registered(
+        "protocol.schema",
+        Code::Worker(protocol::conformance::every_message),
+    ),
+    Registered(
+        "robustness.sql-read-only",
+        Code::Worker(robustness::sql_read_only),
+    ),
+    Registered("robustness.bad-input", Code::Worker(robustness::bad_input)),
+    Registered("size.raw-bytes", Code::Worker(size::raw_bytes)),
+    Registered("size.behaviour", Code::Worker(size::behaviour)),
+    Registered("size.startup", Code::Worker(size::startup)),
+    Registered("memory.results", Code::Worker(memory::results)),
+    Registered("memory.growth", Code::Worker(memory::growth)),
+    Registered("memory.peak", Code::Worker(memory::peak)),
+    Registered("memory.limit", Code::Worker(memory::limit)),
+    Registered("build.wasm32", Code::Crate(library::build_wasm32)),
+    Registered("build.native", Code::Crate(library::build_native)),
+    Registered("tests.native", Code::Crate(library::tests_native)),
+    Registered("tests.wasm", Code::Crate(library::tests_wasm)),
+    Registered("audit.imports", Code::Crate(library::audit_imports)),
+    Registered("audit.tree", Code::Crate(library::audit_tree)),
+    Registered("audit.report", Code::Crate(library::audit_report)),
+    Registered("runtime.memory", Code::Findings(findings::isolate_limit)),
+    Registered("runtime.hangs", Code::Findings(findings::hangs)),
+    Registered("runtime.panics", Code::Findings(findings::panics)),
 ];
 
 /// The registered check with this id.
@@ -437,7 +462,7 @@ mod tests {
         for lab in crate::course::labs(&crate::course::root()).unwrap() {
             for spec in &lab.checks {
                 let check = find(&spec.id).expect("course::load refuses unknown ids");
-                assert!(check.meta().runs.listable_in(lab.kind), "{}", spec.id);
+                assert!(check.runs().listable_in(lab.kind), "{}", spec.id);
                 assert!(
                     spec.points > 0.0 || spec.informational,
                     "{}: `{}` is worth no points but is not marked informational",
@@ -470,7 +495,7 @@ mod tests {
                 meta.id == category
                     || meta.id.starts_with(&format!("{category}."))
                     // The grader's findings about the run as a whole.
-                    || (meta.runs == Runs::Findings && meta.id.starts_with("runtime.")),
+                    || (check.runs() == Runs::Findings && meta.id.starts_with("runtime.")),
                 "{} is not in category {category}",
                 meta.id
             );

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::mcp::{self, Tally, LEGACY, MODERN};
-use super::{Check, Context, On, Outcome};
+use super::{Context, Outcome};
 use crate::course::Lab;
 use crate::harness::Inspect;
 use crate::mcp_client::{Client, Exchange, Ids, Raw};
@@ -92,107 +92,104 @@ impl WriteAttempt {
 }
 
 /// `query_data` is read-only however the SQL is dressed.
-pub struct SqlReadOnly;
-
-impl Check for SqlReadOnly {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let Some(db) = ctx.lab.worker.d1.first().cloned() else {
-            return Outcome::fail(
-                "the lab manifest declares no D1 binding",
-                "Report this to the course maintainers.",
-            );
-        };
-        let cases = match Cases::of(ctx.lab) {
-            Ok(cases) => cases,
-            Err(e) => return cannot_load(e),
-        };
-        let (control_id, attempts) = cases.numbered(ctx.client);
-        // The boundary means nothing if the tool cannot read at all.
-        let control = mcp::call_tool(
-            ctx,
-            LEGACY,
-            control_id,
-            "query_data",
-            json!({ "sql": "SELECT id FROM products ORDER BY id" }),
+pub fn sql_read_only(ctx: &mut Context) -> Outcome {
+    let Some(db) = ctx.lab.worker.d1.first().cloned() else {
+        return Outcome::fail(
+            "the lab manifest declares no D1 binding",
+            "Report this to the course maintainers.",
         );
-        let readable = mcp::result_of(&control, &json!(control_id))
-            .is_ok_and(|r| r["isError"] != json!(true) && r.to_string().contains("\"id\""));
-        if !readable {
-            return Outcome::fail(
-                "query_data does not answer a plain SELECT, so its read-only boundary cannot be judged",
-                "Make query_data run SELECT queries first (see protocol.tools-query).",
-            )
-            .with_evidence(Some(control.evidence_expecting("the rows of SELECT id FROM products")));
-        }
-        // Fast path: every attempt, then one comparison. Only if D1 changed is each attempt
-        // replayed on a fresh fixture with a comparison of its own, to name the culprits.
-        let before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
-        let replies: Vec<Exchange> = attempts
-            .iter()
-            .map(|(id, write)| attempt(ctx, *id, write))
-            .collect();
-        let after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
-        let mut tally = Tally::default();
-        let mut writes = 0;
-        match (before, after) {
-            (Ok(b), Ok(a)) if a == b => {
-                for ((_, write), exchange) in attempts.iter().zip(&replies) {
-                    tally.case(
-                        &format!("{:?}", write.sql),
-                        exchange,
-                        "an isError result, and D1 unchanged",
-                        mcp::is_tool_refusal(exchange),
-                    );
-                }
-            }
-            (Ok(_), Ok(_)) => {
-                for (id, write) in &attempts {
-                    // Put the fixture back, so each attempt is judged on its own.
-                    let _ = ctx.server.inspect(Inspect::D1Reset { db: db.clone() });
-                    let before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
-                    let exchange = attempt(ctx, *id, write);
-                    let after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
-                    let verdict = match (before, after) {
-                        (Ok(b), Ok(a)) if a != b => {
-                            writes += 1;
-                            Err("it CHANGED the database".to_owned())
-                        }
-                        (Ok(_), Ok(_)) => mcp::is_tool_refusal(&exchange),
-                        (Err(e), _) | (_, Err(e)) => {
-                            Err(format!("cannot read D1 from outside the Worker: {e}"))
-                        }
-                    };
-                    tally.case(
-                        &format!("{:?}", write.sql),
-                        &exchange,
-                        "an isError result, and D1 unchanged",
-                        verdict,
-                    );
-                }
-                let _ = ctx.server.inspect(Inspect::D1Reset { db: db.clone() });
-            }
-            (Err(e), _) | (_, Err(e)) => {
-                return Outcome::fail(
-                    format!("cannot read D1 from outside the Worker: {e}"),
-                    "Report this to the course maintainers.",
+    };
+    let cases = match Cases::of(ctx.lab) {
+        Ok(cases) => cases,
+        Err(e) => return cannot_load(e),
+    };
+    let (control_id, attempts) = cases.numbered(ctx.client);
+    // The boundary means nothing if the tool cannot read at all.
+    let control = mcp::call_tool(
+        ctx,
+        LEGACY,
+        control_id,
+        "query_data",
+        json!({ "sql": "SELECT id FROM products ORDER BY id" }),
+    );
+    let readable = mcp::result_of(&control, &json!(control_id))
+        .is_ok_and(|r| r["isError"] != json!(true) && r.to_string().contains("\"id\""));
+    if !readable {
+        return Outcome::fail(
+            "query_data does not answer a plain SELECT, so its read-only boundary cannot be judged",
+            "Make query_data run SELECT queries first (see protocol.tools-query).",
+        )
+        .with_evidence(Some(
+            control.evidence_expecting("the rows of SELECT id FROM products"),
+        ));
+    }
+    // Fast path: every attempt, then one comparison. Only if D1 changed is each attempt
+    // replayed on a fresh fixture with a comparison of its own, to name the culprits.
+    let before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
+    let replies: Vec<Exchange> = attempts
+        .iter()
+        .map(|(id, write)| attempt(ctx, *id, write))
+        .collect();
+    let after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
+    let mut tally = Tally::default();
+    let mut writes = 0;
+    match (before, after) {
+        (Ok(b), Ok(a)) if a == b => {
+            for ((_, write), exchange) in attempts.iter().zip(&replies) {
+                tally.case(
+                    &format!("{:?}", write.sql),
+                    exchange,
+                    "an isError result, and D1 unchanged",
+                    mcp::is_tool_refusal(exchange),
                 );
             }
         }
-        let attempts = tally.total();
-        let mut outcome = tally.outcome(
-            format!("all {attempts} write attempts refused; D1 unchanged"),
-            "Checking that the SQL starts with SELECT is not a boundary. Tokenise it: skip strings, quoted names and comments; allow one statement; refuse every keyword that writes (see the lab README).",
-        );
-        if writes > 0 {
-            outcome.credit = 0.0;
-            outcome.message = format!(
-                "{writes} of {attempts} write attempts changed the database. {}",
-                outcome.message
+        (Ok(_), Ok(_)) => {
+            for (id, write) in &attempts {
+                // Put the fixture back, so each attempt is judged on its own.
+                let _ = ctx.server.inspect(Inspect::D1Reset { db: db.clone() });
+                let before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
+                let exchange = attempt(ctx, *id, write);
+                let after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
+                let verdict = match (before, after) {
+                    (Ok(b), Ok(a)) if a != b => {
+                        writes += 1;
+                        Err("it CHANGED the database".to_owned())
+                    }
+                    (Ok(_), Ok(_)) => mcp::is_tool_refusal(&exchange),
+                    (Err(e), _) | (_, Err(e)) => {
+                        Err(format!("cannot read D1 from outside the Worker: {e}"))
+                    }
+                };
+                tally.case(
+                    &format!("{:?}", write.sql),
+                    &exchange,
+                    "an isError result, and D1 unchanged",
+                    verdict,
+                );
+            }
+            let _ = ctx.server.inspect(Inspect::D1Reset { db: db.clone() });
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            return Outcome::fail(
+                format!("cannot read D1 from outside the Worker: {e}"),
+                "Report this to the course maintainers.",
             );
         }
-        outcome
     }
+    let attempts = tally.total();
+    let mut outcome = tally.outcome(
+        format!("all {attempts} write attempts refused; D1 unchanged"),
+        "Checking that the SQL starts with SELECT is not a boundary. Tokenise it: skip strings, quoted names and comments; allow one statement; refuse every keyword that writes (see the lab README).",
+    );
+    if writes > 0 {
+        outcome.credit = 0.0;
+        outcome.message = format!(
+            "{writes} of {attempts} write attempts changed the database. {}",
+            outcome.message
+        );
+    }
+    outcome
 }
 
 fn attempt(ctx: &Context, id: u64, write: &WriteAttempt) -> Exchange {
@@ -520,55 +517,50 @@ fn from_hex(hex: &str) -> Result<Vec<u8>, String> {
 }
 
 /// A barrage of bad requests: each gets the right refusal, and nothing is lost.
-pub struct BadInput;
-
-impl Check for BadInput {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let (Some(db), Some(kv)) = (
-            ctx.lab.worker.d1.first().cloned(),
-            ctx.lab.worker.kv.first().cloned(),
-        ) else {
-            return Outcome::fail(
-                "the lab manifest declares no D1 or KV binding",
-                "Report this to the course maintainers.",
-            );
-        };
-        let battery = match Cases::of(ctx.lab).and_then(|cases| cases.battery(ctx.client)) {
-            Ok(battery) => battery,
-            Err(e) => return cannot_load(e),
-        };
-        let d1_before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
-        let kv_before = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
-        let mut tally = Tally::default();
-        for case in battery {
-            let exchange = ctx.client.send(case.raw);
-            let verdict = case.expect.judge(&exchange);
-            tally.case(&case.name, &exchange, &case.expect.describe(), verdict);
-        }
-        let sent = tally.total();
-        // Still serving after all that?
-        let alive_id = ctx.client.ids(999).next_id();
-        let alive = mcp::send_legacy(
-            ctx,
-            LEGACY,
-            &mcp::request(alive_id, "tools/list", json!({})),
+pub fn bad_input(ctx: &mut Context) -> Outcome {
+    let (Some(db), Some(kv)) = (
+        ctx.lab.worker.d1.first().cloned(),
+        ctx.lab.worker.kv.first().cloned(),
+    ) else {
+        return Outcome::fail(
+            "the lab manifest declares no D1 or KV binding",
+            "Report this to the course maintainers.",
         );
-        tally.case(
-            "still serving afterwards",
-            &alive,
-            "a tools/list result",
-            mcp::result_of(&alive, &json!(alive_id)).map(drop),
-        );
-        let d1_after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
-        let kv_after = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
-        tally.fact("D1 unchanged", unchanged(d1_before, d1_after));
-        tally.fact("KV unchanged", unchanged(kv_before, kv_after));
-        tally.outcome(
-            format!("{sent} bad requests each got the right refusal; the server kept serving; D1 and KV unchanged"),
-            "Validate before acting: parse errors -32700 (400), invalid requests -32600, unknown methods -32601, bad params -32602, bad tool arguments isError: true; HTTP gates (415, 413, 400, 403, 405, 404) before any of that.",
-        )
+    };
+    let battery = match Cases::of(ctx.lab).and_then(|cases| cases.battery(ctx.client)) {
+        Ok(battery) => battery,
+        Err(e) => return cannot_load(e),
+    };
+    let d1_before = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
+    let kv_before = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
+    let mut tally = Tally::default();
+    for case in battery {
+        let exchange = ctx.client.send(case.raw);
+        let verdict = case.expect.judge(&exchange);
+        tally.case(&case.name, &exchange, &case.expect.describe(), verdict);
     }
+    let sent = tally.total();
+    // Still serving after all that?
+    let alive_id = ctx.client.ids(999).next_id();
+    let alive = mcp::send_legacy(
+        ctx,
+        LEGACY,
+        &mcp::request(alive_id, "tools/list", json!({})),
+    );
+    tally.case(
+        "still serving afterwards",
+        &alive,
+        "a tools/list result",
+        mcp::result_of(&alive, &json!(alive_id)).map(drop),
+    );
+    let d1_after = snapshot(ctx, Inspect::D1Snapshot { db: db.clone() });
+    let kv_after = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
+    tally.fact("D1 unchanged", unchanged(d1_before, d1_after));
+    tally.fact("KV unchanged", unchanged(kv_before, kv_after));
+    tally.outcome(
+        format!("{sent} bad requests each got the right refusal; the server kept serving; D1 and KV unchanged"),
+        "Validate before acting: parse errors -32700 (400), invalid requests -32600, unknown methods -32601, bad params -32602, bad tool arguments isError: true; HTTP gates (415, 413, 400, 403, 405, 404) before any of that.",
+    )
 }
 
 fn unchanged(before: Result<Value, String>, after: Result<Value, String>) -> Result<(), String> {

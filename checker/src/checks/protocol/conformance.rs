@@ -5,87 +5,82 @@ use serde_json::Value;
 
 use super::summarise;
 use crate::checks::mcp::{LEGACY, META_VERSION, MODERN};
-use crate::checks::{Check, On, Outcome};
+use crate::checks::{Context, Outcome};
 use crate::mcp_client::Exchange;
 
 /// What a client that sends no version header is taken to speak (2025-06-18 transports).
 const HEADERLESS_REVISION: &str = "2025-03-26";
 
-pub struct EveryMessage;
-
-impl Check for EveryMessage {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let known = ctx.schemas.revisions().unwrap_or_default();
-        let mut total = 0usize;
-        let mut invalid = Vec::new();
-        let mut evidence = None;
-        let mut used = std::collections::BTreeSet::new();
-        for exchange in ctx.client.log() {
-            let Some(reply) = exchange.json().cloned() else {
+pub fn every_message(ctx: &mut Context) -> Outcome {
+    let known = ctx.schemas.revisions().unwrap_or_default();
+    let mut total = 0usize;
+    let mut invalid = Vec::new();
+    let mut evidence = None;
+    let mut used = std::collections::BTreeSet::new();
+    for exchange in ctx.client.log() {
+        let Some(reply) = exchange.json().cloned() else {
+            continue;
+        };
+        let request = exchange.request_json().unwrap_or(Value::Null);
+        let messages: Vec<Value> = match reply {
+            Value::Array(items) => items,
+            single => vec![single],
+        };
+        for message in messages {
+            if !is_jsonrpc(&message) {
                 continue;
+            }
+            let sent = matching_request(&request, &message);
+            let revision = revision_of(&exchange, &sent, &message, &known);
+            used.insert(revision.clone());
+            total += 1;
+            let found = if message.get("error").is_some() {
+                ctx.schemas.error_violations(&revision, &message)
+            } else {
+                let definition = result_definition(sent["method"].as_str().unwrap_or_default());
+                ctx.schemas
+                    .result_violations(&revision, &message, definition)
             };
-            let request = exchange.request_json().unwrap_or(Value::Null);
-            let messages: Vec<Value> = match reply {
-                Value::Array(items) => items,
-                single => vec![single],
-            };
-            for message in messages {
-                if !is_jsonrpc(&message) {
-                    continue;
+            match found {
+                Ok(v) if v.is_empty() => {}
+                Ok(v) => {
+                    invalid.push(format!(
+                        "{} ({revision}): {}",
+                        sent["method"].as_str().unwrap_or("reply"),
+                        summarise(&v, 1)
+                    ));
+                    evidence.get_or_insert_with(|| {
+                        exchange.evidence_expecting(format!(
+                            "a message valid in the MCP {revision} schema"
+                        ))
+                    });
                 }
-                let sent = matching_request(&request, &message);
-                let revision = revision_of(&exchange, &sent, &message, &known);
-                used.insert(revision.clone());
-                total += 1;
-                let found = if message.get("error").is_some() {
-                    ctx.schemas.error_violations(&revision, &message)
-                } else {
-                    let definition = result_definition(sent["method"].as_str().unwrap_or_default());
-                    ctx.schemas
-                        .result_violations(&revision, &message, definition)
-                };
-                match found {
-                    Ok(v) if v.is_empty() => {}
-                    Ok(v) => {
-                        invalid.push(format!(
-                            "{} ({revision}): {}",
-                            sent["method"].as_str().unwrap_or("reply"),
-                            summarise(&v, 1)
-                        ));
-                        evidence.get_or_insert_with(|| {
-                            exchange.evidence_expecting(format!(
-                                "a message valid in the MCP {revision} schema"
-                            ))
-                        });
-                    }
-                    Err(e) => invalid.push(format!("cannot validate: {e:#}")),
-                }
+                Err(e) => invalid.push(format!("cannot validate: {e:#}")),
             }
         }
-        let revisions = used.into_iter().collect::<Vec<_>>().join(", ");
-        if total == 0 {
-            return Outcome::fail(
-                "the server sent no JSON-RPC message during the run",
-                "Answer requests with JSON-RPC response objects (application/json).",
-            );
-        }
-        if invalid.is_empty() {
-            return Outcome::pass(format!(
-                "all {total} JSON-RPC messages are valid ({revisions})"
-            ));
-        }
-        Outcome {
-            credit: (total - invalid.len()) as f64 / total as f64,
-            message: format!(
-                "{} of {total} JSON-RPC messages do not match the schema of their revision: {}",
-                invalid.len(),
-                summarise(&invalid, 3)
-            ),
-            hint: Some("Compare each reply with its definition in checker/mcp-schema/<revision>/schema.json (results and errors alike).".into()),
-            evidence,
-            ..Outcome::default()
-        }
+    }
+    let revisions = used.into_iter().collect::<Vec<_>>().join(", ");
+    if total == 0 {
+        return Outcome::fail(
+            "the server sent no JSON-RPC message during the run",
+            "Answer requests with JSON-RPC response objects (application/json).",
+        );
+    }
+    if invalid.is_empty() {
+        return Outcome::pass(format!(
+            "all {total} JSON-RPC messages are valid ({revisions})"
+        ));
+    }
+    Outcome {
+        credit: (total - invalid.len()) as f64 / total as f64,
+        message: format!(
+            "{} of {total} JSON-RPC messages do not match the schema of their revision: {}",
+            invalid.len(),
+            summarise(&invalid, 3)
+        ),
+        hint: Some("Compare each reply with its definition in checker/mcp-schema/<revision>/schema.json (results and errors alike).".into()),
+        evidence,
+        ..Outcome::default()
     }
 }
 

@@ -5,72 +5,67 @@ use serde_json::{json, Value};
 
 use super::{expect_valid_result, summarise};
 use crate::checks::mcp::{self, Tally, LEGACY, LEGACY_REVISIONS, MODERN};
-use crate::checks::{Check, Context, On, Outcome};
+use crate::checks::{Context, Outcome};
 use crate::harness::Inspect;
 use crate::mcp_client::Exchange;
 
 /// `tools/list` in every revision the server speaks.
-pub struct ToolsList;
-
-impl Check for ToolsList {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let expected = ctx.spec.tools.clone();
-        let mut tally = Tally::default();
-        let revisions = LEGACY_REVISIONS.iter().copied().chain([MODERN]);
-        for (n, revision) in revisions.enumerate() {
-            let id = 50 + n as u64;
-            let exchange = if revision == MODERN {
-                mcp::send_modern(
-                    ctx,
-                    &mcp::modern_request(id, "tools/list", json!({}), MODERN),
-                )
-            } else {
-                mcp::send_legacy(ctx, revision, &mcp::request(id, "tools/list", json!({})))
-            };
-            let verdict = match expect_valid_result(
+pub fn tools_list(ctx: &mut Context) -> Outcome {
+    let expected = ctx.spec.tools.clone();
+    let mut tally = Tally::default();
+    let revisions = LEGACY_REVISIONS.iter().copied().chain([MODERN]);
+    for (n, revision) in revisions.enumerate() {
+        let id = 50 + n as u64;
+        let exchange = if revision == MODERN {
+            mcp::send_modern(
                 ctx,
-                &exchange,
-                id,
-                "tools/list",
-                revision,
-                "ListToolsResult",
-            ) {
-                Err(outcome) => Err(outcome.message),
-                Ok(body) => {
-                    let listed: Vec<&str> = body["result"]["tools"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|t| t["name"].as_str())
-                        .collect();
-                    let missing: Vec<&str> = expected
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|name| !listed.contains(name))
-                        .collect();
-                    if missing.is_empty() {
-                        Ok(())
-                    } else {
-                        Err(format!("missing {}", missing.join(", ")))
-                    }
+                &mcp::modern_request(id, "tools/list", json!({}), MODERN),
+            )
+        } else {
+            mcp::send_legacy(ctx, revision, &mcp::request(id, "tools/list", json!({})))
+        };
+        let verdict = match expect_valid_result(
+            ctx,
+            &exchange,
+            id,
+            "tools/list",
+            revision,
+            "ListToolsResult",
+        ) {
+            Err(outcome) => Err(outcome.message),
+            Ok(body) => {
+                let listed: Vec<&str> = body["result"]["tools"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t["name"].as_str())
+                    .collect();
+                let missing: Vec<&str> = expected
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|name| !listed.contains(name))
+                    .collect();
+                if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("missing {}", missing.join(", ")))
                 }
-            };
-            tally.case(
-                &format!("tools/list ({revision})"),
-                &exchange,
-                &format!(
-                    "a ListToolsResult valid in {revision} listing {}",
-                    expected.join(", ")
-                ),
-                verdict,
-            );
-        }
-        tally.outcome(
-            format!("lists {} in all 5 revisions, valid per each schema", expected.join(", ")),
-            "Each tool needs a name, a description and an inputSchema of type object; 2026-07-28 list results also need resultType, ttlMs and cacheScope.",
-        )
+            }
+        };
+        tally.case(
+            &format!("tools/list ({revision})"),
+            &exchange,
+            &format!(
+                "a ListToolsResult valid in {revision} listing {}",
+                expected.join(", ")
+            ),
+            verdict,
+        );
     }
+    tally.outcome(
+        format!("lists {} in all 5 revisions, valid per each schema", expected.join(", ")),
+        "Each tool needs a name, a description and an inputSchema of type object; 2026-07-28 list results also need resultType, ttlMs and cacheScope.",
+    )
 }
 
 /// The tool's definition from `tools/list` (revision `LEGACY`), for its outputSchema.
@@ -137,188 +132,177 @@ fn payload(result: &Value) -> Option<Value> {
 }
 
 /// `store_value`, `get_value` and `list_keys`, with KV read from outside the Worker.
-pub struct KvTools;
-
 const PROBE_KEY: &str = "checker:probe";
 const TTL_KEY: &str = "checker:ttl";
 
-impl Check for KvTools {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let Some(kv) = ctx.lab.worker.kv.first().cloned() else {
-            return Outcome::fail(
-                "the lab manifest declares no KV binding",
-                "Report this to the course maintainers.",
-            );
-        };
-        // A fresh value each run, so an old entry cannot pass for this one.
-        let nanos = ctx
+pub fn kv_tools(ctx: &mut Context) -> Outcome {
+    let Some(kv) = ctx.lab.worker.kv.first().cloned() else {
+        return Outcome::fail(
+            "the lab manifest declares no KV binding",
+            "Report this to the course maintainers.",
+        );
+    };
+    // A fresh value each run, so an old entry cannot pass for this one.
+    let nanos = ctx
+        .server
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let value = format!("written by the checker, run {nanos}");
+    let mut tally = Tally::default();
+
+    let exchange = mcp::call_tool(
+        ctx,
+        LEGACY,
+        60,
+        "store_value",
+        json!({ "key": PROBE_KEY, "value": value }),
+    );
+    let stored = tool_success(ctx, &exchange, 60, "store_value");
+    let in_kv = ctx.server.inspect(Inspect::KvGet {
+        ns: kv.clone(),
+        key: PROBE_KEY.into(),
+    });
+    let verdict = stored.and_then(|_| match in_kv {
+        Ok(Value::String(found)) if found == value => Ok(()),
+        Ok(found) => Err(format!(
+            "KV holds {found} under {PROBE_KEY:?}, not the value sent"
+        )),
+        Err(e) => Err(format!("cannot read KV from outside the Worker: {e:#}")),
+    });
+    tally.case(
+        "store_value writes KV",
+        &exchange,
+        "the value in KV under the key, read through Miniflare",
+        verdict,
+    );
+
+    let exchange = mcp::call_tool(ctx, LEGACY, 61, "get_value", json!({ "key": PROBE_KEY }));
+    let verdict = tool_success(ctx, &exchange, 61, "get_value").and_then(|result| {
+        let text = result["content"][0]["text"].as_str().unwrap_or_default();
+        if text.contains(&value) || payload(&result).is_some_and(|p| p["value"] == json!(value)) {
+            Ok(())
+        } else {
+            Err("the stored value is not in the result".into())
+        }
+    });
+    tally.case(
+        "get_value reads it back",
+        &exchange,
+        "the stored value in the tool result",
+        verdict,
+    );
+
+    let exchange = mcp::call_tool(
+        ctx,
+        LEGACY,
+        62,
+        "list_keys",
+        json!({ "prefix": "checker:" }),
+    );
+    let verdict = tool_success(ctx, &exchange, 62, "list_keys").and_then(|result| {
+        let text = result["content"][0]["text"].as_str().unwrap_or_default();
+        let listed = payload(&result)
+            .and_then(|p| p["keys"].as_array().cloned())
+            .is_some_and(|keys| keys.contains(&json!(PROBE_KEY)));
+        if listed || text.contains(PROBE_KEY) {
+            Ok(())
+        } else {
+            Err(format!("{PROBE_KEY} is not listed"))
+        }
+    });
+    tally.case(
+        "list_keys lists it",
+        &exchange,
+        "the stored key among the keys",
+        verdict,
+    );
+
+    let ttl = 3600;
+    let exchange = mcp::call_tool(
+        ctx,
+        LEGACY,
+        63,
+        "store_value",
+        json!({ "key": TTL_KEY, "value": "expires", "ttl_seconds": ttl }),
+    );
+    let now = ctx
+        .server
+        .now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs()) as i64;
+    let verdict = tool_success(ctx, &exchange, 63, "store_value").and_then(|_| {
+        let snapshot = ctx
             .server
-            .now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let value = format!("written by the checker, run {nanos}");
-        let mut tally = Tally::default();
+            .inspect(Inspect::KvSnapshot { ns: kv.clone() })
+            .map_err(|e| format!("cannot read KV from outside the Worker: {e:#}"))?;
+        match snapshot[TTL_KEY]["expiration"].as_i64() {
+            Some(at) if (at - (now + ttl)).abs() <= 120 => Ok(()),
+            Some(at) => Err(format!("expires {} s from now, not {ttl} s", at - now)),
+            None => Err("stored without an expiration".into()),
+        }
+    });
+    tally.case(
+        "ttl_seconds sets an expiration",
+        &exchange,
+        "the KV entry expiring ttl_seconds from now",
+        verdict,
+    );
 
-        let exchange = mcp::call_tool(
-            ctx,
-            LEGACY,
-            60,
-            "store_value",
-            json!({ "key": PROBE_KEY, "value": value }),
-        );
-        let stored = tool_success(ctx, &exchange, 60, "store_value");
-        let in_kv = ctx.server.inspect(Inspect::KvGet {
-            ns: kv.clone(),
-            key: PROBE_KEY.into(),
-        });
-        let verdict = stored.and_then(|_| match in_kv {
-            Ok(Value::String(found)) if found == value => Ok(()),
-            Ok(found) => Err(format!(
-                "KV holds {found} under {PROBE_KEY:?}, not the value sent"
-            )),
-            Err(e) => Err(format!("cannot read KV from outside the Worker: {e:#}")),
-        });
-        tally.case(
-            "store_value writes KV",
-            &exchange,
-            "the value in KV under the key, read through Miniflare",
-            verdict,
-        );
-
-        let exchange = mcp::call_tool(ctx, LEGACY, 61, "get_value", json!({ "key": PROBE_KEY }));
-        let verdict = tool_success(ctx, &exchange, 61, "get_value").and_then(|result| {
-            let text = result["content"][0]["text"].as_str().unwrap_or_default();
-            if text.contains(&value) || payload(&result).is_some_and(|p| p["value"] == json!(value))
-            {
-                Ok(())
-            } else {
-                Err("the stored value is not in the result".into())
-            }
-        });
-        tally.case(
-            "get_value reads it back",
-            &exchange,
-            "the stored value in the tool result",
-            verdict,
-        );
-
-        let exchange = mcp::call_tool(
-            ctx,
-            LEGACY,
-            62,
-            "list_keys",
-            json!({ "prefix": "checker:" }),
-        );
-        let verdict = tool_success(ctx, &exchange, 62, "list_keys").and_then(|result| {
-            let text = result["content"][0]["text"].as_str().unwrap_or_default();
-            let listed = payload(&result)
-                .and_then(|p| p["keys"].as_array().cloned())
-                .is_some_and(|keys| keys.contains(&json!(PROBE_KEY)));
-            if listed || text.contains(PROBE_KEY) {
-                Ok(())
-            } else {
-                Err(format!("{PROBE_KEY} is not listed"))
-            }
-        });
-        tally.case(
-            "list_keys lists it",
-            &exchange,
-            "the stored key among the keys",
-            verdict,
-        );
-
-        let ttl = 3600;
-        let exchange = mcp::call_tool(
-            ctx,
-            LEGACY,
-            63,
-            "store_value",
-            json!({ "key": TTL_KEY, "value": "expires", "ttl_seconds": ttl }),
-        );
-        let now = ctx
-            .server
-            .now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()) as i64;
-        let verdict = tool_success(ctx, &exchange, 63, "store_value").and_then(|_| {
-            let snapshot = ctx
-                .server
-                .inspect(Inspect::KvSnapshot { ns: kv.clone() })
-                .map_err(|e| format!("cannot read KV from outside the Worker: {e:#}"))?;
-            match snapshot[TTL_KEY]["expiration"].as_i64() {
-                Some(at) if (at - (now + ttl)).abs() <= 120 => Ok(()),
-                Some(at) => Err(format!("expires {} s from now, not {ttl} s", at - now)),
-                None => Err("stored without an expiration".into()),
-            }
-        });
-        tally.case(
-            "ttl_seconds sets an expiration",
-            &exchange,
-            "the KV entry expiring ttl_seconds from now",
-            verdict,
-        );
-
-        tally.outcome(
-            "values written through the tools are in KV, read back, listed, and expire when asked",
-            "Use env.kv(\"KV\"): put(key, value) (with .expiration_ttl(ttl) when given), get(key).text(), list().prefix(p).",
-        )
-    }
+    tally.outcome(
+        "values written through the tools are in KV, read back, listed, and expire when asked",
+        "Use env.kv(\"KV\"): put(key, value) (with .expiration_ttl(ttl) when given), get(key).text(), list().prefix(p).",
+    )
 }
 
 /// `query_data`: bound parameters, rows as D1 has them, and the row limit.
-pub struct QueryData;
-
-impl Check for QueryData {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let Some(db) = ctx.lab.worker.d1.first().cloned() else {
-            return Outcome::fail(
-                "the lab manifest declares no D1 binding",
-                "Report this to the course maintainers.",
-            );
-        };
-        let limit = ctx.spec.row_limit.unwrap_or(100);
-        let mut tally = Tally::default();
-
-        let sql = "SELECT name, price_cents FROM products WHERE category = ? ORDER BY id";
-        let exchange = mcp::call_tool(
-            ctx,
-            LEGACY,
-            70,
-            "query_data",
-            json!({ "sql": sql, "params": ["kitchen"] }),
+pub fn query_data(ctx: &mut Context) -> Outcome {
+    let Some(db) = ctx.lab.worker.d1.first().cloned() else {
+        return Outcome::fail(
+            "the lab manifest declares no D1 binding",
+            "Report this to the course maintainers.",
         );
-        let truth = ctx.server.inspect(Inspect::D1Query {
-            db: db.clone(),
-            sql: "SELECT name, price_cents FROM products WHERE category = 'kitchen' ORDER BY id"
-                .into(),
-        });
-        let verdict = tool_success(ctx, &exchange, 70, "query_data").and_then(|result| {
-            let truth =
-                truth.map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"))?;
-            match payload(&result).map(|p| p["rows"].clone()) {
-                Some(rows) if rows == truth => Ok(()),
-                Some(rows) => Err(format!("rows {rows} but D1 has {truth}")),
-                None => Err("no rows in the result".into()),
-            }
-        });
-        tally.case(
-            "bound parameter",
-            &exchange,
-            "the rows D1 returns for the same query",
-            verdict,
-        );
+    };
+    let limit = ctx.spec.row_limit.unwrap_or(100);
+    let mut tally = Tally::default();
 
-        let sql = "SELECT name FROM products WHERE category = ?";
-        let exchange = mcp::call_tool(
-            ctx,
-            LEGACY,
-            71,
-            "query_data",
-            json!({ "sql": sql, "params": ["kitchen' OR '1'='1"] }),
-        );
-        let verdict = tool_success(ctx, &exchange, 71, "query_data").and_then(|result| {
+    let sql = "SELECT name, price_cents FROM products WHERE category = ? ORDER BY id";
+    let exchange = mcp::call_tool(
+        ctx,
+        LEGACY,
+        70,
+        "query_data",
+        json!({ "sql": sql, "params": ["kitchen"] }),
+    );
+    let truth = ctx.server.inspect(Inspect::D1Query {
+        db: db.clone(),
+        sql: "SELECT name, price_cents FROM products WHERE category = 'kitchen' ORDER BY id".into(),
+    });
+    let verdict = tool_success(ctx, &exchange, 70, "query_data").and_then(|result| {
+        let truth = truth.map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"))?;
+        match payload(&result).map(|p| p["rows"].clone()) {
+            Some(rows) if rows == truth => Ok(()),
+            Some(rows) => Err(format!("rows {rows} but D1 has {truth}")),
+            None => Err("no rows in the result".into()),
+        }
+    });
+    tally.case(
+        "bound parameter",
+        &exchange,
+        "the rows D1 returns for the same query",
+        verdict,
+    );
+
+    let sql = "SELECT name FROM products WHERE category = ?";
+    let exchange = mcp::call_tool(
+        ctx,
+        LEGACY,
+        71,
+        "query_data",
+        json!({ "sql": sql, "params": ["kitchen' OR '1'='1"] }),
+    );
+    let verdict =
+        tool_success(ctx, &exchange, 71, "query_data").and_then(|result| {
             match payload(&result).and_then(|p| p["rows"].as_array().map(Vec::len)) {
                 Some(0) => Ok(()),
                 Some(n) => Err(format!(
@@ -327,110 +311,102 @@ impl Check for QueryData {
                 None => Err("no rows array in the result".into()),
             }
         });
-        tally.case(
-            "parameter is data, not SQL",
-            &exchange,
-            "0 rows (the value is bound, never spliced)",
-            verdict,
-        );
+    tally.case(
+        "parameter is data, not SQL",
+        &exchange,
+        "0 rows (the value is bound, never spliced)",
+        verdict,
+    );
 
-        let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i FROM n";
-        let exchange = mcp::call_tool(ctx, LEGACY, 72, "query_data", json!({ "sql": sql }));
-        let verdict = tool_success(ctx, &exchange, 72, "query_data").and_then(|result| {
-            let payload = payload(&result).ok_or("no JSON in the result")?;
-            match (
-                payload["rows"].as_array().map(Vec::len),
-                &payload["truncated"],
-            ) {
-                (Some(n), Value::Bool(true)) if n == limit => Ok(()),
-                (Some(n), truncated) => Err(format!("{n} rows, truncated: {truncated}")),
-                (None, _) => Err("no rows array in the result".into()),
-            }
-        });
-        tally.case(
-            "row limit",
-            &exchange,
-            &format!("exactly {limit} rows and \"truncated\": true for a 1000-row query"),
-            verdict,
-        );
+    let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i FROM n";
+    let exchange = mcp::call_tool(ctx, LEGACY, 72, "query_data", json!({ "sql": sql }));
+    let verdict = tool_success(ctx, &exchange, 72, "query_data").and_then(|result| {
+        let payload = payload(&result).ok_or("no JSON in the result")?;
+        match (
+            payload["rows"].as_array().map(Vec::len),
+            &payload["truncated"],
+        ) {
+            (Some(n), Value::Bool(true)) if n == limit => Ok(()),
+            (Some(n), truncated) => Err(format!("{n} rows, truncated: {truncated}")),
+            (None, _) => Err("no rows array in the result".into()),
+        }
+    });
+    tally.case(
+        "row limit",
+        &exchange,
+        &format!("exactly {limit} rows and \"truncated\": true for a 1000-row query"),
+        verdict,
+    );
 
-        tally.outcome(
-            format!("rows match D1, parameters are bound, at most {limit} rows come back"),
-            format!("Bind values with .bind(&[...]); wrap the query so D1 itself stops after {limit} rows (+1 to know it was truncated)."),
-        )
-    }
+    tally.outcome(
+        format!("rows match D1, parameters are bound, at most {limit} rows come back"),
+        format!("Bind values with .bind(&[...]); wrap the query so D1 itself stops after {limit} rows (+1 to know it was truncated)."),
+    )
 }
 
 /// Tool errors: unknown tools are protocol errors; bad input and failures are results.
-pub struct ToolErrors;
-
-impl Check for ToolErrors {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let mut tally = Tally::default();
-        let exchange = mcp::call_tool(ctx, LEGACY, 80, "no_such_tool", json!({}));
+pub fn tool_errors(ctx: &mut Context) -> Outcome {
+    let mut tally = Tally::default();
+    let exchange = mcp::call_tool(ctx, LEGACY, 80, "no_such_tool", json!({}));
+    tally.case(
+        "unknown tool",
+        &exchange,
+        "a JSON-RPC error -32602",
+        mcp::is_error(&exchange, &[mcp::INVALID_PARAMS], &[200, 400]),
+    );
+    let cases = [
+        ("get_value without key", "get_value", json!({})),
+        (
+            "store_value with a number as key",
+            "store_value",
+            json!({ "key": 7, "value": "x" }),
+        ),
+        (
+            "query_data on a missing table",
+            "query_data",
+            json!({ "sql": "SELECT * FROM no_such_table" }),
+        ),
+        (
+            "query_data with bad SQL",
+            "query_data",
+            json!({ "sql": "SELEC name FROM products" }),
+        ),
+    ];
+    for (n, (name, tool, args)) in cases.into_iter().enumerate() {
+        let id = 81 + n as u64;
+        let exchange = mcp::call_tool(ctx, LEGACY, id, tool, args);
+        let verdict = mcp::is_tool_refusal(&exchange).and_then(|()| {
+            // An isError result is still a CallToolResult, and must say what went wrong.
+            let Ok(result) = mcp::result_of(&exchange, &json!(id)) else {
+                return Ok(());
+            };
+            match ctx.schemas.result_violations(
+                LEGACY,
+                exchange.json().unwrap_or(&Value::Null),
+                "CallToolResult",
+            ) {
+                Ok(v) if v.is_empty() => {}
+                Ok(v) => return Err(format!("not a valid CallToolResult: {}", summarise(&v, 2))),
+                Err(e) => return Err(format!("cannot validate: {e:#}")),
+            }
+            if result["content"][0]["text"]
+                .as_str()
+                .is_some_and(|t| !t.trim().is_empty())
+            {
+                Ok(())
+            } else {
+                Err("isError result without a text explaining the error".into())
+            }
+        });
         tally.case(
-            "unknown tool",
+            name,
             &exchange,
-            "a JSON-RPC error -32602",
-            mcp::is_error(&exchange, &[mcp::INVALID_PARAMS], &[200, 400]),
+            "a result with isError: true and a text saying why",
+            verdict,
         );
-        let cases = [
-            ("get_value without key", "get_value", json!({})),
-            (
-                "store_value with a number as key",
-                "store_value",
-                json!({ "key": 7, "value": "x" }),
-            ),
-            (
-                "query_data on a missing table",
-                "query_data",
-                json!({ "sql": "SELECT * FROM no_such_table" }),
-            ),
-            (
-                "query_data with bad SQL",
-                "query_data",
-                json!({ "sql": "SELEC name FROM products" }),
-            ),
-        ];
-        for (n, (name, tool, args)) in cases.into_iter().enumerate() {
-            let id = 81 + n as u64;
-            let exchange = mcp::call_tool(ctx, LEGACY, id, tool, args);
-            let verdict = mcp::is_tool_refusal(&exchange).and_then(|()| {
-                // An isError result is still a CallToolResult, and must say what went wrong.
-                let Ok(result) = mcp::result_of(&exchange, &json!(id)) else {
-                    return Ok(());
-                };
-                match ctx.schemas.result_violations(
-                    LEGACY,
-                    exchange.json().unwrap_or(&Value::Null),
-                    "CallToolResult",
-                ) {
-                    Ok(v) if v.is_empty() => {}
-                    Ok(v) => {
-                        return Err(format!("not a valid CallToolResult: {}", summarise(&v, 2)))
-                    }
-                    Err(e) => return Err(format!("cannot validate: {e:#}")),
-                }
-                if result["content"][0]["text"]
-                    .as_str()
-                    .is_some_and(|t| !t.trim().is_empty())
-                {
-                    Ok(())
-                } else {
-                    Err("isError result without a text explaining the error".into())
-                }
-            });
-            tally.case(
-                name,
-                &exchange,
-                "a result with isError: true and a text saying why",
-                verdict,
-            );
-        }
-        tally.outcome(
-            "unknown tools are -32602; bad arguments and failed queries are isError results the model can read",
-            "Only a tool that does not exist is a protocol error (-32602); put argument and execution errors in a CallToolResult with isError: true.",
-        )
     }
+    tally.outcome(
+        "unknown tools are -32602; bad arguments and failed queries are isError results the model can read",
+        "Only a tool that does not exist is a protocol error (-32602); put argument and execution errors in a CallToolResult with isError: true.",
+    )
 }

@@ -5,22 +5,18 @@ use serde_json::{json, Value};
 use crate::checks::mcp::{
     self, Tally, INVALID_PARAMS, INVALID_REQUEST, LEGACY, METHOD_NOT_FOUND, PARSE_ERROR,
 };
-use crate::checks::{Check, On, Outcome};
+use crate::checks::{Context, Outcome};
 use crate::mcp_client::Raw;
 
 /// The standard JSON-RPC error codes, each for its own kind of mistake.
-pub struct JsonRpcErrors;
-
-impl Check for JsonRpcErrors {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let mut tally = Tally::default();
-        // A parse error has no usable id: the reply's id is null (JSON-RPC 2.0 § 5) or absent.
-        let exchange = ctx.client.send(
-            Raw::post(r#"{"jsonrpc":"2.0","id":1,"method":"#)
-                .header("MCP-Protocol-Version", LEGACY),
-        );
-        let verdict = mcp::is_error(&exchange, &[PARSE_ERROR], &[400, 200]).and_then(|()| {
+pub fn json_rpc_errors(ctx: &mut Context) -> Outcome {
+    let mut tally = Tally::default();
+    // A parse error has no usable id: the reply's id is null (JSON-RPC 2.0 § 5) or absent.
+    let exchange = ctx.client.send(
+        Raw::post(r#"{"jsonrpc":"2.0","id":1,"method":"#).header("MCP-Protocol-Version", LEGACY),
+    );
+    let verdict =
+        mcp::is_error(&exchange, &[PARSE_ERROR], &[400, 200]).and_then(|()| {
             match exchange.json().and_then(|b| b.get("id")) {
                 None | Some(Value::Null) => Ok(()),
                 Some(id) => Err(format!(
@@ -28,274 +24,263 @@ impl Check for JsonRpcErrors {
                 )),
             }
         });
+    tally.case(
+        "malformed JSON",
+        &exchange,
+        "HTTP 400, error -32700, id null",
+        verdict,
+    );
+
+    let cases: [(&str, Value, i64); 6] = [
+        (
+            "jsonrpc 1.0",
+            json!({ "jsonrpc": "1.0", "id": 2, "method": "ping" }),
+            INVALID_REQUEST,
+        ),
+        (
+            "method missing",
+            json!({ "jsonrpc": "2.0", "id": 3 }),
+            INVALID_REQUEST,
+        ),
+        (
+            "id is an object",
+            json!({ "jsonrpc": "2.0", "id": { "n": 1 }, "method": "ping" }),
+            INVALID_REQUEST,
+        ),
+        (
+            "unknown method",
+            json!({ "jsonrpc": "2.0", "id": 5, "method": "tools/destroy", "params": {} }),
+            METHOD_NOT_FOUND,
+        ),
+        (
+            "resources not offered",
+            json!({ "jsonrpc": "2.0", "id": 6, "method": "resources/list", "params": {} }),
+            METHOD_NOT_FOUND,
+        ),
+        (
+            "tools/call without a name",
+            json!({ "jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": { "arguments": {} } }),
+            INVALID_PARAMS,
+        ),
+    ];
+    for (name, message, code) in cases {
+        let exchange = mcp::send_legacy(ctx, LEGACY, &message);
+        let mut verdict = mcp::is_error(&exchange, &[code], &[200, 400]);
+        if verdict.is_ok()
+            && message["id"].is_number()
+            && exchange.json().map(|b| &b["id"]) != Some(&message["id"])
+        {
+            verdict = Err(format!(
+                "the error's id is not the request's id {}",
+                message["id"]
+            ));
+        }
         tally.case(
-            "malformed JSON",
+            name,
             &exchange,
-            "HTTP 400, error -32700, id null",
+            &format!("a JSON-RPC error {code} with the request's id"),
             verdict,
         );
-
-        let cases: [(&str, Value, i64); 6] = [
-            (
-                "jsonrpc 1.0",
-                json!({ "jsonrpc": "1.0", "id": 2, "method": "ping" }),
-                INVALID_REQUEST,
-            ),
-            (
-                "method missing",
-                json!({ "jsonrpc": "2.0", "id": 3 }),
-                INVALID_REQUEST,
-            ),
-            (
-                "id is an object",
-                json!({ "jsonrpc": "2.0", "id": { "n": 1 }, "method": "ping" }),
-                INVALID_REQUEST,
-            ),
-            (
-                "unknown method",
-                json!({ "jsonrpc": "2.0", "id": 5, "method": "tools/destroy", "params": {} }),
-                METHOD_NOT_FOUND,
-            ),
-            (
-                "resources not offered",
-                json!({ "jsonrpc": "2.0", "id": 6, "method": "resources/list", "params": {} }),
-                METHOD_NOT_FOUND,
-            ),
-            (
-                "tools/call without a name",
-                json!({ "jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": { "arguments": {} } }),
-                INVALID_PARAMS,
-            ),
-        ];
-        for (name, message, code) in cases {
-            let exchange = mcp::send_legacy(ctx, LEGACY, &message);
-            let mut verdict = mcp::is_error(&exchange, &[code], &[200, 400]);
-            if verdict.is_ok()
-                && message["id"].is_number()
-                && exchange.json().map(|b| &b["id"]) != Some(&message["id"])
-            {
-                verdict = Err(format!(
-                    "the error's id is not the request's id {}",
-                    message["id"]
-                ));
-            }
-            tally.case(
-                name,
-                &exchange,
-                &format!("a JSON-RPC error {code} with the request's id"),
-                verdict,
-            );
-        }
-        tally.outcome(
-            "each kind of bad message gets its JSON-RPC error code",
-            "-32700 when the body is not JSON (id null), -32600 when it is not a valid request, -32601 for an unknown method, -32602 for bad params.",
-        )
     }
+    tally.outcome(
+        "each kind of bad message gets its JSON-RPC error code",
+        "-32700 when the body is not JSON (id null), -32600 when it is not a valid request, -32601 for an unknown method, -32602 for bad params.",
+    )
 }
 
 /// Streamable HTTP: one POST endpoint, origin check, size limit, protocol-version header.
-pub struct HttpRules;
-
-impl Check for HttpRules {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let mut tally = Tally::default();
-        let ping = mcp::request(1, "ping", json!({})).to_string();
-        let status_is = |wanted: &'static [u16]| {
-            move |exchange: &crate::mcp_client::Exchange| match exchange.status() {
-                Some(s) if wanted.contains(&s) => Ok(()),
-                Some(s) => Err(format!("HTTP {s}")),
-                None => Err(exchange.summary()),
-            }
-        };
-
-        let get = Raw {
-            method: "GET",
-            body: Vec::new(),
-            default_headers: false,
-            ..Raw::post("")
-        }
-        .header("Accept", "text/event-stream");
-        let exchange = ctx.client.send(get);
-        tally.case(
-            "GET (no server stream)",
-            &exchange,
-            "HTTP 405 Method Not Allowed",
-            status_is(&[405])(&exchange),
-        );
-
-        let other = Raw {
-            path: Some("/not-mcp".into()),
-            ..Raw::post(ping.clone())
-        };
-        let exchange = ctx.client.send(other);
-        tally.case(
-            "POST to another path",
-            &exchange,
-            "HTTP 404 Not Found",
-            status_is(&[404])(&exchange),
-        );
-
-        let foreign = Raw::post(ping.clone()).header("Origin", "https://attacker.example");
-        let exchange = ctx.client.send(foreign);
-        tally.case(
-            "foreign Origin",
-            &exchange,
-            "HTTP 403 Forbidden (DNS-rebinding protection)",
-            status_is(&[403])(&exchange),
-        );
-
-        let huge = format!(
-            r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#,
-            "x".repeat(2 * 1024 * 1024)
-        );
-        let mut raw = Raw::post(huge).header("MCP-Protocol-Version", LEGACY);
-        raw.body_shell = Some(r#"printf '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"'; head -c 2097152 /dev/zero | tr '\0' x; printf '"}}'"#.into());
-        let exchange = ctx.client.send(raw);
-        tally.case(
-            "2 MiB body",
-            &exchange,
-            "HTTP 413 Content Too Large",
-            status_is(&[413])(&exchange),
-        );
-
-        let exchange = ctx
-            .client
-            .send(Raw::post(ping.clone()).header("MCP-Protocol-Version", "banana"));
-        tally.case(
-            "invalid MCP-Protocol-Version",
-            &exchange,
-            "HTTP 400 Bad Request",
-            status_is(&[400])(&exchange),
-        );
-
-        let preflight = Raw {
-            method: "OPTIONS",
-            body: Vec::new(),
-            default_headers: false,
-            ..Raw::post("")
-        }
-        .header("Origin", "http://localhost:6274")
-        .header("Access-Control-Request-Method", "POST")
-        .header(
-            "Access-Control-Request-Headers",
-            "content-type, mcp-protocol-version",
-        );
-        let exchange = ctx.client.send(preflight);
-        let verdict = match exchange.reply() {
-            Some(r) if (200..300).contains(&r.status) => {
-                let allow_origin = r.header("Access-Control-Allow-Origin").unwrap_or_default();
-                let methods = r
-                    .header("Access-Control-Allow-Methods")
-                    .unwrap_or_default()
-                    .to_ascii_uppercase();
-                let headers = r
-                    .header("Access-Control-Allow-Headers")
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                if allow_origin != "http://localhost:6274" && allow_origin != "*" {
-                    Err(format!("Access-Control-Allow-Origin is {allow_origin:?}"))
-                } else if !methods.contains("POST") {
-                    Err(format!(
-                        "Access-Control-Allow-Methods is {methods:?}, without POST"
-                    ))
-                } else if !headers.contains("mcp-protocol-version") && headers != "*" {
-                    Err(format!(
-                        "Access-Control-Allow-Headers is {headers:?}, without MCP-Protocol-Version"
-                    ))
-                } else {
-                    Ok(())
-                }
-            }
-            Some(r) => Err(format!("HTTP {}", r.status)),
+pub fn http_rules(ctx: &mut Context) -> Outcome {
+    let mut tally = Tally::default();
+    let ping = mcp::request(1, "ping", json!({})).to_string();
+    let status_is = |wanted: &'static [u16]| {
+        move |exchange: &crate::mcp_client::Exchange| match exchange.status() {
+            Some(s) if wanted.contains(&s) => Ok(()),
+            Some(s) => Err(format!("HTTP {s}")),
             None => Err(exchange.summary()),
-        };
-        tally.case(
-            "CORS preflight from a local origin",
-            &exchange,
-            "HTTP 2xx with Access-Control-Allow-Origin, -Methods (POST) and -Headers (MCP-Protocol-Version)",
-            verdict,
-        );
+        }
+    };
 
-        tally.outcome(
-            "GET 405, other paths 404, foreign origins 403, oversized bodies 413, bad version header 400, CORS preflight answered",
-            "Route before parsing: path, Origin, method, size; then the MCP-Protocol-Version header. See the lab README's table.",
-        )
+    let get = Raw {
+        method: "GET",
+        body: Vec::new(),
+        default_headers: false,
+        ..Raw::post("")
     }
+    .header("Accept", "text/event-stream");
+    let exchange = ctx.client.send(get);
+    tally.case(
+        "GET (no server stream)",
+        &exchange,
+        "HTTP 405 Method Not Allowed",
+        status_is(&[405])(&exchange),
+    );
+
+    let other = Raw {
+        path: Some("/not-mcp".into()),
+        ..Raw::post(ping.clone())
+    };
+    let exchange = ctx.client.send(other);
+    tally.case(
+        "POST to another path",
+        &exchange,
+        "HTTP 404 Not Found",
+        status_is(&[404])(&exchange),
+    );
+
+    let foreign = Raw::post(ping.clone()).header("Origin", "https://attacker.example");
+    let exchange = ctx.client.send(foreign);
+    tally.case(
+        "foreign Origin",
+        &exchange,
+        "HTTP 403 Forbidden (DNS-rebinding protection)",
+        status_is(&[403])(&exchange),
+    );
+
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let mut raw = Raw::post(huge).header("MCP-Protocol-Version", LEGACY);
+    raw.body_shell = Some(r#"printf '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"'; head -c 2097152 /dev/zero | tr '\0' x; printf '"}}'"#.into());
+    let exchange = ctx.client.send(raw);
+    tally.case(
+        "2 MiB body",
+        &exchange,
+        "HTTP 413 Content Too Large",
+        status_is(&[413])(&exchange),
+    );
+
+    let exchange = ctx
+        .client
+        .send(Raw::post(ping.clone()).header("MCP-Protocol-Version", "banana"));
+    tally.case(
+        "invalid MCP-Protocol-Version",
+        &exchange,
+        "HTTP 400 Bad Request",
+        status_is(&[400])(&exchange),
+    );
+
+    let preflight = Raw {
+        method: "OPTIONS",
+        body: Vec::new(),
+        default_headers: false,
+        ..Raw::post("")
+    }
+    .header("Origin", "http://localhost:6274")
+    .header("Access-Control-Request-Method", "POST")
+    .header(
+        "Access-Control-Request-Headers",
+        "content-type, mcp-protocol-version",
+    );
+    let exchange = ctx.client.send(preflight);
+    let verdict = match exchange.reply() {
+        Some(r) if (200..300).contains(&r.status) => {
+            let allow_origin = r.header("Access-Control-Allow-Origin").unwrap_or_default();
+            let methods = r
+                .header("Access-Control-Allow-Methods")
+                .unwrap_or_default()
+                .to_ascii_uppercase();
+            let headers = r
+                .header("Access-Control-Allow-Headers")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if allow_origin != "http://localhost:6274" && allow_origin != "*" {
+                Err(format!("Access-Control-Allow-Origin is {allow_origin:?}"))
+            } else if !methods.contains("POST") {
+                Err(format!(
+                    "Access-Control-Allow-Methods is {methods:?}, without POST"
+                ))
+            } else if !headers.contains("mcp-protocol-version") && headers != "*" {
+                Err(format!(
+                    "Access-Control-Allow-Headers is {headers:?}, without MCP-Protocol-Version"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Some(r) => Err(format!("HTTP {}", r.status)),
+        None => Err(exchange.summary()),
+    };
+    tally.case(
+        "CORS preflight from a local origin",
+        &exchange,
+        "HTTP 2xx with Access-Control-Allow-Origin, -Methods (POST) and -Headers (MCP-Protocol-Version)",
+        verdict,
+    );
+
+    tally.outcome(
+        "GET 405, other paths 404, foreign origins 403, oversized bodies 413, bad version header 400, CORS preflight answered",
+        "Route before parsing: path, Origin, method, size; then the MCP-Protocol-Version header. See the lab README's table.",
+    )
 }
 
 /// JSON-RPC batches: accepted by 2024-11-05 and 2025-03-26, refused from 2025-06-18.
-pub struct Batches;
-
-impl Check for Batches {
-    fn run(&self, on: On) -> Outcome {
-        let ctx = on.worker();
-        let mut tally = Tally::default();
-        let batch = json!([
-            mcp::request(91, "ping", json!({})),
-            mcp::request(Value::Null, "notifications/initialized", json!({})),
-            mcp::request(92, "tools/list", json!({})),
-        ]);
-        let exchange = mcp::send_legacy(ctx, "2025-03-26", &batch);
-        let verdict = match exchange.json() {
-            Some(Value::Array(replies)) => {
-                let mut ids: Vec<i64> = replies.iter().filter_map(|r| r["id"].as_i64()).collect();
-                ids.sort();
-                if ids == [91, 92]
-                    && replies.len() == 2
-                    && replies.iter().all(|r| r.get("result").is_some())
-                {
-                    Ok(())
-                } else {
-                    Err(format!("replies {}", Value::Array(replies.clone())))
-                }
+pub fn batches(ctx: &mut Context) -> Outcome {
+    let mut tally = Tally::default();
+    let batch = json!([
+        mcp::request(91, "ping", json!({})),
+        mcp::request(Value::Null, "notifications/initialized", json!({})),
+        mcp::request(92, "tools/list", json!({})),
+    ]);
+    let exchange = mcp::send_legacy(ctx, "2025-03-26", &batch);
+    let verdict = match exchange.json() {
+        Some(Value::Array(replies)) => {
+            let mut ids: Vec<i64> = replies.iter().filter_map(|r| r["id"].as_i64()).collect();
+            ids.sort();
+            if ids == [91, 92]
+                && replies.len() == 2
+                && replies.iter().all(|r| r.get("result").is_some())
+            {
+                Ok(())
+            } else {
+                Err(format!("replies {}", Value::Array(replies.clone())))
             }
-            _ => Err(exchange.summary()),
-        };
-        tally.case(
-            "batch (2025-03-26)",
-            &exchange,
-            "an array of two results, ids 91 and 92, none for the notification",
-            verdict,
-        );
+        }
+        _ => Err(exchange.summary()),
+    };
+    tally.case(
+        "batch (2025-03-26)",
+        &exchange,
+        "an array of two results, ids 91 and 92, none for the notification",
+        verdict,
+    );
 
-        let exchange = mcp::send_legacy(
-            ctx,
-            "2025-03-26",
-            &json!([mcp::request(
-                Value::Null,
-                "notifications/initialized",
-                json!({})
-            )]),
-        );
-        let verdict = match exchange.status() {
-            Some(202) => Ok(()),
-            Some(s) => Err(format!("HTTP {s}")),
-            None => Err(exchange.summary()),
-        };
-        tally.case(
-            "batch of notifications only (2025-03-26)",
-            &exchange,
-            "HTTP 202, empty body",
-            verdict,
-        );
+    let exchange = mcp::send_legacy(
+        ctx,
+        "2025-03-26",
+        &json!([mcp::request(
+            Value::Null,
+            "notifications/initialized",
+            json!({})
+        )]),
+    );
+    let verdict = match exchange.status() {
+        Some(202) => Ok(()),
+        Some(s) => Err(format!("HTTP {s}")),
+        None => Err(exchange.summary()),
+    };
+    tally.case(
+        "batch of notifications only (2025-03-26)",
+        &exchange,
+        "HTTP 202, empty body",
+        verdict,
+    );
 
-        let exchange = mcp::send_legacy(ctx, "2025-06-18", &batch);
-        let verdict = match exchange.status() {
-            Some(s) if (400..500).contains(&s) => Ok(()),
-            Some(s) => Err(format!("HTTP {s}: {}", exchange.summary())),
-            None => Err(exchange.summary()),
-        };
-        tally.case(
-            "batch (2025-06-18)",
-            &exchange,
-            "HTTP 4xx (batches were removed in 2025-06-18), e.g. 400 with -32600",
-            verdict,
-        );
+    let exchange = mcp::send_legacy(ctx, "2025-06-18", &batch);
+    let verdict = match exchange.status() {
+        Some(s) if (400..500).contains(&s) => Ok(()),
+        Some(s) => Err(format!("HTTP {s}: {}", exchange.summary())),
+        None => Err(exchange.summary()),
+    };
+    tally.case(
+        "batch (2025-06-18)",
+        &exchange,
+        "HTTP 4xx (batches were removed in 2025-06-18), e.g. 400 with -32600",
+        verdict,
+    );
 
-        tally.outcome(
-            "batches answered under 2025-03-26, refused under 2025-06-18",
-            "Read the MCP-Protocol-Version header: 2024-11-05 and 2025-03-26 allow arrays of messages; later revisions do not.",
-        )
-    }
+    tally.outcome(
+        "batches answered under 2025-03-26, refused under 2025-06-18",
+        "Read the MCP-Protocol-Version header: 2024-11-05 and 2025-03-26 allow arrays of messages; later revisions do not.",
+    )
 }
