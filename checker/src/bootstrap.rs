@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::fingerprint;
-use crate::progress;
+use crate::steps;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const MIN_NODE_MAJOR: u32 = 20;
@@ -50,7 +50,7 @@ fn ensure_wasm_target(root: &Path) -> Result<()> {
     if libdir.status.success() && dir.is_dir() {
         return Ok(());
     }
-    let step = progress::step(format!("adding the Rust target {WASM_TARGET} (one time)"));
+    let step = steps::step(format!("adding the Rust target {WASM_TARGET} (one time)"));
     run(Command::new("rustup")
         .current_dir(root)
         .args(["target", "add", WASM_TARGET]))
@@ -178,7 +178,7 @@ fn ensure_npm_packages(root: &Path) -> Result<()> {
     ) else {
         return Ok(());
     };
-    let step = progress::step(format!(
+    let step = steps::step(format!(
         "installing npm packages from package-lock.json (miniflare {wanted}, {reason})"
     ));
     // `--include=dev`: the client tests' packages too, even under NODE_ENV=production.
@@ -219,7 +219,7 @@ fn ensure_wasm_bindgen(root: &Path) -> Result<(PathBuf, String)> {
     {
         return Ok((bin, wanted));
     }
-    let step = progress::step(format!(
+    let step = steps::step(format!(
         "installing wasm-bindgen-cli {wanted} into .tools/ to match Cargo.lock (one time, about 2 minutes)"
     ));
     // No `--locked`: one of its pinned transitive versions is no longer in the index.

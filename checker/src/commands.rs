@@ -9,7 +9,7 @@ use crate::cli::{Format, SummaryFormat};
 use crate::grading::{self, MCP_PATH};
 use crate::report::{Report, SCHEMA_VERSION};
 use crate::runtime::Server;
-use crate::{bootstrap, course, pipeline, progress, render, size};
+use crate::{bootstrap, course, pipeline, render, steps, wasm_size};
 
 /// Exit status when the lab could not be graded.
 pub const NOT_GRADABLE: i32 = 2;
@@ -36,7 +36,7 @@ pub fn check(
     }
     if !solution {
         // Progress for `list` and `hint`.
-        crate::state::record_or_note(root, &report);
+        crate::student_progress::record_or_note(root, &report);
     }
     emit(&report, format, out)?;
     Ok(report.exit_code())
@@ -81,7 +81,7 @@ pub fn summary(
         Some(path) => {
             std::fs::write(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            progress::note(format!(
+            steps::note(format!(
                 "summary of {} reports written to {}",
                 entries.len(),
                 path.display()
@@ -145,7 +145,7 @@ fn emit(report: &Report, format: Format, out: Option<&Path>) -> Result<()> {
         Some(path) => {
             std::fs::write(path, anstream::adapter::strip_str(&text).to_string())
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            progress::note(format!("result written to {}", path.display()));
+            steps::note(format!("result written to {}", path.display()));
         }
         None => print(&text)?,
     }
@@ -165,7 +165,7 @@ pub fn list(root: &Path) -> Result<i32> {
     const RED: Style = AnsiColor::Red.on_default().bold();
     const DIM: Style = AnsiColor::BrightBlack.on_default();
     let labs = course::labs(root)?;
-    let state = crate::state::load(root);
+    let state = crate::student_progress::load(root);
     let (mut passing, mut earned, mut available) = (0, 0.0, 0.0);
     for lab in &labs {
         let last = state.labs.get(&lab.id).and_then(|l| l.last.as_ref());
@@ -247,7 +247,7 @@ pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     let krate = lab.crate_ref(solution);
     let tools = bootstrap::ensure(root)?;
     let mut server = Server::spawn(root, &tools)?;
-    let step = progress::step(format!("building {}", krate.dir));
+    let step = steps::step(format!("building {}", krate.dir));
     let Some(artefact) = build_or_explain(root, &lab, krate, &tools)? else {
         return Ok(NOT_GRADABLE);
     };
@@ -275,31 +275,31 @@ pub fn size(
     let lab = course::find(root, lab)?;
     let krate = lab.crate_ref(solution);
     let tools = bootstrap::ensure(root)?;
-    let step = progress::step(format!("building {} as it would be deployed", krate.dir));
+    let step = steps::step(format!("building {} as it would be deployed", krate.dir));
     let Some(artefact) = build_or_explain(root, &lab, krate, &tools)? else {
         return Ok(NOT_GRADABLE);
     };
     step.done();
-    let sizes = size::sizes(&artefact.wasm)?;
+    let sizes = wasm_size::sizes(&artefact.wasm)?;
     if let Some(path) = save {
         std::fs::copy(&artefact.wasm, path)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        progress::note(format!("deployed module saved to {}", path.display()));
+        steps::note(format!("deployed module saved to {}", path.display()));
     }
-    let mut breakdown = size::breakdown(&artefact.bound)?;
+    let mut breakdown = wasm_size::breakdown(&artefact.bound)?;
     if !breakdown.named {
         // The sizes above stay the real module's; only the attribution needs names.
-        let step = progress::step(
+        let step = steps::step(
             "the module has no function names (strip = true): building a copy that keeps them, to attribute the code",
         );
         match pipeline::build_with_names(root, &lab, krate) {
             Ok(named) => {
-                let mut attributed = size::breakdown(&named)?;
+                let mut attributed = wasm_size::breakdown(&named)?;
                 attributed.sections = breakdown.sections.clone();
                 attributed.from_named_copy = true;
                 breakdown = attributed;
             }
-            Err(e) => progress::note(format!("could not build the copy: {e:?}")),
+            Err(e) => steps::note(format!("could not build the copy: {e:?}")),
         }
         step.done();
     }
@@ -423,7 +423,7 @@ pub fn audit(root: &Path, path: &Path) -> Result<i32> {
     } else {
         std::env::current_dir()?.join(path)
     };
-    let step = progress::step(format!("building {} for wasm32", dir.display()));
+    let step = steps::step(format!("building {} for wasm32", dir.display()));
     let channel = course::toolchain_channel(root)?;
     // A target directory per audited crate, so crates sharing a library name never mix.
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("crate");

@@ -14,11 +14,11 @@ use crate::fingerprint::version_of;
 use crate::integrity;
 use crate::mcp_client::Client;
 use crate::pipeline::{self, Artefact};
-use crate::progress;
 use crate::replay::{self, Recorder};
 use crate::report::{CheckResult, Environment, Report, Status, SCHEMA_VERSION};
 use crate::runtime::Server;
 use crate::schema::Schemas;
+use crate::steps;
 use crate::transport::{HttpTransport, Runtime};
 
 /// Path of the MCP endpoint every lab serves.
@@ -180,24 +180,7 @@ impl<'a> Run<'a> {
             tools: &tools,
             toolchain,
         };
-        for (check, spec) in self.specs(Runs::Crate) {
-            let step = progress::step(&check.meta().title);
-            self.run_timed(check, spec, || check.run(On::Crate(&ctx)));
-            step.done();
-        }
-    }
-
-    fn run_timed(
-        &mut self,
-        check: &'static checks::Registered,
-        spec: &CheckSpec,
-        run: impl FnOnce() -> Outcome,
-    ) {
-        let started = Instant::now();
-        let outcome = run();
-        let took = started.elapsed();
-        self.results
-            .push(check.meta().result(Some(spec), outcome, Some(took)));
+        self.checks(Runs::Crate, Subject::Crate(&ctx));
     }
 
     /// A Worker lab: build, run in workerd, check, and look back at the run.
@@ -240,70 +223,67 @@ impl<'a> Run<'a> {
             None => Client::over(http, MCP_PATH),
         };
         let recorder = self.recording.as_ref().map(|(r, _)| (*r).clone());
-        let mut schemas = Schemas::new(self.root);
-        self.worker_checks(
-            &client,
-            &mut server,
-            recorder,
-            &mut schemas,
-            &artefact,
+        let mut recording_runtime;
+        let runtime: &mut dyn Runtime = match &recorder {
+            Some(recorder) => {
+                recording_runtime = recorder.runtime(&mut server);
+                &mut recording_runtime
+            }
+            None => &mut server,
+        };
+        let worker = WorkerRun {
+            client: &client,
+            runtime,
+            schemas: Schemas::new(self.root),
+            artefact: &artefact,
             reports,
-        );
+        };
+        self.checks(Runs::Worker, Subject::Worker(worker));
         self.findings(&client, &server.panics());
         *warm = Some(server);
     }
 
-    /// The checks stage: each Worker check in manifest order, against the running Worker.
-    fn worker_checks(
-        &mut self,
-        client: &Client,
-        server: &mut Server,
-        recorder: Option<Recorder>,
-        schemas: &mut Schemas,
-        artefact: &Artefact,
-        reports: &Path,
-    ) {
-        let mut recording_runtime;
-        let runtime: &mut dyn Runtime = match &recorder {
-            Some(recorder) => {
-                recording_runtime = recorder.runtime(server);
-                &mut recording_runtime
-            }
-            None => server,
-        };
-        for (check, spec) in self.specs(Runs::Worker) {
-            // Its requests would not be sent: say why once, in the check that met it, and
-            // call the rest not run rather than failed on their own.
-            if let Some(why) = client.stuck() {
-                let outcome = Outcome::not_run(format!("not run: {why}"));
-                self.results
-                    .push(check.meta().result(Some(spec), outcome, None));
-                continue;
-            }
-            let earlier = match self.recording {
-                Some(_) => client.log(),
-                None => Vec::new(),
+    /// The checks stage, for either kind of lab: each check of the manifest that runs on
+    /// `subject`, in manifest order, timed (and recorded, in a recording run).
+    fn checks(&mut self, runs: Runs, mut subject: Subject) {
+        for (check, spec) in self.specs(runs) {
+            let started = Instant::now();
+            let mut earlier = Vec::new();
+            let outcome = match &mut subject {
+                Subject::Crate(ctx) => {
+                    let step = steps::step(&check.meta().title);
+                    let outcome = check.run(On::Crate(ctx));
+                    step.done();
+                    outcome
+                }
+                Subject::Worker(worker) => {
+                    // Its requests would not be sent: say why once, in the check that met
+                    // it, and call the rest not run rather than failed on their own.
+                    if let Some(why) = worker.client.stuck() {
+                        let outcome = Outcome::not_run(format!("not run: {why}"));
+                        self.results
+                            .push(check.meta().result(Some(spec), outcome, None));
+                        continue;
+                    }
+                    if self.recording.is_some() {
+                        earlier = worker.client.log();
+                    }
+                    check.run(On::Worker(&mut worker.context(spec, self)))
+                }
             };
-            let mut ctx = Context {
-                server: &mut *runtime,
-                client,
-                schemas: &mut *schemas,
-                spec,
-                lab: self.lab,
-                artefact,
-                reports,
-                solution: self.solution,
-            };
-            self.run_timed(check, spec, || check.run(On::Worker(&mut ctx)));
-            let ready_in = runtime.ready_in();
-            self.keep_recording(check, earlier, ready_in, &[]);
+            let took = started.elapsed();
+            self.results
+                .push(check.meta().result(Some(spec), outcome, Some(took)));
+            if let Subject::Worker(worker) = &subject {
+                self.keep_recording(check, earlier, worker.runtime.ready_in(), &[]);
+            }
         }
     }
 
     /// The build stage: the `build` result, and the artefact when there is one.
     fn build(&mut self, tools: &Tools) -> Option<Artefact> {
-        let step = progress::step(format!("building {} for wasm32", self.krate.dir));
-        progress::note(format!(
+        let step = steps::step(format!("building {} for wasm32", self.krate.dir));
+        steps::note(format!(
             "cargo profile `{}`; a first build takes about a minute",
             self.lab.worker.profile
         ));
@@ -345,7 +325,7 @@ impl<'a> Run<'a> {
     ) -> anyhow::Result<Server> {
         match runtime? {
             Warmth::Running(mut server) => {
-                let step = progress::step("running the new build in the warm workerd");
+                let step = steps::step("running the new build in the warm workerd");
                 let reloaded = server.reload(artefact).map(|()| server);
                 step.done();
                 // A runtime that cannot reload is replaced by a fresh one.
@@ -434,6 +414,39 @@ impl<'a> Run<'a> {
     }
 }
 
+/// What a run's checks run against.
+enum Subject<'s, 'a> {
+    /// A library lab's staged crate.
+    Crate(&'s CrateContext<'a>),
+    /// A Worker lab's built Worker, serving.
+    Worker(WorkerRun<'s>),
+}
+
+/// The running Worker and what its checks share.
+struct WorkerRun<'s> {
+    client: &'s Client,
+    runtime: &'s mut dyn Runtime,
+    schemas: Schemas,
+    artefact: &'s Artefact,
+    reports: &'s Path,
+}
+
+impl<'s> WorkerRun<'s> {
+    /// What one check gets.
+    fn context<'c>(&'c mut self, spec: &'c CheckSpec, run: &Run<'c>) -> Context<'c> {
+        Context {
+            server: &mut *self.runtime,
+            client: self.client,
+            schemas: &mut self.schemas,
+            spec,
+            lab: run.lab,
+            artefact: self.artefact,
+            reports: self.reports,
+            solution: run.solution,
+        }
+    }
+}
+
 /// Checks that judge every exchange of the run so far, not only their own, and how much of
 /// each request and reply they read: the schema check parses requests and validates whole
 /// replies; the memory limit reads the memory headers.
@@ -452,7 +465,7 @@ enum Warmth {
 }
 
 fn start_cold(lab: &Lab, artefact: &Artefact, mut server: Server) -> anyhow::Result<Server> {
-    let step = progress::step("starting the Worker in workerd (Miniflare)");
+    let step = steps::step("starting the Worker in workerd (Miniflare)");
     let started = server.start(lab, artefact, 0).map(|()| server);
     step.done();
     started

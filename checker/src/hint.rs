@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::course::Lab;
 use crate::report::{FailureKind as Kind, Status};
-use crate::state::{self, CheckSummary};
+use crate::student_progress::{self, CheckSummary};
 
 /// What kind of failure a check met: as the check recorded it, or (a state file written
 /// before kinds were recorded) by its category and budget.
@@ -100,7 +100,7 @@ fn tiers(lab: &Lab, check: &CheckSummary) -> Result<Vec<String>> {
 
 /// Shows the next hint for the first check of the last run that did not pass.
 pub fn run(root: &Path, lab: &Lab) -> Result<String> {
-    let mut state = state::load(root);
+    let mut state = student_progress::load(root);
     let entry = state.labs.entry(lab.id.clone()).or_default();
     let Some(last) = entry.last.clone() else {
         return Ok(format!(
@@ -122,7 +122,7 @@ pub fn run(root: &Path, lab: &Lab) -> Result<String> {
     entry
         .hints_shown
         .insert(check.id.clone(), (index + 1).min(all.len()));
-    state::save(root, &state)?;
+    student_progress::save(root, &state)?;
     let more = if index + 1 < all.len() {
         format!(
             "(hint {} of {}; `cargo lab hint {}` again for the next)",
@@ -166,6 +166,7 @@ mod tests {
 
     #[test]
     fn a_recorded_kind_decides_and_without_one_the_category_and_budget_do() {
+        // Long on purpose: a table of cases, one row each.
         use Category::*;
         let cases = [
             // (check, category, status, recorded kind, budgeted) → kind

@@ -221,6 +221,8 @@ pub fn protected_changes(root: &Path, lab: &Lab, krate: &CrateRef) -> Vec<Change
 /// The `integrity` check's verdict (`checks::integrity`): a failure when any course-owned
 /// file is not the course's.
 pub fn verdict(root: &Path, lab: &Lab, krate: &CrateRef) -> Outcome {
+    // Long on purpose: one message for each combination of what was found (the list unreadable,
+    // nothing changed, files changed), with its hint and location.
     let mut changes = protected_changes(root, lab, krate);
     let course = course_changes(root);
     if let Ok(course) = &course {

@@ -5,6 +5,7 @@ use checker::{cli, commands, course, payload, processes, watch};
 use clap::Parser;
 
 fn main() {
+    // Long on purpose: one arm per command of clap's enum; each only calls its command.
     processes::install_interrupt_handler();
     let cli = cli::Cli::parse();
     let root = course::root();

@@ -26,6 +26,8 @@ pub struct Payload {
 }
 
 pub fn generate(seed: u64, target_bytes: usize, id: u64) -> Payload {
+    // Long on purpose: the payload and the answer it must get are made in one pass over one
+    // random stream, so they cannot disagree.
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut body = String::with_capacity(target_bytes + 256);
     let _ = write!(

@@ -13,7 +13,7 @@ use notify_debouncer_mini::notify::RecursiveMode;
 
 use crate::course::Lab;
 use crate::report::Report;
-use crate::{grading, pipeline, render, state};
+use crate::{grading, pipeline, render, student_progress};
 
 /// A lab's files as (path, size, modification time).
 type Sources = Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)>;
@@ -38,7 +38,7 @@ pub fn run(root: &Path, lab: &Lab) -> Result<i32> {
         let graded = sources(&dir);
         anstream::println!("── grading {} ({cause})", lab.lab.dir);
         let report = grading::grade_warm(root, lab, false, &reports, &mut warm);
-        state::record_or_note(root, &report);
+        student_progress::record_or_note(root, &report);
         let text = match &previous {
             None => render::human(&report),
             Some(before) => render::changes(before, &report),
@@ -97,7 +97,7 @@ fn next_change(
         let events = match rx.recv().context("the file watcher stopped")? {
             Ok(events) => events,
             Err(e) => {
-                crate::progress::note(format!("file watcher: {e}"));
+                crate::steps::note(format!("file watcher: {e}"));
                 continue;
             }
         };

@@ -266,11 +266,13 @@ fn check_doc_link(site: &Site, doc: &str, from: &str, problems: &mut Vec<String>
     }
 }
 
-/// Every `"….md#anchor"` string literal in the checker's sources (check `doc()`s, size hints),
-/// with the file it is in; templates (`{id}`) are skipped.
+/// Every `"….md#anchor"` string in the checker's sources (size hints…) and in
+/// `checker/checks.toml` (each check's `doc`), with the file it is in; templates (`{id}`)
+/// are skipped.
 fn checker_doc_links(src: &Path) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
-    for file in files(src, "rs") {
+    let metas = src.parent().unwrap().join("checks.toml");
+    for file in files(src, "rs").into_iter().chain([metas]) {
         let text = std::fs::read_to_string(&file).unwrap();
         for piece in text.split('"').skip(1).step_by(2) {
             let candidate = piece.trim_start_matches("book/src/");
@@ -285,7 +287,7 @@ fn checker_doc_links(src: &Path) -> BTreeMap<String, String> {
             if plain(page, &['-', '_', '/']) && plain(anchor, &['-', '_']) {
                 found.insert(
                     format!("{page}.md#{anchor}"),
-                    format!("checker/src/{}", relative(src, &file)),
+                    format!("checker/{}", relative(src.parent().unwrap(), &file)),
                 );
             }
         }

@@ -213,6 +213,8 @@ pub fn tests_wasm(ctx: &CrateContext) -> Outcome {
 }
 
 fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
+    // Long on purpose: one `cargo test` run, read for each way it can end (pass, wasm-bindgen
+    // mismatch, no summary, nothing ran, failures), most specific first.
     let runner = ctx
         .tools
         .wasm_bindgen

@@ -155,6 +155,8 @@ pub fn results(ctx: &mut Context) -> Outcome {
 
 /// No growth of linear memory across hundreds of requests after a warm-up.
 pub fn growth(ctx: &mut Context) -> Outcome {
+    // Long on purpose: the lab README's protocol in order: fresh instance, warm-up, baseline,
+    // the growth run, the verdict; the steps share the readings.
     let cfg = match config(ctx) {
         Ok(c) => c,
         Err(o) => return *o,
@@ -270,6 +272,8 @@ pub fn growth(ctx: &mut Context) -> Outcome {
 
 /// One large payload: the high-water mark above a fresh instance stays near the payload.
 pub fn peak(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one measurement in order: fresh instance, reading, the large payload,
+    // reading, the budget.
     let cfg = match config(ctx) {
         Ok(c) => c,
         Err(o) => return *o,
@@ -438,6 +442,8 @@ fn round_step(max: f64, ticks: f64) -> f64 {
 /// and the isolate limit marked. Hand-written SVG: one polyline and a few labels do not
 /// justify a plotting library and its font stack.
 pub fn chart(series: &[u64], warmup: usize, budget_line: u64, limit: u64, title: &str) -> String {
+    // Long on purpose: one SVG drawn top to bottom (frame, ticks, series, labels); every piece
+    // uses the scales computed first.
     let (w, h, left, right, top, bottom) = (720.0, 360.0, 64.0, 24.0, 40.0, 48.0);
     let highest = series.iter().copied().max().unwrap_or(0).max(budget_line);
     // Show the limit when the line comes within half of it; otherwise zoom in on the line.

@@ -372,7 +372,9 @@ pub static REGISTRY: &[Registered] = &[
         "protocol.notifications",
         Code::Worker(protocol::lifecycle::initialized_notification),
     ),
+    // ANCHOR: registry-ping
     Registered("protocol.ping", Code::Worker(protocol::lifecycle::ping)),
+    // ANCHOR_END: registry-ping
     Registered(
         "protocol.tools-list",
         Code::Worker(protocol::tools::tools_list),

@@ -93,6 +93,8 @@ impl WriteAttempt {
 
 /// `query_data` is read-only however the SQL is dressed.
 pub fn sql_read_only(ctx: &mut Context) -> Outcome {
+    // Long on purpose: the fast path (every attempt, one comparison) and the slow path that
+    // names the culprits (the fixture reset before each attempt) share one tally.
     let Some(db) = ctx.lab.worker.d1.first().cloned() else {
         return Outcome::fail(
             "the lab manifest declares no D1 binding",
@@ -415,6 +417,8 @@ impl CaseSpec {
     }
 
     fn body(&self, ids: &mut Ids) -> Result<Vec<u8>, String> {
+        // Long on purpose: one arm per way cases.toml gives a body, each checked for what would
+        // make it unsendable.
         let given = [
             self.body.is_some(),
             self.body_hex.is_some(),
@@ -730,7 +734,7 @@ mod tests {
     /// data file replaced (as of commit 1b5a965; its copy was compared with the record in
     /// this test module until the record was committed), so reports stay what they were. After a
     /// deliberate change to `cases.toml`: `CHECKER_UPDATE_GOLDEN=1 cargo test -p checker
-    /// --bin checker robustness`, and review the record's diff.
+    /// --lib robustness`, and review the record's diff.
     #[test]
     fn the_data_file_sends_what_the_golden_record_holds() {
         let actual = golden_of_the_data_file();

@@ -9,17 +9,19 @@ use serde_json::{json, Value};
 use super::{Context, Outcome};
 use crate::mcp_client::Raw;
 use crate::report::{Budget, Measure};
-use crate::size;
+use crate::wasm_size;
 
 /// Raw bytes of the deployed `.wasm` against the baseline in the lab manifest.
 pub fn raw_bytes(ctx: &mut Context) -> Outcome {
+    // Long on purpose: measure, score against the budget, and a hint built from the module's
+    // breakdown.
     let Some(budget) = ctx.lab.size.clone() else {
         return Outcome::fail(
             "the lab manifest has no [size] budget",
             "Report this to the course maintainers.",
         );
     };
-    let sizes = match size::sizes(&ctx.artefact.wasm) {
+    let sizes = match wasm_size::sizes(&ctx.artefact.wasm) {
         Ok(s) => s,
         Err(e) => {
             return Outcome::fail(
@@ -43,12 +45,12 @@ pub fn raw_bytes(ctx: &mut Context) -> Outcome {
         full_at,
         budget.zero_ratio * 100.0
     );
-    let hint = match size::breakdown(&ctx.artefact.bound) {
+    let hint = match wasm_size::breakdown(&ctx.artefact.bound) {
         Ok(b) if b.named => {
             let tips: Vec<String> = b
                 .crates
                 .iter()
-                .filter_map(|(owner, bytes)| size::hint_for(owner).map(|(h, _)| format!("{owner} ({bytes} bytes): {h}")))
+                .filter_map(|(owner, bytes)| wasm_size::hint_for(owner).map(|(h, _)| format!("{owner} ({bytes} bytes): {h}")))
                 .take(3)
                 .collect();
             format!(

@@ -78,6 +78,7 @@ fn location(report: &Report, check: &CheckResult) -> Location {
 }
 
 fn summary(report: &Report) -> String {
+    // Long on purpose: the step summary's table and sections, written in order.
     let mut out = String::new();
     let mark = if report.passed { "✅" } else { "❌" };
     let who = if report.solution {

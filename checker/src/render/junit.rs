@@ -25,6 +25,7 @@ pub fn junit(reports: &[&Report]) -> String {
 }
 
 fn suite(report: &Report) -> TestSuite {
+    // Long on purpose: one testcase per check, with the element its status calls for.
     let who = if report.solution {
         " (reference solution)"
     } else {

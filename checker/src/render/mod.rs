@@ -251,10 +251,11 @@ pub fn audit(audit: &crate::audit::Audit) -> String {
 pub fn size(
     krate: &crate::course::CrateRef,
     lab: &crate::course::Lab,
-    sizes: &crate::size::Sizes,
-    breakdown: &crate::size::Breakdown,
+    sizes: &crate::wasm_size::Sizes,
+    breakdown: &crate::wasm_size::Breakdown,
     top: usize,
 ) -> String {
+    // Long on purpose: `cargo lab size`'s report, written top to bottom.
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -311,7 +312,7 @@ pub fn size(
     for (owner, bytes) in breakdown.crates.iter().take(top) {
         let share = *bytes as f64 * 100.0 / code as f64;
         let _ = writeln!(out, "    {owner:<30} {bytes:>9}  {share:>5.1} %");
-        if let Some((hint, doc)) = crate::size::hint_for(owner) {
+        if let Some((hint, doc)) = crate::wasm_size::hint_for(owner) {
             let _ = writeln!(out, "      {DIM}→ {hint} (book/src/{doc}){DIM:#}");
         }
     }

@@ -12,6 +12,8 @@ use crate::mcp_client::Exchange;
 const HEADERLESS_REVISION: &str = "2025-03-26";
 
 pub fn every_message(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one walk over the run's log: each reply message paired with its request
+    // to pick the revision and the schema definition it must match.
     let known = ctx.schemas.revisions().unwrap_or_default();
     let mut total = 0usize;
     let mut invalid = Vec::new();

@@ -145,6 +145,7 @@ pub fn initialized_notification(ctx: &mut Context) -> Outcome {
     )
 }
 
+// ANCHOR: ping
 /// `ping` answers an empty result in every revision that has it.
 pub fn ping(ctx: &mut Context) -> Outcome {
     let mut tally = Tally::default();
@@ -168,3 +169,4 @@ pub fn ping(ctx: &mut Context) -> Outcome {
         "Answer ping with an empty result object: {\"jsonrpc\":\"2.0\",\"id\":…,\"result\":{}}.",
     )
 }
+// ANCHOR_END: ping

@@ -119,6 +119,8 @@ type MismatchCase<'a> = (&'a str, &'a Value, Vec<(&'a str, &'a str)>);
 
 /// Headers and body must agree; unsupported versions are refused with the supported list.
 pub fn header_validation(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one tally case per header rule of 2026-07-28 (Mcp-Method, Mcp-Name, the
+    // version header), each its own request: kept together so the rules read as one list.
     let mut tally = Tally::default();
     let list = mcp::modern_request(120, "tools/list", json!({}), MODERN);
     let call = mcp::modern_request(

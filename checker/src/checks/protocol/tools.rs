@@ -136,6 +136,8 @@ const PROBE_KEY: &str = "checker:probe";
 const TTL_KEY: &str = "checker:ttl";
 
 pub fn kv_tools(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one story in order: store, read back, list, prefix, TTL; each step reads
+    // what the last one wrote.
     let Some(kv) = ctx.lab.worker.kv.first().cloned() else {
         return Outcome::fail(
             "the lab manifest declares no KV binding",
@@ -257,6 +259,8 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
 
 /// `query_data`: bound parameters, rows as D1 has them, and the row limit.
 pub fn query_data(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one tally case per promise of query_data (rows as D1 has them, bound
+    // parameters, the row limit), each its own request.
     let Some(db) = ctx.lab.worker.d1.first().cloned() else {
         return Outcome::fail(
             "the lab manifest declares no D1 binding",
@@ -346,6 +350,8 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
 
 /// Tool errors: unknown tools are protocol errors; bad input and failures are results.
 pub fn tool_errors(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one tally case per way a tool call can go wrong (unknown tool, bad
+    // arguments, a failing query), each its own request.
     let mut tally = Tally::default();
     let exchange = mcp::call_tool(ctx, LEGACY, 80, "no_such_tool", json!({}));
     tally.case(

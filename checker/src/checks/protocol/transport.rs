@@ -10,6 +10,7 @@ use crate::mcp_client::Raw;
 
 /// The standard JSON-RPC error codes, each for its own kind of mistake.
 pub fn json_rpc_errors(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one tally case per JSON-RPC error code, each its own malformed message.
     let mut tally = Tally::default();
     // A parse error has no usable id: the reply's id is null (JSON-RPC 2.0 § 5) or absent.
     let exchange = ctx.client.send(
@@ -90,6 +91,9 @@ pub fn json_rpc_errors(ctx: &mut Context) -> Outcome {
 
 /// Streamable HTTP: one POST endpoint, origin check, size limit, protocol-version header.
 pub fn http_rules(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one tally case per rule of the transport (endpoint, methods, origin,
+    // body size, version header), each building its own request: kept together so the list of
+    // rules reads as one.
     let mut tally = Tally::default();
     let ping = mcp::request(1, "ping", json!({})).to_string();
     let status_is = |wanted: &'static [u16]| {
@@ -216,6 +220,8 @@ pub fn http_rules(ctx: &mut Context) -> Outcome {
 
 /// JSON-RPC batches: accepted by 2024-11-05 and 2025-03-26, refused from 2025-06-18.
 pub fn batches(ctx: &mut Context) -> Outcome {
+    // Long on purpose: one tally case per batch rule in each revision (allowed in 2025-03-26
+    // only), each its own request.
     let mut tally = Tally::default();
     let batch = json!([
         mcp::request(91, "ping", json!({})),

@@ -54,6 +54,8 @@ impl Breakdown {
 }
 
 pub fn breakdown(wasm: &Path) -> Result<Breakdown> {
+    // Long on purpose: one pass over the module: the name section gives each function's crate,
+    // the code section its size.
     let bytes = std::fs::read(wasm).with_context(|| format!("cannot read {}", wasm.display()))?;
     let mut sections: BTreeMap<String, u64> = BTreeMap::new();
     let mut imported_functions = 0u32;

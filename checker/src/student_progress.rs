@@ -85,7 +85,7 @@ pub fn save(root: &Path, state: &State) -> Result<()> {
 /// losing progress must not lose the grade.
 pub fn record_or_note(root: &Path, report: &Report) {
     if let Err(e) = record(root, report) {
-        crate::progress::note(format!("progress not saved: {e:#}"));
+        crate::steps::note(format!("progress not saved: {e:#}"));
     }
 }
 

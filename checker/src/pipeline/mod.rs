@@ -1,0 +1,220 @@
+//! Lab crate → deployable Worker.
+//!
+//! Why not worker-build: it would need another ~140 s `cargo install` on a fresh machine, it
+//! runs wasm-opt on every build (seconds per re-check), and its shim hides the instance from
+//! us. Instead the checker runs the same steps itself: `cargo build` for wasm32, then
+//! wasm-bindgen with the flags worker-build passes (`--experimental-reset-state-function
+//! --force-enable-abort-handler`), then adds an entry module it owns (`harness/entry.mjs`)
+//! that re-creates the instance after a panic, as worker-build's shim does. The result is
+//! a module Worker that `wrangler deploy` accepts as is.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::bootstrap::{Tools, WASM_TARGET};
+use crate::course::{CrateRef, Lab};
+use crate::processes;
+use crate::report::{FailureKind, Location};
+
+mod bindgen;
+mod cargo;
+mod diagnostics;
+mod wasm_opt;
+
+use bindgen::bindgen;
+pub use bindgen::BindgenMismatch;
+pub use cargo::{build_with_names, package_args};
+use cargo::{cargo_build, touch};
+pub use diagnostics::{
+    compile_failure, error_location, failure_in_output, first_error, span_location,
+};
+pub use wasm_opt::wasm_opt_flags;
+
+/// A built Worker, ready for the runtime.
+#[derive(Debug)]
+pub struct Artefact {
+    /// The entry module (`index.js`).
+    pub entry: PathBuf,
+    /// The `.wasm` module the Worker instantiates (the deployed one).
+    pub wasm: PathBuf,
+    /// wasm-bindgen's output before wasm-opt, with its name section: what size breakdowns
+    /// read (the same file as `wasm` when the crate asks for no wasm-opt).
+    pub bound: PathBuf,
+    /// This run's directory; removed when the artefact is dropped.
+    dir: PathBuf,
+}
+
+impl Artefact {
+    /// The files of a Worker already bound in `dir` (`index.js`, `index_bg.wasm`), as an
+    /// artefact that owns the directory: for tests that grade a module made by hand.
+    pub fn in_dir(dir: PathBuf) -> Self {
+        Artefact {
+            entry: dir.join("index.js"),
+            wasm: dir.join("index_bg.wasm"),
+            bound: dir.join("index_bg.wasm"),
+            dir,
+        }
+    }
+}
+
+impl Drop for Artefact {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Why a build produced no Worker.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The crate does not compile: the compiler's first error, as it printed it.
+    Compile { first_error: String },
+    /// The build ran past its time limit and was stopped.
+    TimedOut { limit: std::time::Duration },
+    /// The crate compiled against another wasm-bindgen than the course's CLI.
+    WasmBindgen(BindgenMismatch),
+    /// A tool failed (wasm-bindgen, file system): not the student's code.
+    Tool(anyhow::Error),
+}
+
+pub fn build(
+    root: &Path,
+    lab: &Lab,
+    krate: &CrateRef,
+    tools: &Tools,
+) -> Result<Artefact, BuildError> {
+    let (mut wasm, mut compiled) = cargo_build(root, &lab.worker.profile, krate)?;
+    let record = provenance_file(root, krate);
+    if !compiled && std::fs::read_to_string(&record).ok() != provenance(root, &wasm) {
+        // Cargo calls the module fresh, but the checker did not see this checkout build it:
+        // another checkout sharing the target directory may have written the same file name
+        // (cargo keys freshness by package, not by path). Rebuild rather than grade theirs.
+        touch(&root.join(&krate.dir).join("src/lib.rs")).map_err(BuildError::Tool)?;
+        (wasm, compiled) = cargo_build(root, &lab.worker.profile, krate)?;
+    }
+    if compiled || !record.exists() {
+        if let Some(p) = provenance(root, &wasm) {
+            let _ = std::fs::create_dir_all(record.parent().unwrap_or(root));
+            let _ = std::fs::write(&record, p);
+        }
+    }
+    let lock_dir = krate.lock_dir(root);
+    if let Some(mismatch) =
+        BindgenMismatch::find(root, krate, &lock_dir, &tools.wasm_bindgen_version)
+    {
+        return Err(BuildError::WasmBindgen(mismatch));
+    }
+    bindgen(root, krate, &wasm, tools).map_err(BuildError::Tool)
+}
+
+/// A build that failed because of the crate, as the student reads it.
+pub struct BuildFailure {
+    /// What happened.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+    /// The file to look at, when one is known.
+    pub location: Option<Location>,
+    /// What kind of failure it is, for hints.
+    pub kind: FailureKind,
+}
+
+impl BuildError {
+    /// What the student reads about a failure their crate caused; a tool failure is passed
+    /// back as the error it is.
+    pub fn explain(self, root: &Path, lab: &Lab, krate: &CrateRef) -> Result<BuildFailure> {
+        Ok(match self {
+            BuildError::Compile { first_error } => BuildFailure {
+                kind: compile_failure(&first_error),
+                location: error_location(root, &krate.dir, &first_error),
+                message: format!("{} does not compile for wasm32:\n{first_error}", krate.dir),
+                hint: format!(
+                    "Fix the error above; `cargo build --profile {} --target {WASM_TARGET} {}` shows all of them.",
+                    lab.worker.profile,
+                    package_args(root, krate).join(" ")
+                ),
+            },
+            BuildError::TimedOut { limit } => BuildFailure {
+                kind: FailureKind::Other,
+                message: format!(
+                    "the build did not finish within {} s and was stopped (cargo and everything it started)",
+                    limit.as_secs()
+                ),
+                hint: "A build script or procedural macro that never ends? `cargo build -vv` shows the step it hangs in. A first build on a slow machine may need longer: set CHECKER_BUILD_TIMEOUT (seconds).".into(),
+                location: None,
+            },
+            BuildError::WasmBindgen(mismatch) => BuildFailure {
+                // Not the compiler's: the hint says which pin to restore.
+                kind: FailureKind::Other,
+                message: mismatch.message(),
+                hint: mismatch.hint(),
+                location: Some(mismatch.location),
+            },
+            BuildError::Tool(e) => return Err(e),
+        })
+    }
+}
+
+/// Who produced the module at a path, as the checker last saw it: which course checkout,
+/// and the file's size and modification time then.
+fn provenance(root: &Path, wasm: &Path) -> Option<String> {
+    let meta = std::fs::metadata(wasm).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(format!(
+        "{}\n{}\n{}",
+        root.canonicalize()
+            .unwrap_or_else(|_| root.to_path_buf())
+            .display(),
+        meta.len(),
+        modified.as_nanos()
+    ))
+}
+
+fn provenance_file(root: &Path, krate: &CrateRef) -> PathBuf {
+    target_dir(root)
+        .join("checker")
+        .join(&krate.package)
+        .join("built-from")
+}
+
+/// Cargo's target directory: `CARGO_TARGET_DIR` when set (CI shares one), else `<root>/target`.
+pub fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                root.join(dir)
+            }
+        })
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// A fresh directory for this run's Worker under `parent`, named after our pid, so two
+/// checks of the same lab at once never overwrite each other's files. Directories left by
+/// runs that no longer exist (killed with SIGKILL) are removed on the way.
+pub fn run_dir(parent: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    for entry in std::fs::read_dir(parent)?.flatten() {
+        let stale = entry
+            .file_name()
+            .to_str()
+            .and_then(|name| name.strip_prefix("run-")?.parse::<i32>().ok())
+            .is_some_and(|pid| !processes::alive(pid));
+        if stale {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    let dir = parent.join(format!("run-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(dir)
+}
