@@ -1,12 +1,13 @@
-//! The graded checks: one trait, one registry. Every check — the grader's own (`integrity`,
-//! `build`, the `runtime.*` findings), a Worker lab's runtime checks and a library lab's
-//! crate checks — is a [`Check`] with a [`CheckMeta`] in [`REGISTRY`]; lab manifests list
-//! checks by id, and a manifest naming an id the registry does not have is refused when it
-//! loads.
+//! The graded checks: one registry. Every check — the grader's own (`integrity`, `build`,
+//! the `runtime.*` findings), a Worker lab's runtime checks and a library lab's crate checks
+//! — is a function of the context it runs against ([`Code`], the one [`Check`]), joined in
+//! [`REGISTRY`] to its id, whose [`CheckMeta`] (title, category, book section, spec section)
+//! is data in `checker/checks.toml`. Lab manifests list checks by id; a manifest naming an
+//! id the registry does not have is refused when it loads.
 //!
-//! Adding a check: a unit struct, `impl Check` (its `meta()` and `run()`), one line in
-//! [`REGISTRY`], replay tests next to it (see `checker/tests/replay/` and the book's
-//! "Adding or changing a lab").
+//! Adding a check: a `[[check]]` in `checker/checks.toml`, a function of its context, one
+//! `Registered(id, Code::…)` line in [`REGISTRY`], recordings under `checker/tests/replay/`
+//! (the book's "Adding or changing a lab" has the whole procedure).
 
 pub mod build;
 pub mod findings;
