@@ -8,16 +8,18 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::mcp::{self, Tally, LEGACY, MODERN};
+use super::protocol::probes::{Kv, Modern, Query, ToolError};
 use super::{Context, Outcome};
 use crate::course::Lab;
 use crate::harness::Inspect;
 use crate::mcp_client::{Client, Exchange, Ids, Raw};
 
-/// The course's data for both checks, next to the lab's manifest.
+/// The course's data for both checks and the tool probes, next to the lab's manifest.
 pub const CASES_FILE: &str = "cases.toml";
 
-/// `checker/labs/<lab>/cases.toml`: what the robustness checks send and what must come back.
-/// Its header comment explains the format to instructors.
+/// `checker/labs/<lab>/cases.toml`: what the robustness checks send and what must come back,
+/// and the probes of the tool checks ([`super::protocol::probes`]). Its header comment
+/// explains the format to instructors.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cases {
@@ -28,6 +30,16 @@ pub struct Cases {
     /// are sent.
     #[serde(rename = "write_attempt")]
     pub write_attempts: Vec<WriteAttempt>,
+    /// `[kv]`: what `protocol.tools-kv` writes and reads.
+    pub kv: Option<Kv>,
+    /// `[query]`: the SQL of `protocol.tools-query`.
+    pub query: Option<Query>,
+    /// `[[tool_error]]`: the calls of `protocol.tool-errors` that must fail, in order.
+    #[serde(rename = "tool_error")]
+    pub tool_errors: Option<Vec<ToolError>>,
+    /// `[modern]`: the 2026-07-28 tool calls of `protocol.stateless-requests` and
+    /// `protocol.header-validation`.
+    pub modern: Option<Modern>,
     /// Where the file was read from (set after loading), for messages.
     #[serde(skip)]
     pub path: PathBuf,
@@ -199,9 +211,9 @@ fn attempt(ctx: &Context, id: u64, write: &WriteAttempt) -> Exchange {
 }
 
 /// The outcome when the course's data cannot be used: the message names the file.
-fn cannot_load(why: String) -> Outcome {
+pub(crate) fn cannot_load(why: String) -> Outcome {
     Outcome::fail(
-        format!("the course's robustness cases cannot be used: {why}"),
+        format!("the course's cases cannot be used: {why}"),
         "Report this to the course maintainers.",
     )
 }

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::expect_valid_result;
+use super::probes::{self, Modern};
 use crate::checks::mcp::{
     self, Tally, HEADER_MISMATCH, METHOD_NOT_FOUND, MODERN, UNSUPPORTED_VERSION,
 };
@@ -56,8 +57,13 @@ pub fn discover(ctx: &mut Context) -> Outcome {
     ))
 }
 
-/// Requests with `_meta` and no handshake are served, with the modern result fields.
+/// Requests with `_meta` and no handshake are served, with the modern result fields; the tool
+/// called is `[modern]` of the lab's `cases.toml`.
 pub fn stateless_requests(ctx: &mut Context) -> Outcome {
+    let call = match probes::section(ctx.lab, "[modern]", |cases| cases.modern) {
+        Ok(probe) => json!({ "name": probe.call_tool, "arguments": probe.call_arguments }),
+        Err(outcome) => return *outcome,
+    };
     let mut tally = Tally::default();
     let message = mcp::modern_request(110, "tools/list", json!({}), MODERN);
     let exchange = mcp::send_modern(ctx, &message);
@@ -71,12 +77,7 @@ pub fn stateless_requests(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let message = mcp::modern_request(
-        111,
-        "tools/call",
-        json!({ "name": "query_data", "arguments": { "sql": "SELECT count(*) AS n FROM products" } }),
-        MODERN,
-    );
+    let message = mcp::modern_request(111, "tools/call", call, MODERN);
     let exchange = mcp::send_modern(ctx, &message);
     let verdict = expect_valid_result(ctx, &exchange, 111, "tools/call", MODERN, "CallToolResult")
         .and_then(|body| {
@@ -117,16 +118,21 @@ pub fn stateless_requests(ctx: &mut Context) -> Outcome {
 /// A request whose headers disagree with its body: name, body, headers sent.
 type MismatchCase<'a> = (&'a str, &'a Value, Vec<(&'a str, &'a str)>);
 
-/// Headers and body must agree; unsupported versions are refused with the supported list.
+/// Headers and body must agree; unsupported versions are refused with the supported list. The
+/// tool call whose `Mcp-Name` disagrees is `[modern]` of the lab's `cases.toml`.
 pub fn header_validation(ctx: &mut Context) -> Outcome {
     // Long on purpose: one tally case per header rule of 2026-07-28 (Mcp-Method, Mcp-Name, the
     // version header), each its own request: kept together so the rules read as one list.
     let mut tally = Tally::default();
     let list = mcp::modern_request(120, "tools/list", json!({}), MODERN);
+    let probe: Modern = match probes::section(ctx.lab, "[modern]", |cases| cases.modern) {
+        Ok(probe) => probe,
+        Err(outcome) => return *outcome,
+    };
     let call = mcp::modern_request(
         121,
         "tools/call",
-        json!({ "name": "get_value", "arguments": { "key": "checker:probe" } }),
+        json!({ "name": probe.mismatch_tool, "arguments": probe.mismatch_arguments }),
         MODERN,
     );
     let send = |message: &Value, headers: &[(&str, &str)]| {
@@ -202,7 +208,7 @@ pub fn header_validation(ctx: &mut Context) -> Outcome {
             vec![
                 ("MCP-Protocol-Version", MODERN),
                 ("Mcp-Method", "tools/call"),
-                ("Mcp-Name", "store_value"),
+                ("Mcp-Name", probe.mismatch_name.as_str()),
             ],
         ),
     ];

@@ -3,11 +3,12 @@
 
 use serde_json::{json, Value};
 
+use super::probes::{self, Kv, Query, ToolError};
 use super::{expect_valid_result, summarise};
 use crate::checks::mcp::{self, Tally, LEGACY, LEGACY_REVISIONS, MODERN};
 use crate::checks::{Context, Outcome};
 use crate::harness::Inspect;
-use crate::mcp_client::Exchange;
+use crate::mcp_client::{Exchange, Ids};
 
 /// `tools/list` in every revision the server speaks.
 pub fn tools_list(ctx: &mut Context) -> Outcome {
@@ -131,10 +132,14 @@ fn payload(result: &Value) -> Option<Value> {
     })
 }
 
-/// `store_value`, `get_value` and `list_keys`, with KV read from outside the Worker.
-const PROBE_KEY: &str = "checker:probe";
-const TTL_KEY: &str = "checker:ttl";
+/// Calls `tool` (revision `LEGACY`) as request `ids.next_id()`: that id, and the exchange.
+fn call(ctx: &Context, ids: &mut Ids, tool: &str, arguments: Value) -> (u64, Exchange) {
+    let id = ids.next_id();
+    (id, mcp::call_tool(ctx, LEGACY, id, tool, arguments))
+}
 
+/// `store_value`, `get_value` and `list_keys`, with KV read from outside the Worker; the
+/// keys and values are `[kv]` of the lab's `cases.toml`.
 pub fn kv_tools(ctx: &mut Context) -> Outcome {
     // Long on purpose: one story in order: store, read back, list, prefix, TTL; each step reads
     // what the last one wrote.
@@ -144,31 +149,36 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
             "Report this to the course maintainers.",
         );
     };
+    let probe: Kv = match probes::section(ctx.lab, "[kv]", |cases| cases.kv) {
+        Ok(probe) => probe,
+        Err(outcome) => return *outcome,
+    };
+    let mut ids = ctx.client.ids(60);
     // A fresh value each run, so an old entry cannot pass for this one.
     let nanos = ctx
         .server
         .now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let value = format!("written by the checker, run {nanos}");
+    let value = format!("{} {nanos}", probe.value);
     let mut tally = Tally::default();
 
-    let exchange = mcp::call_tool(
+    let (id, exchange) = call(
         ctx,
-        LEGACY,
-        60,
+        &mut ids,
         "store_value",
-        json!({ "key": PROBE_KEY, "value": value }),
+        json!({ "key": probe.key, "value": value }),
     );
-    let stored = tool_success(ctx, &exchange, 60, "store_value");
+    let stored = tool_success(ctx, &exchange, id, "store_value");
     let in_kv = ctx.server.inspect(Inspect::KvGet {
         ns: kv.clone(),
-        key: PROBE_KEY.into(),
+        key: probe.key.clone(),
     });
     let verdict = stored.and_then(|_| match in_kv {
         Ok(Value::String(found)) if found == value => Ok(()),
         Ok(found) => Err(format!(
-            "KV holds {found} under {PROBE_KEY:?}, not the value sent"
+            "KV holds {found} under {:?}, not the value sent",
+            probe.key
         )),
         Err(e) => Err(format!("cannot read KV from outside the Worker: {e:#}")),
     });
@@ -179,8 +189,8 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let exchange = mcp::call_tool(ctx, LEGACY, 61, "get_value", json!({ "key": PROBE_KEY }));
-    let verdict = tool_success(ctx, &exchange, 61, "get_value").and_then(|result| {
+    let (id, exchange) = call(ctx, &mut ids, "get_value", json!({ "key": probe.key }));
+    let verdict = tool_success(ctx, &exchange, id, "get_value").and_then(|result| {
         let text = result["content"][0]["text"].as_str().unwrap_or_default();
         if text.contains(&value) || payload(&result).is_some_and(|p| p["value"] == json!(value)) {
             Ok(())
@@ -195,22 +205,21 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let exchange = mcp::call_tool(
+    let (id, exchange) = call(
         ctx,
-        LEGACY,
-        62,
+        &mut ids,
         "list_keys",
-        json!({ "prefix": "checker:" }),
+        json!({ "prefix": probe.list_prefix }),
     );
-    let verdict = tool_success(ctx, &exchange, 62, "list_keys").and_then(|result| {
+    let verdict = tool_success(ctx, &exchange, id, "list_keys").and_then(|result| {
         let text = result["content"][0]["text"].as_str().unwrap_or_default();
         let listed = payload(&result)
             .and_then(|p| p["keys"].as_array().cloned())
-            .is_some_and(|keys| keys.contains(&json!(PROBE_KEY)));
-        if listed || text.contains(PROBE_KEY) {
+            .is_some_and(|keys| keys.contains(&json!(probe.key)));
+        if listed || text.contains(&probe.key) {
             Ok(())
         } else {
-            Err(format!("{PROBE_KEY} is not listed"))
+            Err(format!("{} is not listed", probe.key))
         }
     });
     tally.case(
@@ -220,25 +229,24 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let ttl = 3600;
-    let exchange = mcp::call_tool(
+    let ttl = probe.ttl_seconds;
+    let (id, exchange) = call(
         ctx,
-        LEGACY,
-        63,
+        &mut ids,
         "store_value",
-        json!({ "key": TTL_KEY, "value": "expires", "ttl_seconds": ttl }),
+        json!({ "key": probe.ttl_key, "value": probe.ttl_value, "ttl_seconds": ttl }),
     );
     let now = ctx
         .server
         .now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs()) as i64;
-    let verdict = tool_success(ctx, &exchange, 63, "store_value").and_then(|_| {
+    let verdict = tool_success(ctx, &exchange, id, "store_value").and_then(|_| {
         let snapshot = ctx
             .server
             .inspect(Inspect::KvSnapshot { ns: kv.clone() })
             .map_err(|e| format!("cannot read KV from outside the Worker: {e:#}"))?;
-        match snapshot[TTL_KEY]["expiration"].as_i64() {
+        match snapshot[&probe.ttl_key]["expiration"].as_i64() {
             Some(at) if (at - (now + ttl)).abs() <= 120 => Ok(()),
             Some(at) => Err(format!("expires {} s from now, not {ttl} s", at - now)),
             None => Err("stored without an expiration".into()),
@@ -257,7 +265,8 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
     )
 }
 
-/// `query_data`: bound parameters, rows as D1 has them, and the row limit.
+/// `query_data`: bound parameters, rows as D1 has them, and the row limit; the SQL is `[query]`
+/// of the lab's `cases.toml`.
 pub fn query_data(ctx: &mut Context) -> Outcome {
     // Long on purpose: one tally case per promise of query_data (rows as D1 has them, bound
     // parameters, the row limit), each its own request.
@@ -267,22 +276,25 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
             "Report this to the course maintainers.",
         );
     };
+    let query: Query = match probes::section(ctx.lab, "[query]", |cases| cases.query) {
+        Ok(query) => query,
+        Err(outcome) => return *outcome,
+    };
     let limit = ctx.spec.row_limit.unwrap_or(100);
+    let mut ids = ctx.client.ids(70);
     let mut tally = Tally::default();
 
-    let sql = "SELECT name, price_cents FROM products WHERE category = ? ORDER BY id";
-    let exchange = mcp::call_tool(
+    let (id, exchange) = call(
         ctx,
-        LEGACY,
-        70,
+        &mut ids,
         "query_data",
-        json!({ "sql": sql, "params": ["kitchen"] }),
+        json!({ "sql": query.sql, "params": query.params }),
     );
     let truth = ctx.server.inspect(Inspect::D1Query {
         db: db.clone(),
-        sql: "SELECT name, price_cents FROM products WHERE category = 'kitchen' ORDER BY id".into(),
+        sql: query.truth,
     });
-    let verdict = tool_success(ctx, &exchange, 70, "query_data").and_then(|result| {
+    let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(|result| {
         let truth = truth.map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"))?;
         match payload(&result).map(|p| p["rows"].clone()) {
             Some(rows) if rows == truth => Ok(()),
@@ -297,16 +309,14 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let sql = "SELECT name FROM products WHERE category = ?";
-    let exchange = mcp::call_tool(
+    let (id, exchange) = call(
         ctx,
-        LEGACY,
-        71,
+        &mut ids,
         "query_data",
-        json!({ "sql": sql, "params": ["kitchen' OR '1'='1"] }),
+        json!({ "sql": query.injection_sql, "params": query.injection_params }),
     );
     let verdict =
-        tool_success(ctx, &exchange, 71, "query_data").and_then(|result| {
+        tool_success(ctx, &exchange, id, "query_data").and_then(|result| {
             match payload(&result).and_then(|p| p["rows"].as_array().map(Vec::len)) {
                 Some(0) => Ok(()),
                 Some(n) => Err(format!(
@@ -322,9 +332,9 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) SELECT i FROM n";
-    let exchange = mcp::call_tool(ctx, LEGACY, 72, "query_data", json!({ "sql": sql }));
-    let verdict = tool_success(ctx, &exchange, 72, "query_data").and_then(|result| {
+    let many_rows = json!({ "sql": query.many_rows_sql });
+    let (id, exchange) = call(ctx, &mut ids, "query_data", many_rows);
+    let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(|result| {
         let payload = payload(&result).ok_or("no JSON in the result")?;
         match (
             payload["rows"].as_array().map(Vec::len),
@@ -338,7 +348,10 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
     tally.case(
         "row limit",
         &exchange,
-        &format!("exactly {limit} rows and \"truncated\": true for a 1000-row query"),
+        &format!(
+            "exactly {limit} rows and \"truncated\": true for a {}-row query",
+            query.many_rows
+        ),
         verdict,
     );
 
@@ -348,39 +361,27 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
     )
 }
 
-/// Tool errors: unknown tools are protocol errors; bad input and failures are results.
+/// Tool errors: unknown tools are protocol errors; bad input and failures (`[[tool_error]]` of
+/// the lab's `cases.toml`) are results.
 pub fn tool_errors(ctx: &mut Context) -> Outcome {
     // Long on purpose: one tally case per way a tool call can go wrong (unknown tool, bad
     // arguments, a failing query), each its own request.
+    let cases: Vec<ToolError> =
+        match probes::section(ctx.lab, "[[tool_error]]", |cases| cases.tool_errors) {
+            Ok(cases) => cases,
+            Err(outcome) => return *outcome,
+        };
+    let mut ids = ctx.client.ids(80);
     let mut tally = Tally::default();
-    let exchange = mcp::call_tool(ctx, LEGACY, 80, "no_such_tool", json!({}));
+    let exchange = mcp::call_tool(ctx, LEGACY, ids.next_id(), "no_such_tool", json!({}));
     tally.case(
         "unknown tool",
         &exchange,
         "a JSON-RPC error -32602",
         mcp::is_error(&exchange, &[mcp::INVALID_PARAMS], &[200, 400]),
     );
-    let cases = [
-        ("get_value without key", "get_value", json!({})),
-        (
-            "store_value with a number as key",
-            "store_value",
-            json!({ "key": 7, "value": "x" }),
-        ),
-        (
-            "query_data on a missing table",
-            "query_data",
-            json!({ "sql": "SELECT * FROM no_such_table" }),
-        ),
-        (
-            "query_data with bad SQL",
-            "query_data",
-            json!({ "sql": "SELEC name FROM products" }),
-        ),
-    ];
-    for (n, (name, tool, args)) in cases.into_iter().enumerate() {
-        let id = 81 + n as u64;
-        let exchange = mcp::call_tool(ctx, LEGACY, id, tool, args);
+    for (id, case) in ids.zip(cases) {
+        let exchange = mcp::call_tool(ctx, LEGACY, id, &case.tool, case.arguments);
         let verdict = mcp::is_tool_refusal(&exchange).and_then(|()| {
             // An isError result is still a CallToolResult, and must say what went wrong.
             let Ok(result) = mcp::result_of(&exchange, &json!(id)) else {
@@ -405,7 +406,7 @@ pub fn tool_errors(ctx: &mut Context) -> Outcome {
             }
         });
         tally.case(
-            name,
+            &case.name,
             &exchange,
             "a result with isError: true and a text saying why",
             verdict,
