@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::bootstrap::{self, Tools};
 use crate::checks::build::{BuildContext, Built};
 use crate::checks::findings::FindingsContext;
+use crate::checks::library::{CrateIo, Machine};
 use crate::checks::{self, Context, CourseContext, CrateContext, On, Outcome, Runs};
 use crate::course::{CheckSpec, CrateRef, Lab, LabKind};
 use crate::fingerprint::version_of;
@@ -46,7 +47,7 @@ pub fn grade_warm(
     grade_with(root, lab, solution, reports, warm, None)
 }
 
-/// Grades one lab for real and records each Worker check's and each finding's exchanges
+/// Grades one lab for real and records what each check and finding asked and got
 /// (`checker record`): the report, and the recordings written.
 pub fn record(
     root: &Path,
@@ -121,7 +122,7 @@ struct Run<'a> {
     lab: &'a Lab,
     krate: &'a CrateRef,
     solution: bool,
-    /// Set by `checker record`: each Worker check's exchanges are kept as a recording.
+    /// Set by `checker record`: what each check asked and got is kept as a recording.
     recording: Recording<'a>,
     results: Vec<CheckResult>,
     environment: Environment,
@@ -172,13 +173,22 @@ impl<'a> Run<'a> {
                 return self.none_run(Runs::Crate, || Outcome::error(message.clone(), None));
             }
         };
+        let machine = Machine::new(self.root, self.krate, dir.clone(), toolchain);
+        let recording_io;
+        let io: &dyn CrateIo = match &self.recording {
+            Some((recorder, _)) => {
+                recording_io = recorder.crate_io(&machine);
+                &recording_io
+            }
+            None => &machine,
+        };
         let ctx = CrateContext {
             root: self.root,
             lab: self.lab,
             krate: self.krate,
             dir,
             tools: &tools,
-            toolchain,
+            io,
         };
         self.checks(Runs::Crate, Subject::Crate(&ctx));
     }
@@ -274,9 +284,11 @@ impl<'a> Run<'a> {
             let took = started.elapsed();
             self.results
                 .push(check.meta().result(Some(spec), outcome, Some(took)));
-            if let Subject::Worker(worker) = &subject {
-                self.keep_recording(check, earlier, worker.runtime.ready_in(), &[]);
-            }
+            let ready_in = match &subject {
+                Subject::Worker(worker) => worker.runtime.ready_in(),
+                Subject::Crate(_) => std::time::Duration::ZERO,
+            };
+            self.keep_recording(check, earlier, ready_in, &[]);
         }
     }
 

@@ -1,12 +1,12 @@
-//! Recorded runs of single checks, and a [`Transport`] and [`Runtime`] that replay them, so a
-//! check can be unit-tested against what the real Worker answered, in milliseconds, without
-//! Node or workerd.
+//! Recorded runs of single checks, and a [`Transport`], a [`Runtime`] and a [`CrateIo`] that
+//! replay them, so a check can be unit-tested against what the real Worker (or cargo)
+//! answered, in milliseconds, without Node, workerd or a build.
 //!
 //! `checker record <lab> [--solution]` (an author command) grades a lab for real and writes,
-//! for each Worker check and each finding, one [`Recording`] under
+//! for each check it ran and each finding, one [`Recording`] under
 //! `checker/tests/replay/<check id>/<lab>-<start|solution>.json`: every request the check
 //! sent and the reply it got, every inspection of D1/KV and its answer, the clock readings,
-//! and the result the grader gave. `checker/tests/replay.rs` runs each check again against
+//! a library check's cargo runs and file reads, and the result the grader gave. `checker/tests/replay.rs` runs each check again against
 //! its recordings and asserts the same status and points.
 
 use std::cell::RefCell;
@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::checks::library::{CargoOutput, CrateIo, Machine};
 use crate::harness::Inspect;
 use crate::mcp_client::{Exchange, Reply};
 use crate::report::Status;
@@ -59,6 +60,30 @@ pub struct Recording {
     /// What the runtime printed as panics during the run (findings read them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub panics: Vec<String>,
+    /// A library check's cargo runs, in order, with the staged crate's and the target
+    /// directory's paths written as `$CRATE` and `$TARGET`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<RecordedCommand>,
+    /// The files a library check read, in order (paths written the same way).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<RecordedFile>,
+}
+
+/// One cargo run of a library check.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedCommand {
+    pub args: Vec<String>,
+    /// The names of the variables it set (their values are this machine's paths).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<String>,
+    pub output: CargoOutput,
+}
+
+/// One file a library check read: its bytes in hex, or why it could not be read.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordedFile {
+    pub path: String,
+    pub content: Result<String, String>,
 }
 
 /// The result a recording must reproduce.
@@ -161,6 +186,8 @@ struct Tape {
     exchanges: Vec<Recorded>,
     inspections: Vec<Inspection>,
     clock: Vec<u64>,
+    commands: Vec<RecordedCommand>,
+    files: Vec<RecordedFile>,
 }
 
 /// Records what a run's checks send and get, one check at a time.
@@ -181,6 +208,18 @@ impl Recorder {
     /// A runtime that records every inspection and clock reading through `inner`.
     pub fn runtime<'a>(&self, inner: &'a mut dyn Runtime) -> RecordingRuntime<'a> {
         RecordingRuntime {
+            inner,
+            tape: self.tape.clone(),
+        }
+    }
+
+    /// A library check's machine that records every cargo run and file read through `inner`.
+    pub fn crate_io<'a>(&self, inner: &'a Machine) -> RecordingIo<'a> {
+        RecordingIo {
+            paths: Paths {
+                krate: inner.dir.to_string_lossy().into_owned(),
+                target: inner.target.to_string_lossy().into_owned(),
+            },
             inner,
             tape: self.tape.clone(),
         }
@@ -212,8 +251,186 @@ impl Recorder {
             inspections: tape.inspections,
             clock: tape.clock,
             panics: Vec::new(),
+            commands: tape.commands,
+            files: tape.files,
         }
     }
+}
+
+/// This machine's paths of a library lab's run, and their placeholders in a recording.
+#[derive(Clone)]
+struct Paths {
+    krate: String,
+    target: String,
+}
+
+impl Paths {
+    const CRATE: &'static str = "$CRATE";
+    const TARGET: &'static str = "$TARGET";
+
+    /// The paths a replay uses: they exist nowhere, and nothing is read from them.
+    fn replayed() -> Self {
+        Paths {
+            krate: "/replay/crate".into(),
+            target: "/replay/target".into(),
+        }
+    }
+
+    fn hide(&self, text: &str) -> String {
+        text.replace(&self.krate, Self::CRATE)
+            .replace(&self.target, Self::TARGET)
+    }
+
+    fn show(&self, text: &str) -> String {
+        text.replace(Self::CRATE, &self.krate)
+            .replace(Self::TARGET, &self.target)
+    }
+
+    fn output(&self, output: &CargoOutput, map: impl Fn(&Self, &str) -> String) -> CargoOutput {
+        CargoOutput {
+            success: output.success,
+            stdout: map(self, &output.stdout),
+            stderr: map(self, &output.stderr),
+        }
+    }
+}
+
+/// Records a library check's cargo runs and file reads.
+pub struct RecordingIo<'a> {
+    inner: &'a Machine,
+    paths: Paths,
+    tape: Rc<RefCell<Tape>>,
+}
+
+impl CrateIo for RecordingIo<'_> {
+    fn cargo(&self, args: &[&str], env: &[(&str, &Path)]) -> std::io::Result<CargoOutput> {
+        let output = self.inner.cargo(args, env)?;
+        self.tape.borrow_mut().commands.push(RecordedCommand {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: env.iter().map(|(name, _)| name.to_string()).collect(),
+            output: self.paths.output(&output, Paths::hide),
+        });
+        Ok(output)
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let bytes = self.inner.read(path);
+        // A debug build's module is megabytes of DWARF; what a check reads of it is its
+        // imports, so that is what is kept.
+        let module = path.extension().is_some_and(|e| e == "wasm");
+        let kept = match &bytes {
+            Ok(b) if module => Ok(imports_only(b)),
+            Ok(b) => Ok(b.clone()),
+            Err(e) => Err(e.to_string()),
+        };
+        self.tape.borrow_mut().files.push(RecordedFile {
+            path: self.paths.hide(&path.to_string_lossy()),
+            content: kept.map(|b| hex(&b)),
+        });
+        bytes
+    }
+}
+
+/// Replays a library check's cargo runs and file reads, in order; a run with other
+/// arguments, or a read of another file, is an error and a mismatch.
+pub struct CrateReplay {
+    commands: RefCell<std::collections::VecDeque<RecordedCommand>>,
+    files: RefCell<std::collections::VecDeque<RecordedFile>>,
+    mismatches: Rc<RefCell<Vec<String>>>,
+    paths: Paths,
+}
+
+impl CrateReplay {
+    pub fn new(recording: &Recording) -> Self {
+        CrateReplay {
+            commands: RefCell::new(recording.commands.iter().cloned().collect()),
+            files: RefCell::new(recording.files.iter().cloned().collect()),
+            mismatches: Rc::default(),
+            paths: Paths::replayed(),
+        }
+    }
+
+    /// Where the staged crate is, as the replay shows it to the check.
+    pub fn dir(&self) -> PathBuf {
+        PathBuf::from(&self.paths.krate)
+    }
+
+    pub fn mismatches(&self) -> Vec<String> {
+        self.mismatches.borrow().clone()
+    }
+
+    fn miss(&self, what: String) -> std::io::Error {
+        self.mismatches.borrow_mut().push(what.clone());
+        std::io::Error::other(format!("replay: {what}"))
+    }
+}
+
+impl CrateIo for CrateReplay {
+    fn cargo(&self, args: &[&str], _env: &[(&str, &Path)]) -> std::io::Result<CargoOutput> {
+        let Some(recorded) = self.commands.borrow_mut().pop_front() else {
+            return Err(self.miss(format!(
+                "cargo {}: one run more than recorded",
+                args.join(" ")
+            )));
+        };
+        if recorded.args != args {
+            return Err(self.miss(format!(
+                "ran cargo {}, recorded cargo {}",
+                args.join(" "),
+                recorded.args.join(" ")
+            )));
+        }
+        Ok(self.paths.output(&recorded.output, Paths::show))
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        let asked = self.paths.hide(&path.to_string_lossy());
+        let Some(recorded) = self.files.borrow_mut().pop_front() else {
+            return Err(self.miss(format!("read {asked}: one more than recorded")));
+        };
+        if recorded.path != asked {
+            return Err(self.miss(format!("read {asked}, recorded {}", recorded.path)));
+        }
+        match recorded.content {
+            Ok(hex) => Ok(unhex(&hex)),
+            Err(e) => Err(std::io::Error::new(std::io::ErrorKind::NotFound, e)),
+        }
+    }
+}
+
+/// A module with only the import section of `module` (a module that cannot be parsed is
+/// kept whole, for the check to fail on as it did).
+fn imports_only(module: &[u8]) -> Vec<u8> {
+    let imports = wasmparser::Parser::new(0)
+        .parse_all(module)
+        .find_map(|payload| match payload {
+            Ok(wasmparser::Payload::ImportSection(reader)) => Some(reader.range()),
+            _ => None,
+        });
+    let Some(range) = imports else {
+        return module.to_vec();
+    };
+    let content = &module[range.start as usize..range.end as usize];
+    let mut out = b"\0asm\x01\0\0\0".to_vec();
+    out.push(2); // the import section's id
+    let mut size = content.len();
+    loop {
+        let byte = (size & 0x7f) as u8;
+        size >>= 7;
+        if size == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len() / 2)
+        .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
+        .collect()
 }
 
 struct RecordingTransport {

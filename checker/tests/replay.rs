@@ -1,23 +1,25 @@
 //! Every check of the registry, unit-tested without Node or workerd.
 //!
-//! Worker checks and findings run against recordings of real runs, one directory per check
-//! under `checker/tests/replay/<check id>/` (`cargo lab record <lab> [--solution]` writes them;
-//! files with a `note` were derived by hand from a real one, to stand for a student's
-//! mistake). Each must give the status and points it got in the real run, having sent
-//! exactly the requests recorded. Checks that do not talk to a Worker are tested here on
-//! made-up input. `every_check_has_a_passing_and_a_failing_case` keeps it that way.
+//! Worker checks, library checks and findings run against recordings of real runs, one
+//! directory per check under `checker/tests/replay/<check id>/` (`cargo lab record <lab>
+//! [--solution]` writes them); `DERIVED` turns real recordings into what a server with one
+//! mistake would have answered. Each must give the status and points it got, having sent
+//! exactly the requests (or run exactly the cargo commands) recorded. `integrity`, `build`
+//! and `size.raw-bytes` read no exchanges and are tested here on made-up input.
+//! `every_check_has_a_passing_and_a_failing_case` keeps it that way.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use checker::bootstrap::Tools;
 use checker::checks::build::{BuildContext, Built};
 use checker::checks::findings::FindingsContext;
-use checker::checks::{self, Context, CourseContext, On, Runs, REGISTRY};
+use checker::checks::{self, Context, CourseContext, CrateContext, On, Runs, REGISTRY};
 use checker::course;
 use checker::grading::MCP_PATH;
 use checker::mcp_client::{Client, Reply};
 use checker::pipeline::{Artefact, BuildFailure};
-use checker::replay::{self, Recording, Replay};
+use checker::replay::{self, CrateReplay, Recording, Replay};
 use checker::report::{CheckResult, FailureKind, Status};
 use checker::schema::Schemas;
 
@@ -37,7 +39,25 @@ fn replay_one(root: &Path, recording: &Recording) -> (CheckResult, Vec<String>) 
     let client = Client::over(replay.transport(), MCP_PATH);
     client.preload(recording.earlier.clone());
     let spec = lab.checks.iter().find(|s| s.id == recording.check);
+    let crate_replay = CrateReplay::new(recording);
     let outcome = match check.runs() {
+        Runs::Crate => {
+            // Nothing is run or read from these paths: the replay answers for them.
+            let tools = Tools {
+                wasm_bindgen: PathBuf::from("/replay/tools/wasm-bindgen"),
+                wasm_bindgen_version: "replayed".into(),
+                node: PathBuf::from("/replay/tools/node"),
+            };
+            let ctx = CrateContext {
+                root,
+                lab: &lab,
+                krate: lab.crate_ref(recording.solution),
+                dir: crate_replay.dir(),
+                tools: &tools,
+                io: &crate_replay,
+            };
+            check.run(On::Crate(&ctx))
+        }
         Runs::Worker => {
             let scratch = tempfile::tempdir().unwrap();
             let artefact = Artefact::in_dir(scratch.path().join("artefact"));
@@ -63,7 +83,9 @@ fn replay_one(root: &Path, recording: &Recording) -> (CheckResult, Vec<String>) 
         other => panic!("{}: {other:?} checks are not replayed", recording.check),
     };
     let result = check.meta().result(spec, outcome, None);
-    (result, replay.mismatches())
+    let mut mismatches = replay.mismatches();
+    mismatches.extend(crate_replay.mismatches());
+    (result, mismatches)
 }
 
 /// A failing case made from a real recording: what a server with one mistake would have
@@ -95,6 +117,32 @@ fn with_result(body: &str, result: serde_json::Value) -> String {
 }
 
 const DERIVED: &[Derived] = &[
+    Derived {
+        check: "build.native",
+        from: "lab-1-solution.json",
+        note: "a crate whose wasm32 fix broke the native build",
+        mutate: |r| {
+            let output = &mut r.commands[0].output;
+            output.success = false;
+            output.stderr = "error[E0425]: cannot find function `now` in module `js_sys::Date`\n --> src/time.rs:9:5\n".into();
+        },
+        expected: (Status::Fail, 0.0),
+    },
+    Derived {
+        check: "tests.native",
+        from: "lab-1-solution.json",
+        note: "a native test that fails after the wasm32 changes",
+        mutate: |r| {
+            let output = &mut r.commands[0].output;
+            output.success = false;
+            output.stdout = output.stdout.replace(
+                "test result: ok. 10 passed; 0 failed",
+                "test result: FAILED. 9 passed; 1 failed",
+            );
+        },
+        // Partial credit: 11 of 12 tests pass.
+        expected: (Status::Fail, 0.92),
+    },
     Derived {
         check: "protocol.ping",
         from: "lab-4-solution.json",
@@ -266,19 +314,12 @@ const NEVER_FAIL: &[(&str, &str)] = &[(
     "informational: reports the start-up time, graded by no budget",
 )];
 
-/// Library checks run cargo on the student's crate; their parsers have unit tests on fixed
-/// cargo output in `checks::library`, and `grade_lab1` grades the starting point and the
-/// solution end to end.
-fn runs_cargo(id: &str) -> bool {
-    checks::get(id).runs() == Runs::Crate
-}
-
 #[test]
 fn every_check_has_a_passing_and_a_failing_case() {
     let root = root();
     let mut missing = Vec::new();
     for (id, recorded) in recordings(&root) {
-        if TESTED_ON_MADE_UP_INPUT.iter().any(|(i, _)| *i == id) || runs_cargo(id) {
+        if TESTED_ON_MADE_UP_INPUT.iter().any(|(i, _)| *i == id) {
             continue;
         }
         let has = |status: Status| recorded.iter().any(|(_, r)| r.expected.status == status);
@@ -430,6 +471,8 @@ fn raw_bytes_grades_the_module_against_the_baseline() {
             inspections: Vec::new(),
             clock: Vec::new(),
             panics: Vec::new(),
+            commands: Vec::new(),
+            files: Vec::new(),
         });
         let client = Client::over(replay.transport(), MCP_PATH);
         let mut schemas = Schemas::new(&root);

@@ -4,9 +4,8 @@
 //! explain each problem the course knows about.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Outcome;
 use crate::bootstrap::{Tools, WASM_TARGET};
@@ -22,8 +21,68 @@ pub struct CrateContext<'a> {
     /// versions of its protected files (see `integrity::stage`).
     pub dir: PathBuf,
     pub tools: &'a Tools,
+    /// Runs cargo in `dir` and reads the files the checks judge: the machine itself, or a
+    /// replay of a recorded run (`crate::replay`).
+    pub io: &'a dyn CrateIo,
+}
+
+/// What a library check asks of the machine.
+pub trait CrateIo {
+    /// `cargo <args>` in the staged crate, with the course toolchain, and `env` set.
+    fn cargo(&self, args: &[&str], env: &[(&str, &Path)]) -> std::io::Result<CargoOutput>;
+    /// A file the check judges (the built module, AUDIT.toml).
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>>;
+}
+
+/// What a cargo run printed, and whether it succeeded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CargoOutput {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The machine: cargo in the staged crate. A target directory per package: cargo names a
+/// cdylib crate's outputs without a hash, so crates sharing one directory could overwrite
+/// each other's module and cargo would still call it fresh.
+pub struct Machine {
+    pub dir: PathBuf,
+    pub target: PathBuf,
     /// The course's toolchain channel (rust-toolchain.toml), whatever the crate pins.
     pub toolchain: String,
+}
+
+impl Machine {
+    pub fn new(root: &Path, krate: &CrateRef, dir: PathBuf, toolchain: String) -> Self {
+        let target = crate::pipeline::target_dir(root)
+            .join("labs")
+            .join(&krate.package);
+        Machine {
+            dir,
+            target,
+            toolchain,
+        }
+    }
+}
+
+impl CrateIo for Machine {
+    fn cargo(&self, args: &[&str], env: &[(&str, &Path)]) -> std::io::Result<CargoOutput> {
+        let mut cmd = crate::audit::cargo_in(&self.dir, &self.target, &self.toolchain);
+        cmd.args(args);
+        for (name, value) in env {
+            cmd.env(name, value);
+        }
+        let output = cmd.output()?;
+        Ok(CargoOutput {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
+    }
+
+    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
 }
 
 impl CrateContext<'_> {
@@ -45,18 +104,6 @@ impl CrateContext<'_> {
             line: None,
         }
     }
-
-    /// cargo in the crate's directory with the course toolchain. A target directory per
-    /// package: cargo names a cdylib crate's outputs without a hash, so crates sharing one
-    /// directory could overwrite each other's module and cargo would still call it fresh.
-    fn cargo(&self, args: &[&str]) -> Command {
-        let target = crate::pipeline::target_dir(self.root)
-            .join("labs")
-            .join(&self.krate.package);
-        let mut cmd = crate::audit::cargo_in(&self.dir(), &target, &self.toolchain);
-        cmd.args(args);
-        cmd
-    }
 }
 
 /// Builds the library; returns the `.wasm` (for wasm32) or the first error.
@@ -66,32 +113,28 @@ fn build(ctx: &CrateContext, wasm32: bool) -> Result<Option<PathBuf>, String> {
         args.extend(["--target", WASM_TARGET]);
     }
     let output = ctx
-        .cargo(&args)
-        .output()
+        .io
+        .cargo(&args, &[])
         .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !output.status.success() {
-        return Err(crate::pipeline::first_error(&String::from_utf8_lossy(
-            &output.stderr,
-        )));
+    if !output.success {
+        return Err(crate::pipeline::first_error(&output.stderr));
     }
-    let wasm = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .find_map(|line| {
-            let m: serde_json::Value = serde_json::from_str(line).ok()?;
-            if m["reason"] != "compiler-artifact"
-                || !m["manifest_path"]
-                    .as_str()?
-                    .starts_with(ctx.dir().to_str()?)
-            {
-                return None;
-            }
-            m["filenames"]
-                .as_array()?
-                .iter()
-                .filter_map(|f| f.as_str())
-                .find(|f| f.ends_with(".wasm"))
-                .map(PathBuf::from)
-        });
+    let wasm = output.stdout.lines().find_map(|line| {
+        let m: serde_json::Value = serde_json::from_str(line).ok()?;
+        if m["reason"] != "compiler-artifact"
+            || !m["manifest_path"]
+                .as_str()?
+                .starts_with(ctx.dir().to_str()?)
+        {
+            return None;
+        }
+        m["filenames"]
+            .as_array()?
+            .iter()
+            .filter_map(|f| f.as_str())
+            .find(|f| f.ends_with(".wasm"))
+            .map(PathBuf::from)
+    });
     Ok(wasm)
 }
 
@@ -219,11 +262,10 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
         .tools
         .wasm_bindgen
         .with_file_name("wasm-bindgen-test-runner");
-    let output = match ctx
-        .cargo(args)
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
-        .output()
-    {
+    let output = match ctx.io.cargo(
+        args,
+        &[("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)],
+    ) {
         Ok(o) => o,
         Err(e) => {
             return Outcome::fail(
@@ -232,10 +274,9 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
             )
         }
     };
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let (passed, failed) = test_counts(&stdout);
-    if output.status.success() && passed > 0 {
+    let (stdout, stderr) = (&output.stdout, &output.stderr);
+    let (passed, failed) = test_counts(stdout);
+    if output.success && passed > 0 {
         return Outcome::pass(format!("{passed} {what} tests pass"));
     }
     // The test runner is wasm-bindgen's too: it refuses a module of another version.
@@ -253,14 +294,14 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
         .kind(FailureKind::Other);
     }
     if passed + failed == 0 {
-        if let Some(announced) = announced_tests(&stdout) {
+        if let Some(announced) = announced_tests(stdout) {
             // Under Node, a test awaiting a future that nothing will ever wake leaves the
             // event loop empty: the runner exits, status 0, before its summary.
             let reported = stdout
                 .lines()
                 .filter(|l| l.starts_with("test ") && l.contains(" ... "))
                 .count();
-            let failing = failures(&stdout);
+            let failing = failures(stdout);
             return Outcome::fail(
                 format!(
                     "the {what} tests started ({announced} announced, {reported} reported) but the run ended without a summary{}",
@@ -273,14 +314,14 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
             )
             .kind(in_output(&failing));
         }
-        let first = crate::pipeline::first_error(&stderr);
+        let first = crate::pipeline::first_error(stderr);
         return Outcome::fail(
             format!("the {what} tests did not run:\n{first}"),
             "They must compile first: fix the build for this target.",
         )
         .kind(in_output(&first));
     }
-    let failing = failures(&stdout);
+    let failing = failures(stdout);
     Outcome {
         credit: passed as f64 / (passed + failed) as f64,
         failure: Some(in_output(&failing)),
@@ -319,7 +360,8 @@ pub fn audit_imports(ctx: &CrateContext) -> Outcome {
             .kind(FailureKind::CompileError)
         }
     };
-    match unresolved_imports(&wasm) {
+    let module = ctx.io.read(&wasm).map_err(anyhow::Error::from);
+    match module.and_then(|bytes| unresolved_imports(&bytes)) {
         Ok(bad) if bad.is_empty() => Outcome::pass("only wasm-bindgen's own imports"),
         Ok(bad) => Outcome::fail(
             format!("imports no Worker provides: {}", bad.join(", ")),
@@ -330,10 +372,9 @@ pub fn audit_imports(ctx: &CrateContext) -> Outcome {
 }
 
 /// Imports from modules other than wasm-bindgen's placeholders.
-pub fn unresolved_imports(wasm: &Path) -> anyhow::Result<Vec<String>> {
-    let bytes = std::fs::read(wasm)?;
+pub fn unresolved_imports(module: &[u8]) -> anyhow::Result<Vec<String>> {
     let mut bad = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+    for payload in wasmparser::Parser::new(0).parse_all(module) {
         if let wasmparser::Payload::ImportSection(imports) = payload? {
             for import in imports.into_imports() {
                 let import = import?;
@@ -347,19 +388,17 @@ pub fn unresolved_imports(wasm: &Path) -> anyhow::Result<Vec<String>> {
 }
 
 pub fn audit_tree(ctx: &CrateContext) -> Outcome {
-    let output = match ctx
-        .cargo(&[
-            "tree",
-            "--target",
-            WASM_TARGET,
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--no-dedupe",
-        ])
-        .output()
-    {
+    let tree_args = [
+        "tree",
+        "--target",
+        WASM_TARGET,
+        "-e",
+        "normal",
+        "--prefix",
+        "none",
+        "--no-dedupe",
+    ];
+    let output = match ctx.io.cargo(&tree_args, &[]) {
         Ok(o) => o,
         Err(e) => {
             return Outcome::fail(
@@ -368,7 +407,7 @@ pub fn audit_tree(ctx: &CrateContext) -> Outcome {
             )
         }
     };
-    let tree = String::from_utf8_lossy(&output.stdout);
+    let tree = &output.stdout;
     let mut found: Vec<&str> = crate::audit::knowledge::CRATES
         .iter()
         .filter(|c| {
@@ -461,7 +500,11 @@ fn judge_audit_file(ctx: &CrateContext) -> Outcome {
         }
     };
     let path = ctx.dir().join("AUDIT.toml");
-    let theirs: AuditFile = match std::fs::read_to_string(&path) {
+    let text = ctx
+        .io
+        .read(&path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    let theirs: AuditFile = match text {
         Err(_) => return Outcome::fail(format!("{} is missing", path.display()), "Write AUDIT.toml: one [[finding]] per problem, with name, kind, symptom, cause and fix."),
         Ok(text) => match toml::from_str(&text) {
             Ok(f) => f,
