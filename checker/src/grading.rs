@@ -16,7 +16,7 @@ use crate::integrity;
 use crate::mcp_client::Client;
 use crate::pipeline::{self, Artefact};
 use crate::replay::{self, Recorder};
-use crate::report::{CheckResult, Environment, Report, Status, SCHEMA_VERSION};
+use crate::report::{self, CheckResult, Environment, Report, Status, SCHEMA_VERSION};
 use crate::runtime::Server;
 use crate::schema::Schemas;
 use crate::steps;
@@ -57,25 +57,15 @@ pub fn record(
 ) -> anyhow::Result<(Report, Vec<std::path::PathBuf>)> {
     let recorder = Recorder::default();
     let mut runtime = None;
-    let mut recorded = Vec::new();
-    let report = grade_with(
-        root,
-        lab,
-        solution,
-        reports,
-        &mut runtime,
-        Some((&recorder, &mut recorded)),
-    );
+    let report = grade_with(root, lab, solution, reports, &mut runtime, Some(&recorder));
     drop(runtime);
-    let written = recorded
+    let written = recorder
+        .kept()
         .iter()
         .map(|recording| replay::save(root, recording))
         .collect::<anyhow::Result<_>>()?;
     Ok((report, written))
 }
-
-/// Where a recording run puts what it records.
-type Recording<'r> = Option<(&'r Recorder, &'r mut Vec<replay::Recording>)>;
 
 fn grade_with(
     root: &Path,
@@ -83,7 +73,7 @@ fn grade_with(
     solution: bool,
     reports: &Path,
     warm: &mut Option<Server>,
-    recording: Recording,
+    recorder: Option<&Recorder>,
 ) -> Report {
     let started = Instant::now();
     let mut run = Run {
@@ -91,7 +81,7 @@ fn grade_with(
         lab,
         krate: lab.crate_ref(solution),
         solution,
-        recording,
+        recorder,
         results: Vec::new(),
         environment: Environment {
             rustc: version_of("rustc", root),
@@ -123,7 +113,7 @@ struct Run<'a> {
     krate: &'a CrateRef,
     solution: bool,
     /// Set by `checker record`: what each check asked and got is kept as a recording.
-    recording: Recording<'a>,
+    recorder: Option<&'a Recorder>,
     results: Vec<CheckResult>,
     environment: Environment,
 }
@@ -175,8 +165,8 @@ impl<'a> Run<'a> {
         };
         let machine = Machine::new(self.root, self.krate, dir.clone(), toolchain);
         let recording_io;
-        let io: &dyn CrateIo = match &self.recording {
-            Some((recorder, _)) => {
+        let io: &dyn CrateIo = match self.recorder {
+            Some(recorder) => {
                 recording_io = recorder.crate_io(&machine);
                 &recording_io
             }
@@ -228,13 +218,12 @@ impl<'a> Run<'a> {
         };
         self.environment.workerd = server.workerd_version.clone();
         let http = Box::new(HttpTransport::new(&server.url));
-        let client = match &self.recording {
-            Some((recorder, _)) => Client::over(recorder.transport(http), MCP_PATH),
+        let client = match self.recorder {
+            Some(recorder) => Client::over(recorder.transport(http), MCP_PATH),
             None => Client::over(http, MCP_PATH),
         };
-        let recorder = self.recording.as_ref().map(|(r, _)| (*r).clone());
         let mut recording_runtime;
-        let runtime: &mut dyn Runtime = match &recorder {
+        let runtime: &mut dyn Runtime = match self.recorder {
             Some(recorder) => {
                 recording_runtime = recorder.runtime(&mut server);
                 &mut recording_runtime
@@ -275,20 +264,21 @@ impl<'a> Run<'a> {
                             .push(check.meta().result(Some(spec), outcome, None));
                         continue;
                     }
-                    if self.recording.is_some() {
+                    if self.recorder.is_some() {
                         earlier = worker.client.log();
                     }
                     check.run(On::Worker(&mut worker.context(spec, self)))
                 }
             };
-            let took = started.elapsed();
-            self.results
-                .push(check.meta().result(Some(spec), outcome, Some(took)));
+            let result = check
+                .meta()
+                .result(Some(spec), outcome, Some(started.elapsed()));
             let ready_in = match &subject {
                 Subject::Worker(worker) => worker.runtime.ready_in(),
                 Subject::Crate(_) => std::time::Duration::ZERO,
             };
-            self.keep_recording(check, earlier, ready_in, &[]);
+            self.keep_recording(check, &result, earlier, ready_in, &[]);
+            self.results.push(result);
         }
     }
 
@@ -364,10 +354,13 @@ impl<'a> Run<'a> {
             }
             let outcome = check.run(On::Findings(&ctx));
             let passed = outcome.passed();
-            self.results.push(check.meta().result(None, outcome, None));
-            self.keep_recording(check, client.log(), std::time::Duration::ZERO, panics);
-            if passed {
-                self.results.pop();
+            let result = check.meta().result(None, outcome, None);
+            if self.recorder.is_some() {
+                let log = client.log();
+                self.keep_recording(check, &result, log, std::time::Duration::ZERO, panics);
+            }
+            if !passed {
+                self.results.push(result);
             }
         }
     }
@@ -375,22 +368,22 @@ impl<'a> Run<'a> {
     /// In a recording run, what the check just run sent and got, with its result and (for
     /// checks that read the run's whole log) the exchanges before it.
     fn keep_recording(
-        &mut self,
+        &self,
         check: &checks::Registered,
+        result: &CheckResult,
         earlier: Vec<crate::mcp_client::Exchange>,
         ready_in: std::time::Duration,
         panics: &[String],
     ) {
-        let (Some((recorder, recorded)), Some(result)) = (&mut self.recording, self.results.last())
-        else {
+        let Some(recorder) = self.recorder else {
             return;
         };
-        if NOT_REPLAYED.contains(&check.id()) {
-            recorder.take(check.id(), &self.lab.id, self.solution, result, ready_in);
-            return;
-        }
+        // Taken either way: what the next check records starts empty.
         let mut recording =
             recorder.take(check.id(), &self.lab.id, self.solution, result, ready_in);
+        if NOT_REPLAYED.contains(&check.id()) {
+            return;
+        }
         let whole_log = READS_THE_WHOLE_LOG
             .iter()
             .find(|(id, _, _)| *id == check.meta().id)
@@ -404,7 +397,7 @@ impl<'a> Run<'a> {
                 .collect();
         }
         recording.panics = panics.to_vec();
-        recorded.push(recording);
+        recorder.keep(recording);
     }
 
     fn report(self, started: Instant) -> Report {
@@ -417,8 +410,8 @@ impl<'a> Run<'a> {
             target: self.krate.dir.clone(),
             solution: self.solution,
             passed: self.results.iter().all(|c| c.status == Status::Pass),
-            score: round2(score),
-            max_score: round2(max_score),
+            score: report::round2(score),
+            max_score: report::round2(max_score),
             checks: self.results,
             environment: self.environment,
             duration_ms: started.elapsed().as_millis() as u64,
@@ -481,8 +474,4 @@ fn start_cold(lab: &Lab, artefact: &Artefact, mut server: Server) -> anyhow::Res
     let started = server.start(lab, artefact, 0).map(|()| server);
     step.done();
     started
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

@@ -81,17 +81,40 @@ pub struct Exchange {
     pub outcome: Result<Reply, TransportError>,
 }
 
+/// An HTTP reply. `json` is derived from `body` (when it is JSON) whenever a reply is made or
+/// read back from a recording; change the body with [`Reply::set_body`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "WireReply")]
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
     /// The body parsed as JSON, when it is JSON.
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub json: Option<Value>,
 }
 
+/// A reply as a recording stores it.
+#[derive(Deserialize)]
+struct WireReply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl From<WireReply> for Reply {
+    fn from(wire: WireReply) -> Self {
+        Reply::new(wire.status, wire.headers, wire.body)
+    }
+}
+
 impl Reply {
+    /// Replaces the body, and its JSON with it.
+    pub fn set_body(&mut self, body: String) {
+        self.json = serde_json::from_str(&body).ok();
+        self.body = body;
+    }
+
     pub fn new(status: u16, headers: Vec<(String, String)>, body: String) -> Self {
         let json = serde_json::from_str(&body).ok();
         Reply {
@@ -206,12 +229,6 @@ impl Client {
     /// Starts the log with exchanges of an earlier part of a run (a replay of a check that
     /// reads the whole log).
     pub fn preload(&self, earlier: Vec<Exchange>) {
-        let earlier = earlier.into_iter().map(|mut e| {
-            if let Ok(reply) = &mut e.outcome {
-                reply.json = serde_json::from_str(&reply.body).ok();
-            }
-            e
-        });
         self.log.borrow_mut().extend(earlier);
     }
 

@@ -121,7 +121,9 @@ impl Recorded {
             path: request.path.to_owned(),
             headers: request.headers.to_vec(),
             body: text.map(str::to_owned),
-            body_sha256: text.is_none().then(|| hex(&Sha256::digest(request.body))),
+            body_sha256: text
+                .is_none()
+                .then(|| hex::encode(Sha256::digest(request.body))),
             body_bytes: request.body.len(),
             outcome,
         }
@@ -168,16 +170,11 @@ pub fn cut(mut exchange: Exchange, request_limit: usize, reply_limit: Option<usi
         exchange.request = crate::mcp_client::truncate(&exchange.request, request_limit);
     }
     if let Ok(reply) = &mut exchange.outcome {
-        reply.json = None;
         if let Some(limit) = reply_limit.filter(|limit| reply.body.len() > *limit) {
-            reply.body = crate::mcp_client::truncate(&reply.body, limit);
+            reply.set_body(crate::mcp_client::truncate(&reply.body, limit));
         }
     }
     exchange
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a recording session has gathered since the last check.
@@ -191,12 +188,24 @@ struct Tape {
 }
 
 /// Records what a run's checks send and get, one check at a time.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Recorder {
     tape: Rc<RefCell<Tape>>,
+    /// The recordings of the checks run so far.
+    kept: RefCell<Vec<Recording>>,
 }
 
 impl Recorder {
+    /// Keeps one check's recording.
+    pub fn keep(&self, recording: Recording) {
+        self.kept.borrow_mut().push(recording);
+    }
+
+    /// Every recording kept, in the order the checks ran.
+    pub fn kept(&self) -> std::cell::Ref<'_, Vec<Recording>> {
+        self.kept.borrow()
+    }
+
     /// A transport that records every exchange through `inner`.
     pub fn transport(&self, inner: Box<dyn Transport>) -> Box<dyn Transport> {
         Box::new(RecordingTransport {
@@ -325,7 +334,7 @@ impl CrateIo for RecordingIo<'_> {
         };
         self.tape.borrow_mut().files.push(RecordedFile {
             path: self.paths.hide(&path.to_string_lossy()),
-            content: kept.map(|b| hex(&b)),
+            content: kept.map(hex::encode),
         });
         bytes
     }
@@ -392,7 +401,7 @@ impl CrateIo for CrateReplay {
             return Err(self.miss(format!("read {asked}, recorded {}", recorded.path)));
         }
         match recorded.content {
-            Ok(hex) => Ok(unhex(&hex)),
+            Ok(hex) => hex::decode(hex).map_err(std::io::Error::other),
             Err(e) => Err(std::io::Error::new(std::io::ErrorKind::NotFound, e)),
         }
     }
@@ -425,12 +434,6 @@ fn imports_only(module: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(content);
     out
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok())
-        .collect()
 }
 
 struct RecordingTransport {
@@ -492,7 +495,7 @@ pub struct Replay {
 impl Replay {
     pub fn new(recording: &Recording) -> Self {
         Replay {
-            exchanges: RefCell::new(recording.exchanges.iter().cloned().map(with_json).collect()),
+            exchanges: RefCell::new(recording.exchanges.iter().cloned().collect()),
             inspections: recording.inspections.iter().cloned().collect(),
             clock: recording.clock.iter().copied().collect(),
             ready_in: Duration::from_millis(recording.ready_in_ms),
@@ -513,17 +516,6 @@ impl Replay {
     pub fn mismatches(&self) -> Vec<String> {
         self.mismatches.borrow().clone()
     }
-}
-
-fn with_json(mut recorded: Recorded) -> Recorded {
-    if let Ok(reply) = &mut recorded.outcome {
-        *reply = Reply::new(
-            reply.status,
-            std::mem::take(&mut reply.headers),
-            std::mem::take(&mut reply.body),
-        );
-    }
-    recorded
 }
 
 struct ReplayTransport {

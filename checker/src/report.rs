@@ -193,6 +193,11 @@ pub struct Environment {
     pub node: String,
 }
 
+/// Points and scores are shown and stored to two decimals.
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 impl Report {
     /// Exit status of `checker check`: 0 all passed, 1 a check failed, 2 not gradable.
     pub fn exit_code(&self) -> i32 {

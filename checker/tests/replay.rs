@@ -153,7 +153,7 @@ const DERIVED: &[Derived] = &[
                 json.as_object_mut().unwrap().remove("result");
                 json["error"] =
                     serde_json::json!({ "code": -32601, "message": "Method not found" });
-                reply.body = json.to_string();
+                reply.set_body(json.to_string());
             }
         },
         expected: (Status::Fail, 0.0),
@@ -169,7 +169,7 @@ const DERIVED: &[Derived] = &[
                     "structuredContent": {},
                     "isError": false
                 });
-                reply.body = with_result(&reply.body, empty);
+                reply.set_body(with_result(&reply.body, empty));
             }
         },
         expected: (Status::Fail, 0.0),
@@ -182,7 +182,7 @@ const DERIVED: &[Derived] = &[
         mutate: |r| {
             for reply in replies(r) {
                 if reply.body.contains("\"result\"") {
-                    reply.body = with_result(&reply.body, serde_json::json!({}));
+                    reply.set_body(with_result(&reply.body, serde_json::json!({})));
                 } else {
                     reply.status = 500;
                 }

@@ -265,7 +265,6 @@ pub fn growth(ctx: &mut Context) -> Outcome {
         measured: Some(Measure { value: grown_pages as f64, unit: "pages".into() }),
         budget: Some(Budget { min: None, max: Some(cfg.growth_budget_pages as f64), unit: "pages".into() }),
         evidence,
-        location: None,
         ..Outcome::default()
     }
 }
@@ -335,7 +334,6 @@ pub fn peak(ctx: &mut Context) -> Outcome {
                 exchange.evidence_expecting(expected)
             }
         }),
-        location: None,
         ..Outcome::default()
     }
 }
@@ -390,7 +388,6 @@ pub fn limit(ctx: &mut Context) -> Outcome {
             measured,
             budget,
             evidence: Some(memory_evidence(&log[i], format!("linear memory below {}", mib(cfg.limit_bytes)))),
-            location: None,
             ..Outcome::default()
         },
     }

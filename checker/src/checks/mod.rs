@@ -291,7 +291,7 @@ impl CheckMeta {
                 if informational {
                     0.0
                 } else {
-                    round2(points_available * credit)
+                    crate::report::round2(points_available * credit)
                 },
                 if informational { 0.0 } else { points_available },
             ),
@@ -309,7 +309,6 @@ impl CheckMeta {
             })),
         };
         // A pass needs no advice and has no miss to show.
-        let unless_passed = |x| if passed { None } else { x };
         CheckResult {
             id: self.id.clone(),
             category: self.category,
@@ -320,7 +319,7 @@ impl CheckMeta {
             measured: outcome.measured,
             budget: outcome.budget,
             message: outcome.message,
-            hint: unless_passed(outcome.hint),
+            hint: if passed { None } else { outcome.hint },
             doc: self.doc.clone(),
             spec: self.spec.clone(),
             evidence: if passed { None } else { outcome.evidence },
@@ -329,10 +328,6 @@ impl CheckMeta {
             failure_kind,
         }
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 /// A check in the registry: its id (its meta in `checker/checks.toml`) and its code.

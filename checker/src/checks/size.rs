@@ -73,8 +73,6 @@ pub fn raw_bytes(ctx: &mut Context) -> Outcome {
             max: Some(full_at),
             unit: "bytes".into(),
         }),
-        evidence: None,
-        location: None,
         ..Outcome::default()
     }
 }

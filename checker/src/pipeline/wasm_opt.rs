@@ -113,7 +113,7 @@ fn wasm_opt_key(input: &[u8], flags: &[String]) -> String {
         .chain_update(input)
         .chain_update(flags.join(" "))
         .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..16])
 }
 
 /// Optimises the module in place with the pinned wasm-opt (npm `binaryen`).
