@@ -91,9 +91,39 @@ pub fn record_or_note(root: &Path, report: &Report) {
 
 /// Records a graded run of the student's lab. Hints already shown for checks that now pass
 /// are forgotten, so a check that fails again starts from its first hint.
+/// A check that passes, or fails differently than before (the student fixed one thing and
+/// met the next), starts again from its first hint.
+fn forget_moved_on(
+    hints_shown: &mut BTreeMap<String, usize>,
+    before: Option<&LastRun>,
+    now: &[CheckSummary],
+) {
+    let was = |id: &str| {
+        before
+            .and_then(|b| b.checks.iter().find(|c| c.id == id))
+            .map(failure)
+    };
+    let moved_on: Vec<&str> = now
+        .iter()
+        .filter(|c| c.status == Status::Pass || was(&c.id) != Some(failure(c)))
+        .map(|c| c.id.as_str())
+        .collect();
+    hints_shown.retain(|id, _| !moved_on.contains(&id.as_str()));
+}
+
+/// What a failure is, for telling whether it changed: its kind and the first two lines of
+/// its message (a compile error's crate, a tally's first miss) without digits, so counts,
+/// times and per-run values do not count as a change.
+fn failure(check: &CheckSummary) -> (Option<crate::report::FailureKind>, String) {
+    let start: Vec<&str> = check.message.lines().take(2).collect();
+    let text = start.join("\n").replace(|c: char| c.is_ascii_digit(), "");
+    (check.failure_kind, text)
+}
+
 pub fn record(root: &Path, report: &Report) -> Result<()> {
     let mut state = load(root);
     let lab = state.labs.entry(report.lab.clone()).or_default();
+    let before = lab.last.take();
     lab.last = Some(LastRun {
         score: report.score,
         max_score: report.max_score,
@@ -118,12 +148,73 @@ pub fn record(root: &Path, report: &Report) -> Result<()> {
             })
             .collect(),
     });
-    let passing: Vec<String> = report
-        .checks
-        .iter()
-        .filter(|c| c.status == Status::Pass)
-        .map(|c| c.id.clone())
-        .collect();
-    lab.hints_shown.retain(|id, _| !passing.contains(id));
+    let now = lab
+        .last
+        .as_ref()
+        .map(|l| l.checks.as_slice())
+        .unwrap_or_default();
+    forget_moved_on(&mut lab.hints_shown, before.as_ref(), now);
     save(root, &state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Category, FailureKind};
+
+    fn failing(message: &str) -> CheckSummary {
+        CheckSummary {
+            id: "build.wasm32".into(),
+            category: Category::Build,
+            status: Status::Fail,
+            points: 0.0,
+            max_points: 2.0,
+            message: message.into(),
+            hint: None,
+            doc: String::new(),
+            budgeted: false,
+            failure_kind: Some(FailureKind::MissingWasmFeature),
+        }
+    }
+
+    fn run(check: CheckSummary) -> LastRun {
+        LastRun {
+            score: 0.0,
+            max_score: 2.0,
+            passed: false,
+            checked_at: 0,
+            checks: vec![check],
+        }
+    }
+
+    /// Hints shown for `build.wasm32` after a run that failed with `then`, and another with
+    /// `now`.
+    fn kept(then: &str, now: CheckSummary) -> bool {
+        let mut hints = BTreeMap::from([("build.wasm32".to_owned(), 3)]);
+        forget_moved_on(&mut hints, Some(&run(failing(then))), &[now]);
+        hints.contains_key("build.wasm32")
+    }
+
+    #[test]
+    fn hints_go_on_while_the_failure_stays_and_start_again_when_it_changes() {
+        let mio = "it does not build for wasm32:\nerror: This wasm target is unsupported by mio";
+        let uuid = "it does not build for wasm32:\nerror: uuid needs a source of randomness";
+        assert!(kept(mio, failing(mio)), "the same failure keeps its hints");
+        assert!(
+            !kept(mio, failing(uuid)),
+            "the next crate's error starts again"
+        );
+        assert!(
+            kept(
+                "3 of 12 tests pass; failing: a",
+                failing("5 of 12 tests pass; failing: a")
+            ),
+            "counts alone are no new failure"
+        );
+        let passed = CheckSummary {
+            status: Status::Pass,
+            ..failing(mio)
+        };
+        assert!(!kept(mio, passed), "a pass forgets its hints");
+    }
 }

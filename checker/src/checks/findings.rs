@@ -77,6 +77,9 @@ pub fn hangs(ctx: &FindingsContext) -> Outcome {
         "Two usual causes: the handler awaits something nothing will complete (a channel nobody sends on, std::future::pending, a poll that returns Pending without keeping the waker), or the wasm instance trapped without a panic message (a stack overflow: deep recursion, for instance over deeply nested JSON). Replay the reproduce line against `cargo lab serve` and find where the handler stops.",
     )
     .with_evidence(Some(first.evidence_expecting("a reply from the Worker's own code")))
+    // Neither a protocol error nor surely a trap (an await nothing completes is not one):
+    // the check's own hint names both causes.
+    .kind(FailureKind::Other)
 }
 
 /// The Worker did not panic during the run.

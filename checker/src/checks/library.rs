@@ -432,7 +432,7 @@ pub fn audit_tree(ctx: &CrateContext) -> Outcome {
     } else {
         Outcome::fail(
             format!("the wasm32 dependency tree still holds {}", found.join(", ")),
-            format!("`cargo tree -i {} --target wasm32-unknown-unknown` shows who brings it in; see `cargo lab audit`.", found[0]),
+            format!("`cargo tree --manifest-path {}/Cargo.toml -i {} --target wasm32-unknown-unknown` shows who brings it in; see `cargo lab audit`.", ctx.krate.dir, found[0]),
         )
     }
 }
