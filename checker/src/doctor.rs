@@ -25,6 +25,7 @@ pub fn diagnose(root: &Path) -> Vec<Finding> {
     let mut findings = vec![rustc(root), wasm_target(root)];
     findings.extend(wasm_bindgen(root));
     findings.push(node());
+    findings.push(course_node(root));
     findings.extend(npm_packages(root));
     findings.push(workerd(root));
     findings.push(mdbook(root));
@@ -95,17 +96,55 @@ fn wasm_bindgen(root: &Path) -> Vec<Finding> {
         .collect()
 }
 
+/// The Node.js on PATH: its npm installs the course's npm packages.
 fn node() -> Finding {
-    let found = match bootstrap::node_version() {
+    let found = match bootstrap::node_version(Path::new("node"), bootstrap::MIN_BOOTSTRAP_NODE_MAJOR) {
         Ok(v) => Ok(v),
         Err(NodeProblem::TooOld(v)) => Err(format!("{v} is too old")),
         Err(NodeProblem::Missing) => Err("not on PATH".into()),
     };
     Finding {
         name: "Node.js".into(),
-        wanted: format!("{} or newer", bootstrap::MIN_NODE_MAJOR),
+        wanted: format!(
+            "{}+ (its npm installs the tools; {}+ runs them)",
+            bootstrap::MIN_BOOTSTRAP_NODE_MAJOR,
+            bootstrap::MIN_NODE_MAJOR
+        ),
         found,
-        fix: "install Node.js 20+ (https://nodejs.org or your package manager)".into(),
+        fix: format!(
+            "install Node.js {}+ (https://nodejs.org or your package manager)",
+            bootstrap::MIN_NODE_MAJOR
+        ),
+        optional: false,
+    }
+}
+
+/// The Node.js that runs Miniflare and the conformance suite: PATH's when new enough, else
+/// the pinned one from package-lock.json.
+fn course_node(root: &Path) -> Finding {
+    let package = bootstrap::pinned_node_package();
+    let found = match bootstrap::course_node(root) {
+        Ok(node) => {
+            let version = fingerprint::version(&node, None).unwrap_or_default();
+            if node == Path::new("node") {
+                Ok(format!("{version} (on PATH)"))
+            } else {
+                Ok(format!("{version} ({})", node.strip_prefix(root).unwrap_or(&node).display()))
+            }
+        }
+        Err(_) => Err(match package {
+            Some(package) => format!("PATH has none this new, and node_modules has no {package}"),
+            None => "PATH has none this new (npm has no pinned Node.js for this machine)".into(),
+        }),
+    };
+    Finding {
+        name: "Node.js for the tools".into(),
+        wanted: format!("{}+", bootstrap::MIN_NODE_MAJOR),
+        found,
+        fix: match package {
+            Some(_) => "cargo lab setup".into(),
+            None => format!("install Node.js {}+ (https://nodejs.org)", bootstrap::MIN_NODE_MAJOR),
+        },
         optional: false,
     }
 }

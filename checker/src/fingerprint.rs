@@ -25,7 +25,7 @@ pub fn version(program: impl AsRef<OsStr>, dir: Option<&Path>) -> Option<String>
 }
 
 /// First line a command prints for `--version`, or `missing`.
-pub fn version_of(program: &str, root: &Path) -> String {
+pub fn version_of(program: impl AsRef<OsStr>, root: &Path) -> String {
     version(program, Some(root))
         .and_then(|v| v.lines().next().map(|l| l.trim().to_owned()))
         .unwrap_or_else(|| "missing".to_owned())

@@ -85,7 +85,11 @@ fn grade_with(
         results: Vec::new(),
         environment: Environment {
             rustc: version_of("rustc", root),
-            node: version_of("node", root),
+            // The Node.js the tools run on (PATH's, or the pinned one when PATH's is too old).
+            node: version_of(
+                crate::bootstrap::course_node(root).unwrap_or_else(|_| "node".into()),
+                root,
+            ),
             ..Environment::default()
         },
     };

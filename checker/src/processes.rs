@@ -98,3 +98,45 @@ pub fn alive(pid: i32) -> bool {
 pub fn group_alive(pgid: i32) -> bool {
     unsafe { libc::kill(-pgid, 0) == 0 }
 }
+
+/// How a command run by [`output_within`] ended.
+pub struct Bounded {
+    pub output: std::process::Output,
+    /// It ran past its limit and was stopped, with everything it started.
+    pub timed_out: bool,
+}
+
+/// Runs `cmd` in a process group of its own, registered (so Ctrl-C stops it too), with its
+/// output captured; after `limit` the whole group is stopped. For tools that may never end
+/// on a student's input: a build script in a loop, a suite waiting on a hung Worker.
+pub fn output_within(
+    cmd: &mut std::process::Command,
+    limit: Duration,
+) -> std::io::Result<Bounded> {
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()?;
+    let pgid = child.id() as i32;
+    register(pgid);
+    let (finished, watchdog) = std::sync::mpsc::channel::<()>();
+    let timer = std::thread::spawn(move || {
+        let expired = watchdog.recv_timeout(limit).is_err();
+        if expired {
+            stop_group(pgid, Duration::from_secs(2));
+        }
+        expired
+    });
+    let output = child.wait_with_output();
+    let _ = finished.send(());
+    let timed_out = timer.join().unwrap_or(false);
+    unregister(pgid);
+    Ok(Bounded {
+        output: output?,
+        timed_out,
+    })
+}

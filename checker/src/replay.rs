@@ -57,6 +57,10 @@ pub struct Recording {
     /// The runtime clock's readings, in order (nanoseconds since the Unix epoch).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clock: Vec<u64>,
+    /// The official conformance suite's runs against the Worker, in order, and what each
+    /// found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suite_runs: Vec<SuiteRunRecord>,
     /// What the runtime printed as panics during the run (findings read them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub panics: Vec<String>,
@@ -157,6 +161,13 @@ impl Recorded {
 }
 
 /// One inspection and its answer.
+/// One run of the official conformance suite: the revision asked for and what came back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuiteRunRecord {
+    pub revision: String,
+    pub result: Result<crate::official_suite::SuiteRun, String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Inspection {
     pub request: Inspect,
@@ -183,6 +194,7 @@ struct Tape {
     exchanges: Vec<Recorded>,
     inspections: Vec<Inspection>,
     clock: Vec<u64>,
+    suite_runs: Vec<SuiteRunRecord>,
     commands: Vec<RecordedCommand>,
     files: Vec<RecordedFile>,
 }
@@ -259,6 +271,7 @@ impl Recorder {
             exchanges: tape.exchanges,
             inspections: tape.inspections,
             clock: tape.clock,
+            suite_runs: tape.suite_runs,
             panics: Vec::new(),
             commands: tape.commands,
             files: tape.files,
@@ -472,6 +485,14 @@ impl Runtime for RecordingRuntime<'_> {
     fn ready_in(&self) -> Duration {
         self.inner.ready_in()
     }
+    fn official_suite(&mut self, revision: &str) -> Result<crate::official_suite::SuiteRun> {
+        let result = self.inner.official_suite(revision);
+        self.tape.borrow_mut().suite_runs.push(SuiteRunRecord {
+            revision: revision.to_owned(),
+            result: result.as_ref().map(Clone::clone).map_err(|e| format!("{e:#}")),
+        });
+        result
+    }
     fn now(&mut self) -> SystemTime {
         let now = self.inner.now();
         let nanos = now
@@ -488,6 +509,7 @@ pub struct Replay {
     exchanges: RefCell<std::collections::VecDeque<Recorded>>,
     inspections: std::collections::VecDeque<Inspection>,
     clock: std::collections::VecDeque<u64>,
+    suite_runs: std::collections::VecDeque<SuiteRunRecord>,
     ready_in: Duration,
     mismatches: Rc<RefCell<Vec<String>>>,
 }
@@ -498,6 +520,7 @@ impl Replay {
             exchanges: RefCell::new(recording.exchanges.iter().cloned().collect()),
             inspections: recording.inspections.iter().cloned().collect(),
             clock: recording.clock.iter().copied().collect(),
+            suite_runs: recording.suite_runs.iter().cloned().collect(),
             ready_in: Duration::from_millis(recording.ready_in_ms),
             mismatches: Rc::default(),
         }
@@ -561,6 +584,21 @@ impl Runtime for Replay {
     }
     fn ready_in(&self) -> Duration {
         self.ready_in
+    }
+    fn official_suite(&mut self, revision: &str) -> Result<crate::official_suite::SuiteRun> {
+        let Some(recorded) = self.suite_runs.pop_front() else {
+            self.mismatches
+                .borrow_mut()
+                .push(format!("official suite at {revision}: one run more than recorded"));
+            anyhow::bail!("replay: no more suite runs recorded");
+        };
+        if recorded.revision != revision {
+            self.mismatches.borrow_mut().push(format!(
+                "official suite run differs: asked {revision}, recorded {}",
+                recorded.revision
+            ));
+        }
+        recorded.result.map_err(anyhow::Error::msg)
     }
     fn now(&mut self) -> SystemTime {
         let nanos = self.clock.pop_front().unwrap_or_else(|| {

@@ -35,12 +35,14 @@ fn page(lab: &Lab) -> String {
         // Manifests name only registered checks (refused when they load).
         let meta = checks::get(&spec.id).meta();
         let (category, title, doc) = (meta.category.name(), &meta.title, &meta.doc);
-        let points = if spec.informational {
+        let points = if spec.gate {
+            "gate".to_owned()
+        } else if spec.informational {
             "—".to_owned()
         } else {
             format!("{}", spec.points)
         };
-        if !spec.informational {
+        if !spec.informational && !spec.gate {
             total += spec.points;
         }
         let id = format!("[`{}`](../{doc})", spec.id);
@@ -64,6 +66,9 @@ fn budget(lab: &Lab, id: &str) -> String {
             s.zero_ratio * 100.0
         ),
         ("size.startup", _, _) => "reported, not graded".into(),
+        ("protocol.conformance", _, _) => {
+            "no points; the lab passes only when it passes (its checks are scored above)".into()
+        }
         ("memory.growth", _, Some(m)) => format!(
             "+{} pages after {} warm-up and {} more requests",
             m.growth_budget_pages, m.warmup_requests, m.growth_requests

@@ -47,6 +47,9 @@ pub struct Server {
     /// Node's TMPDIR for this run: Miniflare keeps the run's KV and D1 there and does not
     /// remove it when disposed, so the checker does.
     scratch: PathBuf,
+    /// The repository root and the Node.js the tools run on, for the official suite.
+    root: PathBuf,
+    node: PathBuf,
 }
 
 impl Server {
@@ -86,7 +89,12 @@ impl Server {
                 if line.starts_with("stack: ") && line.contains("workerd@") {
                     continue;
                 }
-                eprintln!("{line}");
+                // A client that hung up before the answer was written (the official suite's
+                // stream probes do): workerd logs it, but nothing is wrong with the Worker.
+                let hung_up = line.contains("disconnected: ::write(") && line.contains("Broken pipe");
+                if !hung_up {
+                    eprintln!("{line}");
+                }
                 if let Ok(mut kept) = kept.lock() {
                     if kept.len() == LOG_LINES {
                         kept.pop_front();
@@ -107,6 +115,8 @@ impl Server {
             next_id: 0,
             stuck: false,
             scratch,
+            root: root.to_path_buf(),
+            node: tools.node.clone(),
         })
     }
 
@@ -204,6 +214,17 @@ impl Server {
     }
 
     /// The runtime's own explanation of a failed start: its uncaught errors, if it printed any.
+    /// Runs the official MCP conformance suite's requirement set for `revision` against the
+    /// Worker's MCP endpoint.
+    pub fn official_suite(&mut self, revision: &str) -> Result<crate::official_suite::SuiteRun> {
+        let endpoint = format!(
+            "{}{}",
+            self.url.trim_end_matches('/'),
+            crate::grading::MCP_PATH
+        );
+        crate::official_suite::run(&self.root, &self.node, &endpoint, revision)
+    }
+
     fn start_failure(&self) -> Option<String> {
         let lines = self.log_lines();
         let first = lines

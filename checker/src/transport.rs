@@ -168,6 +168,9 @@ pub trait Runtime {
     /// The time now, as the runtime's clock (the machine's) has it: KV expirations are
     /// judged against it.
     fn now(&mut self) -> SystemTime;
+    /// Runs the official MCP conformance suite's requirement set for `revision` (e.g.
+    /// `2026-07-28`) against the Worker's MCP endpoint.
+    fn official_suite(&mut self, revision: &str) -> anyhow::Result<crate::official_suite::SuiteRun>;
 }
 
 impl Runtime for crate::runtime::Server {
@@ -179,6 +182,9 @@ impl Runtime for crate::runtime::Server {
     }
     fn now(&mut self) -> SystemTime {
         SystemTime::now()
+    }
+    fn official_suite(&mut self, revision: &str) -> anyhow::Result<crate::official_suite::SuiteRun> {
+        crate::runtime::Server::official_suite(self, revision)
     }
 }
 

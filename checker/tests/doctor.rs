@@ -98,5 +98,5 @@ fn doctor_names_a_missing_node() {
         text.contains("✘ Node.js") && text.contains("not on PATH"),
         "{text}"
     );
-    assert!(text.contains("fix: install Node.js 20+"), "{text}");
+    assert!(text.contains("fix: install Node.js 22+"), "{text}");
 }

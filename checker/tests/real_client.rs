@@ -258,7 +258,7 @@ fn run_vitest(root: &Path, url: &str, marker: &str) -> VitestRun {
         "{} is missing: `checker serve` runs `npm ci` from package-lock.json, which pins vitest",
         vitest.display()
     );
-    let mut cmd = Command::new("node");
+    let mut cmd = Command::new(common::node());
     cmd.arg(&vitest)
         .arg("run")
         .arg("--root")

@@ -283,7 +283,8 @@ impl CheckMeta {
         let passed = outcome.passed();
         let credit = outcome.credit.clamp(0.0, 1.0);
         let points_available = spec.map_or(0.0, |s| s.points);
-        let informational = spec.is_some_and(|s| s.informational);
+        // Neither an informational check nor a gate earns or costs points.
+        let informational = spec.is_some_and(|s| s.informational || s.gate);
         let (status, points, max_points) = match outcome.ran {
             Ran::Judged => (
                 if passed { Status::Pass } else { Status::Fail },
@@ -409,6 +410,10 @@ pub static REGISTRY: &[Registered] = &[
         Code::Worker(protocol::modern::header_validation),
     ),
     Registered(
+        "protocol.conformance",
+        Code::Worker(protocol::official::conformance),
+    ),
+    Registered(
         "protocol.schema",
         Code::Worker(protocol::conformance::every_message),
     ),
@@ -462,8 +467,8 @@ mod tests {
                 let check = find(&spec.id).expect("course::load refuses unknown ids");
                 assert!(check.runs().listable_in(lab.kind), "{}", spec.id);
                 assert!(
-                    spec.points > 0.0 || spec.informational,
-                    "{}: `{}` is worth no points but is not marked informational",
+                    spec.points > 0.0 || spec.informational || spec.gate,
+                    "{}: `{}` is worth no points but is not marked informational or gate",
                     lab.id,
                     spec.id
                 );

@@ -1,9 +1,8 @@
 //! `cargo build` of a lab crate for wasm32: its own process group, a timeout, the
 //! compiler's messages as they come.
 
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context, Result};
 
@@ -60,10 +59,8 @@ fn cargo_build_in(
     target: &Path,
     env: &[(String, String)],
 ) -> Result<(PathBuf, bool), BuildError> {
-    // Long on purpose: one cargo process from start to end: its own process group, the build
-    // timeout, its JSON messages read as they come, the group stopped on timeout.
-    let child = Command::new("cargo")
-        .current_dir(root)
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root)
         .args([
             "build",
             "--profile",
@@ -77,38 +74,17 @@ fn cargo_build_in(
         // A standalone crate would otherwise build into a target directory of its own.
         .env("CARGO_TARGET_DIR", target)
         .envs(env.iter().map(|(k, v)| (k, v)))
-        .env("CARGO_TERM_COLOR", "never")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own process group, registered, so an interrupt stops the build too.
-        .process_group(0)
-        .spawn()
-        .context("cannot run cargo")
-        .map_err(BuildError::Tool)?;
-    let pgid = child.id() as i32;
-    processes::register(pgid);
+        .env("CARGO_TERM_COLOR", "never");
     // A build that never ends (a build script or proc macro in a loop) is stopped, group and
     // all, after the timeout: graded as a build error, not a hang.
     let limit = build_timeout();
-    let (finished, watchdog) = std::sync::mpsc::channel::<()>();
-    let timer = std::thread::spawn(move || {
-        let expired = watchdog.recv_timeout(limit).is_err();
-        if expired {
-            processes::stop_group(pgid, std::time::Duration::from_secs(2));
-        }
-        expired
-    });
-    let output = child.wait_with_output();
-    let _ = finished.send(());
-    let timed_out = timer.join().unwrap_or(false);
-    processes::unregister(pgid);
-    let output = output
-        .context("waiting for cargo")
+    let run = processes::output_within(&mut cmd, limit)
+        .context("cannot run cargo")
         .map_err(BuildError::Tool)?;
-    if timed_out {
+    if run.timed_out {
         return Err(BuildError::TimedOut { limit });
     }
+    let output = run.output;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(BuildError::Compile {

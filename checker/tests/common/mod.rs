@@ -104,6 +104,14 @@ pub fn ensure_tools() {
     });
 }
 
+/// The Node.js the course's tools run on (Node 22+: PATH's, or the pinned one from
+/// package-lock.json), once the tools are installed.
+pub fn node() -> PathBuf {
+    ensure_tools();
+    checker::bootstrap::course_node(&repo_root())
+        .unwrap_or_else(|problem| panic!("no Node.js 22+ for the tools: {problem:?}"))
+}
+
 /// A copy of the course (sources, manifests, labs, solutions) that links to the real
 /// repository's installed tools.
 pub fn course_copy() -> tempfile::TempDir {

@@ -4,6 +4,7 @@
 pub mod conformance;
 pub mod lifecycle;
 pub mod modern;
+pub mod official;
 pub mod probes;
 pub mod tools;
 pub mod transport;
