@@ -1,6 +1,9 @@
 // The official MCP TypeScript SDK as a real client of the lab-4 server, over Streamable HTTP:
 // the handshake at the SDK's newest revision and at older revisions, the tool list, and a
-// call of every tool, read the way an MCP host would read them.
+// call of every tool, read the way an MCP host would read them. This is the first SDK
+// generation (@modelcontextprotocol/sdk 1.x), which knows only the initialize era;
+// real-client-v2.test.mjs runs the same calls with the second (@modelcontextprotocol/client 2.x),
+// at 2026-07-28 as well.
 //
 // MCP_URL names the endpoint, e.g. http://127.0.0.1:8787/mcp (`cargo lab serve lab-4 --solution`).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

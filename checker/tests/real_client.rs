@@ -1,7 +1,11 @@
-//! The official MCP TypeScript SDK as a real client of the lab-4 solution: `checker serve`
-//! runs the solution in workerd (through Miniflare), and the vitest suite in
-//! `checker/client-tests` connects to it over Streamable HTTP at the SDK's newest revision and
-//! at older ones, lists the tools and calls each of them.
+//! The official MCP TypeScript SDK, both generations, as real clients of the lab-4 solution:
+//! `checker serve` runs the solution in workerd (through Miniflare), and the vitest suite in
+//! `checker/client-tests` connects to it over Streamable HTTP, lists the tools and calls each of
+//! them. `real-client.test.mjs` uses SDK v1 (`@modelcontextprotocol/sdk`), at its newest
+//! revision and at older ones, all in the initialize era; `real-client-v2.test.mjs` uses SDK v2
+//! (`@modelcontextprotocol/client`) with automatic version negotiation, pinned to 2026-07-28
+//! (the stateless revision: `server/discover`, per-request `_meta`, `Mcp-Method`/`Mcp-Name`),
+//! and in its default legacy mode (`initialize` at 2025-11-25).
 //!
 //! The processes this test starts carry a marker in their environment (node and workerd
 //! inherit it); none of them may outlive the test.
