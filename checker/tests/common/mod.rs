@@ -3,6 +3,8 @@
 //! edit without touching the checkout.
 #![allow(dead_code)] // each test file uses some of them
 
+pub mod serve;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
