@@ -454,8 +454,14 @@ mod tests {
             "=?base64?literal?="
         );
         // Not a sentinel: the markers are case-sensitive and both must be there.
-        assert_eq!(decode_header_value("=?BASE64?eA==?=").unwrap(), "=?BASE64?eA==?=");
-        assert_eq!(decode_header_value("=?base64?eA==").unwrap(), "=?base64?eA==");
+        assert_eq!(
+            decode_header_value("=?BASE64?eA==?=").unwrap(),
+            "=?BASE64?eA==?="
+        );
+        assert_eq!(
+            decode_header_value("=?base64?eA==").unwrap(),
+            "=?base64?eA=="
+        );
         assert!(decode_header_value("=?base64?!!not base64!!?=").is_err());
         assert!(decode_header_value("=?base64?//79?=").is_err(), "not UTF-8");
     }
