@@ -184,8 +184,8 @@ pub fn header_validation(ctx: &mut Context) -> Outcome {
     };
     let mut tally = Tally::default();
     unsupported_version_case(ctx, &mut tally);
-    mismatch_cases(ctx, &mut tally, &probe);
-    accepted_cases(ctx, &mut tally, &probe);
+    let validates = mismatch_cases(ctx, &mut tally, &probe);
+    accepted_cases(ctx, &mut tally, &probe, validates);
     tally.outcome(
         "mismatched, missing or undecodable headers get 400 + -32020; an unknown version gets 400 + -32022 listing the supported ones; whitespace around a value and Base64-encoded names are accepted",
         "Compare MCP-Protocol-Version with params._meta (before judging the version), Mcp-Method with method and Mcp-Name with params.name before doing anything else. Read each value without the spaces and tabs around it (RFC 9110 § 5.5), and decode an Mcp-Name of the form =?base64?…?= before comparing (2026-07-28 § Streamable HTTP, Value Encoding); one that does not decode is -32020.",
@@ -228,8 +228,10 @@ fn unsupported_version_case(ctx: &Context, tally: &mut Tally) {
     );
 }
 
-/// Each header rule broken once: 400 + -32020 (HeaderMismatch).
-fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) {
+/// Each header rule broken once: 400 + -32020 (HeaderMismatch). Whether the server refused a
+/// plainly different `Mcp-Method` and `Mcp-Name`: only then do the accepted cases prove
+/// anything.
+fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
     let list = mcp::modern_request(120, "tools/list", json!({}), MODERN);
     let call = mcp::modern_request(
         121,
@@ -301,9 +303,13 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) {
             ],
         ),
     ];
+    let mut validates = true;
     for (name, message, headers) in cases {
         let exchange = send_with(ctx, message, &headers);
         let verdict = mcp::is_error(&exchange, &[HEADER_MISMATCH], &[400]);
+        if name.ends_with("differs from the body") || name.ends_with("differs from params.name") {
+            validates &= verdict.is_ok();
+        }
         tally.case(
             name,
             &exchange,
@@ -311,12 +317,14 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) {
             verdict,
         );
     }
+    validates
 }
 
 /// Header values the server must read as the body's: whitespace around them is not part of
 /// the value (RFC 9110 § 5.5), and a Base64 sentinel stands for the text it encodes. Each
-/// request must be served (HTTP 200, a result that is not an error).
-fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) {
+/// request must be served (HTTP 200, a result that is not an error), by a server that
+/// `validates` the headers at all: serving them proves nothing otherwise.
+fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern, validates: bool) {
     let call = |id: u64| {
         mcp::modern_request(
             id,
@@ -359,7 +367,11 @@ fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) {
     ];
     for (name, message, headers) in cases {
         let exchange = send_with(ctx, message, &headers);
-        let verdict = served(&exchange, &message["id"]);
+        let verdict = if validates {
+            served(&exchange, &message["id"])
+        } else {
+            Err("served, but so is a plainly different Mcp-Method or Mcp-Name (above): accepting this proves nothing until those are refused".to_owned())
+        };
         tally.case(
             name,
             &exchange,
