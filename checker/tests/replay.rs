@@ -159,6 +159,43 @@ const DERIVED: &[Derived] = &[
         expected: (Status::Fail, 0.0),
     },
     Derived {
+        check: "protocol.stateless-requests",
+        from: "lab-4-solution.json",
+        note: "a server that answers a request without its _meta version with -32020 HeaderMismatch instead of -32602 Invalid params",
+        mutate: |r| {
+            for reply in replies(r) {
+                if reply.body.contains("-32602") {
+                    let body = reply.body.replace("-32602", "-32020");
+                    reply.set_body(body);
+                }
+            }
+        },
+        // 3 of 5 cases right.
+        expected: (Status::Fail, 1.2),
+    },
+    Derived {
+        check: "protocol.header-validation",
+        from: "lab-4-solution.json",
+        note: "a server that compares a Base64-encoded Mcp-Name without decoding it",
+        mutate: |r| {
+            let encoded = r
+                .exchanges
+                .iter_mut()
+                .find(|e| e.body.as_deref().is_some_and(|b| b.contains("\"id\":125")))
+                .and_then(|e| e.outcome.as_mut().ok())
+                .expect("the case of a Base64 Mcp-Name that matches params.name");
+            let mismatch = serde_json::json!({
+                "jsonrpc": "2.0",
+                "id": 125,
+                "error": { "code": -32020, "message": "header mismatch: Mcp-Name" }
+            });
+            encoded.status = 400;
+            encoded.set_body(mismatch.to_string());
+        },
+        // 11 of 12 cases right.
+        expected: (Status::Fail, 1.83),
+    },
+    Derived {
         check: "memory.results",
         from: "lab-2-solution.json",
         note: "a summary tool that answers an empty summary",

@@ -4,6 +4,7 @@
 //! come before the body is read, and the body is read with a cap, so an oversized or
 //! malicious request costs little and touches no storage.
 
+use base64::{engine::general_purpose::STANDARD, Engine as _};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use worker::{Env, Headers, Method, Request, Response, Result};
@@ -49,15 +50,49 @@ struct McpHeaders {
     name: Option<String>,
 }
 
+// ANCHOR: read-headers
 impl McpHeaders {
     fn read(headers: &Headers) -> Result<Self> {
+        let get = |name: &str| -> Result<Option<String>> {
+            Ok(headers.get(name)?.map(|v| without_ows(&v).to_owned()))
+        };
         Ok(Self {
-            protocol_version: headers.get("MCP-Protocol-Version")?,
-            method: headers.get("Mcp-Method")?,
-            name: headers.get("Mcp-Name")?,
+            protocol_version: get("MCP-Protocol-Version")?,
+            method: get("Mcp-Method")?,
+            name: get("Mcp-Name")?,
         })
     }
 }
+
+/// A field value without the optional whitespace (spaces and tabs) around it, which is not
+/// part of the value: RFC 9110 § 5.5, https://www.rfc-editor.org/rfc/rfc9110#section-5.5.
+/// `Mcp-Method:  tools/list ` names the method `tools/list`.
+fn without_ows(value: &str) -> &str {
+    value.trim_matches([' ', '\t'])
+}
+// ANCHOR_END: read-headers
+
+// ANCHOR: value-encoding
+/// What a mirrored header value stands for (2026-07-28 § Streamable HTTP, Value Encoding:
+/// https://modelcontextprotocol.io/specification/2026-07-28/basic/transports/streamable-http#value-encoding).
+/// A client sends a value that is not plain header-safe ASCII (non-ASCII, control characters,
+/// leading or trailing spaces, or text that looks like the sentinel) as
+/// `=?base64?{Base64 of its UTF-8}?=`; the server decodes it before comparing it with the
+/// body. Anything else is the value itself. A sentinel that does not decode to UTF-8 is an
+/// error, which the caller answers with -32020 (HeaderMismatch).
+fn decode_header_value(raw: &str) -> std::result::Result<String, String> {
+    let Some(encoded) = raw
+        .strip_prefix("=?base64?")
+        .and_then(|rest| rest.strip_suffix("?="))
+    else {
+        return Ok(raw.to_owned());
+    };
+    let bytes = STANDARD
+        .decode(encoded)
+        .map_err(|e| format!("{raw:?} is not valid Base64 ({e})"))?;
+    String::from_utf8(bytes).map_err(|_| format!("{raw:?} does not decode to UTF-8 text"))
+}
+// ANCHOR_END: value-encoding
 
 async fn post(req: &mut Request, env: &Env) -> Result<Response> {
     let content_type = req.headers().get("Content-Type")?.unwrap_or_default();
@@ -85,13 +120,16 @@ async fn post(req: &mut Request, env: &Env) -> Result<Response> {
             return json(400, &jsonrpc::error(Value::Null, err));
         }
     };
+    // A modern request's header is compared with its body first (a header that differs is
+    // -32020 even when it names a version we do not know); an initialize-era request has only
+    // the header to go by.
+    if let Some(version) = modern_version(&message, &headers) {
+        return modern(message, version, &headers, env).await;
+    }
     if let Some(v) = headers.protocol_version.as_deref() {
         if !mcp::is_supported(v) {
             return json(400, &unsupported_version(request_id(&message), v));
         }
-    }
-    if let Some(version) = modern_version(&message, &headers) {
-        return modern(message, version, &headers, env).await;
     }
     let version = headers
         .protocol_version
@@ -138,16 +176,33 @@ async fn modern(
         Err((id, err)) => return json(400, &jsonrpc::error(id, err)),
     };
     let id = incoming.id.clone().unwrap_or(Value::Null);
+    // ANCHOR: missing-meta
+    // A required `_meta` field missing makes the request malformed: -32602 Invalid params
+    // with HTTP 400 (2026-07-28 § Basic, General fields, `_meta`, per-request protocol fields:
+    // https://modelcontextprotocol.io/specification/2026-07-28/basic#meta). Not -32020:
+    // there is no body value for the header to disagree with.
     if version.is_empty() {
-        return mismatch(id, "the MCP-Protocol-Version header names a revision that needs params._meta[\"io.modelcontextprotocol/protocolVersion\"], which the body lacks");
+        let what = if incoming.params.get("_meta").is_some_and(Value::is_object) {
+            format!("params._meta lacks {:?}", mcp::META_PROTOCOL_VERSION)
+        } else {
+            "params._meta is missing".to_owned()
+        };
+        let err = RpcError::new(
+            INVALID_PARAMS,
+            format!("{what}: a 2026-07-28 request names its protocol version there"),
+        );
+        return json(400, &jsonrpc::error(id, err));
     }
+    // ANCHOR_END: missing-meta
     // ANCHOR: header-validation
-    let Some(era) = mcp::MODERN_VERSIONS.iter().find(|v| **v == version) else {
-        return json(400, &unsupported_version(id, &version));
-    };
+    // The header must equal the body's version before the version itself is judged: a
+    // header naming an unknown version next to a known body version is a mismatch (-32020).
     if headers.protocol_version.as_deref() != Some(version.as_str()) {
         return mismatch(id, &format!("MCP-Protocol-Version header {:?} does not match the body's protocol version {version:?}", headers.protocol_version.as_deref().unwrap_or("(missing)")));
     }
+    let Some(era) = mcp::MODERN_VERSIONS.iter().find(|v| **v == version) else {
+        return json(400, &unsupported_version(id, &version));
+    };
     if headers.method.as_deref() != Some(incoming.method.as_str()) {
         return mismatch(
             id,
@@ -160,12 +215,18 @@ async fn modern(
     }
     if incoming.method == "tools/call" {
         let body_name = incoming.params.get("name").and_then(Value::as_str);
-        if headers.name.as_deref() != body_name {
+        // A Base64 sentinel is decoded before the comparison (transports § Value Encoding).
+        let header_name = match headers.name.as_deref().map(decode_header_value) {
+            Some(Err(why)) => return mismatch(id, &format!("Mcp-Name header {why}")),
+            Some(Ok(name)) => Some(name),
+            None => None,
+        };
+        if header_name.as_deref() != body_name {
             return mismatch(
                 id,
                 &format!(
                     "Mcp-Name header {:?} does not match the body's params.name {:?}",
-                    headers.name.as_deref().unwrap_or("(missing)"),
+                    header_name.as_deref().unwrap_or("(missing)"),
                     body_name.unwrap_or("(missing)")
                 ),
             );
@@ -371,6 +432,38 @@ mod tests {
             method: None,
             name: None,
         }
+    }
+
+    #[test]
+    fn optional_whitespace_is_not_part_of_a_value() {
+        assert_eq!(without_ows("  query_data  "), "query_data");
+        assert_eq!(without_ows("\ttools/list "), "tools/list");
+        assert_eq!(without_ows("a b"), "a b");
+    }
+
+    #[test]
+    fn base64_sentinels_are_decoded() {
+        assert_eq!(decode_header_value("query_data").unwrap(), "query_data");
+        // The spec's own examples.
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8sIOS4lueVjA==?=").unwrap(),
+            "Hello, 世界"
+        );
+        assert_eq!(
+            decode_header_value("=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=").unwrap(),
+            "=?base64?literal?="
+        );
+        // Not a sentinel: the markers are case-sensitive and both must be there.
+        assert_eq!(
+            decode_header_value("=?BASE64?eA==?=").unwrap(),
+            "=?BASE64?eA==?="
+        );
+        assert_eq!(
+            decode_header_value("=?base64?eA==").unwrap(),
+            "=?base64?eA=="
+        );
+        assert!(decode_header_value("=?base64?!!not base64!!?=").is_err());
+        assert!(decode_header_value("=?base64?//79?=").is_err(), "not UTF-8");
     }
 
     #[test]

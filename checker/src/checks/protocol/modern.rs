@@ -1,15 +1,17 @@
 //! The stateless 2026-07-28 revision: `server/discover`, per-request `_meta`, the mirrored
 //! request headers and the errors that guard them.
 
+use base64::{engine::general_purpose::STANDARD, Engine as _};
 use serde_json::{json, Value};
 
 use super::expect_valid_result;
 use super::probes::{self, Modern};
 use crate::checks::mcp::{
-    self, Tally, HEADER_MISMATCH, METHOD_NOT_FOUND, MODERN, UNSUPPORTED_VERSION,
+    self, Tally, HEADER_MISMATCH, INVALID_PARAMS, META_VERSION, METHOD_NOT_FOUND, MODERN,
+    UNSUPPORTED_VERSION,
 };
 use crate::checks::{Context, Outcome};
-use crate::mcp_client::Raw;
+use crate::mcp_client::{Exchange, Raw};
 
 /// `server/discover` advertises the versions and capabilities.
 pub fn discover(ctx: &mut Context) -> Outcome {
@@ -108,43 +110,93 @@ pub fn stateless_requests(ctx: &mut Context) -> Outcome {
         "HTTP 404 with error -32601",
         verdict,
     );
+    missing_meta_cases(ctx, &mut tally);
 
     tally.outcome(
-        "served statelessly: no initialize needed, results carry resultType (and ttlMs/cacheScope on lists)",
-        "A request whose params._meta names 2026-07-28 is served on its own; add resultType: \"complete\" to every result, ttlMs and cacheScope to tools/list, and answer unknown methods with 404 + -32601.",
+        "served statelessly: no initialize needed, results carry resultType (and ttlMs/cacheScope on lists); a request without its _meta version gets 400 + -32602",
+        "A request whose params._meta names 2026-07-28 is served on its own; add resultType: \"complete\" to every result, ttlMs and cacheScope to tools/list, and answer unknown methods with 404 + -32601. A request whose MCP-Protocol-Version header names 2026-07-28 but whose params._meta (or its io.modelcontextprotocol/protocolVersion) is missing is malformed: 400 + -32602 Invalid params (2026-07-28 § Basic, _meta, per-request protocol fields), not -32020.",
     )
 }
+
+/// A 2026-07-28 `tools/list` whose headers are right but whose body lacks a required `_meta`
+/// field (2026-07-28 § Basic, General fields, `_meta`): malformed, so 400 + -32602 Invalid
+/// params, not -32020 (there is no body value for the header to disagree with).
+fn missing_meta_cases(ctx: &Context, tally: &mut Tally) {
+    let without_meta = mcp::request(113, "tools/list", json!({}));
+    let mut without_version = mcp::modern_request(114, "tools/list", json!({}), MODERN);
+    if let Some(meta) = without_version["params"]["_meta"].as_object_mut() {
+        meta.remove(META_VERSION);
+    }
+    let cases = [
+        ("params._meta missing", without_meta),
+        (
+            "_meta without io.modelcontextprotocol/protocolVersion",
+            without_version,
+        ),
+    ];
+    for (name, message) in cases {
+        let exchange = send_with(
+            ctx,
+            &message,
+            &[
+                ("MCP-Protocol-Version", MODERN),
+                ("Mcp-Method", "tools/list"),
+            ],
+        );
+        let verdict = mcp::is_error(&exchange, &[INVALID_PARAMS], &[400]);
+        tally.case(
+            name,
+            &exchange,
+            "HTTP 400 with error -32602 (Invalid params)",
+            verdict,
+        );
+    }
+}
+
+/// Sends `message` with exactly these headers (besides the content type and accept ones).
+fn send_with(ctx: &Context, message: &Value, headers: &[(&str, &str)]) -> Exchange {
+    let mut raw = Raw::post(message.to_string());
+    for (k, v) in headers {
+        raw = raw.header(k, v);
+    }
+    ctx.client.send(raw)
+}
+
+/// The Base64 sentinel form of a mirrored header value (2026-07-28 § Streamable HTTP, Value
+/// Encoding): `=?base64?{Base64 of the UTF-8}?=`.
+fn base64_sentinel(value: &str) -> String {
+    format!("=?base64?{}?=", STANDARD.encode(value))
+}
+
+/// A sentinel whose inside is not Base64: the server cannot decode it, so it is a mismatch.
+const MALFORMED_SENTINEL: &str = "=?base64?not*base64!?=";
 
 /// A request whose headers disagree with its body: name, body, headers sent.
 type MismatchCase<'a> = (&'a str, &'a Value, Vec<(&'a str, &'a str)>);
 
-/// Headers and body must agree; unsupported versions are refused with the supported list. The
-/// tool call whose `Mcp-Name` disagrees is `[modern]` of the lab's `cases.toml`.
+/// Headers and body must agree; unsupported versions are refused with the supported list;
+/// header values are read without the whitespace around them and with Base64 sentinels
+/// decoded. The tool calls are `[modern]` of the lab's `cases.toml`.
 pub fn header_validation(ctx: &mut Context) -> Outcome {
-    // Long on purpose: one tally case per header rule of 2026-07-28 (Mcp-Method, Mcp-Name, the
-    // version header), each its own request: kept together so the rules read as one list.
-    let mut tally = Tally::default();
-    let list = mcp::modern_request(120, "tools/list", json!({}), MODERN);
     let probe: Modern = match probes::section(ctx.lab, "[modern]", |cases| cases.modern) {
         Ok(probe) => probe,
         Err(outcome) => return *outcome,
     };
-    let call = mcp::modern_request(
-        121,
-        "tools/call",
-        json!({ "name": probe.mismatch_tool, "arguments": probe.mismatch_arguments }),
-        MODERN,
-    );
-    let send = |message: &Value, headers: &[(&str, &str)]| {
-        let mut raw = Raw::post(message.to_string());
-        for (k, v) in headers {
-            raw = raw.header(k, v);
-        }
-        ctx.client.send(raw)
-    };
+    let mut tally = Tally::default();
+    unsupported_version_case(ctx, &mut tally);
+    let validates = mismatch_cases(ctx, &mut tally, &probe);
+    accepted_cases(ctx, &mut tally, &probe, validates);
+    tally.outcome(
+        "mismatched, missing or undecodable headers get 400 + -32020; an unknown version gets 400 + -32022 listing the supported ones; whitespace around a value and Base64-encoded names are accepted",
+        "Compare MCP-Protocol-Version with params._meta (before judging the version), Mcp-Method with method and Mcp-Name with params.name before doing anything else. Read each value without the spaces and tabs around it (RFC 9110 § 5.5), and decode an Mcp-Name of the form =?base64?…?= before comparing (2026-07-28 § Streamable HTTP, Value Encoding); one that does not decode is -32020.",
+    )
+}
 
+/// Body and header both name 2099-01-01: not a mismatch, a version the server does not speak.
+fn unsupported_version_case(ctx: &Context, tally: &mut Tally) {
     let unknown = mcp::modern_request(122, "tools/list", json!({}), "2099-01-01");
-    let exchange = send(
+    let exchange = send_with(
+        ctx,
         &unknown,
         &[
             ("MCP-Protocol-Version", "2099-01-01"),
@@ -174,13 +226,34 @@ pub fn header_validation(ctx: &mut Context) -> Outcome {
         "HTTP 400, error -32022 with data.requested and data.supported",
         verdict,
     );
+}
 
-    let cases: [MismatchCase; 5] = [
+/// Each header rule broken once: 400 + -32020 (HeaderMismatch). Whether the server refused a
+/// plainly different `Mcp-Method` and `Mcp-Name`: only then do the accepted cases prove
+/// anything.
+fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
+    let list = mcp::modern_request(120, "tools/list", json!({}), MODERN);
+    let call = mcp::modern_request(
+        121,
+        "tools/call",
+        json!({ "name": probe.mismatch_tool, "arguments": probe.mismatch_arguments }),
+        MODERN,
+    );
+    let encoded_mismatch = base64_sentinel(&probe.mismatch_name);
+    let cases: [MismatchCase; 8] = [
         (
             "MCP-Protocol-Version differs from _meta",
             &list,
             vec![
                 ("MCP-Protocol-Version", "2025-11-25"),
+                ("Mcp-Method", "tools/list"),
+            ],
+        ),
+        (
+            "MCP-Protocol-Version 2099-01-01 with a 2026-07-28 body (a mismatch before an unknown version)",
+            &list,
+            vec![
+                ("MCP-Protocol-Version", "2099-01-01"),
                 ("Mcp-Method", "tools/list"),
             ],
         ),
@@ -211,10 +284,32 @@ pub fn header_validation(ctx: &mut Context) -> Outcome {
                 ("Mcp-Name", probe.mismatch_name.as_str()),
             ],
         ),
+        (
+            "Mcp-Name Base64-encodes another name than params.name",
+            &call,
+            vec![
+                ("MCP-Protocol-Version", MODERN),
+                ("Mcp-Method", "tools/call"),
+                ("Mcp-Name", encoded_mismatch.as_str()),
+            ],
+        ),
+        (
+            "Mcp-Name a malformed Base64 sentinel",
+            &call,
+            vec![
+                ("MCP-Protocol-Version", MODERN),
+                ("Mcp-Method", "tools/call"),
+                ("Mcp-Name", MALFORMED_SENTINEL),
+            ],
+        ),
     ];
+    let mut validates = true;
     for (name, message, headers) in cases {
-        let exchange = send(message, &headers);
+        let exchange = send_with(ctx, message, &headers);
         let verdict = mcp::is_error(&exchange, &[HEADER_MISMATCH], &[400]);
+        if name.ends_with("differs from the body") || name.ends_with("differs from params.name") {
+            validates &= verdict.is_ok();
+        }
         tally.case(
             name,
             &exchange,
@@ -222,9 +317,75 @@ pub fn header_validation(ctx: &mut Context) -> Outcome {
             verdict,
         );
     }
+    validates
+}
 
-    tally.outcome(
-        "mismatched or missing headers get 400 + -32020; an unknown version gets 400 + -32022 listing the supported ones",
-        "Compare MCP-Protocol-Version with params._meta, Mcp-Method with method and Mcp-Name with params.name before doing anything else.",
-    )
+/// Header values the server must read as the body's: whitespace around them is not part of
+/// the value (RFC 9110 § 5.5), and a Base64 sentinel stands for the text it encodes. Each
+/// request must be served (HTTP 200, a result that is not an error), by a server that
+/// `validates` the headers at all: serving them proves nothing otherwise.
+fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern, validates: bool) {
+    let call = |id: u64| {
+        mcp::modern_request(
+            id,
+            "tools/call",
+            json!({ "name": probe.call_tool, "arguments": probe.call_arguments }),
+            MODERN,
+        )
+    };
+    let list = mcp::modern_request(123, "tools/list", json!({}), MODERN);
+    let (spaced_call, encoded_call) = (call(124), call(125));
+    let spaced_name = format!("{}  ", probe.call_tool);
+    let encoded_name = base64_sentinel(&probe.call_tool);
+    let cases: [MismatchCase; 3] = [
+        (
+            "Mcp-Method with whitespace around it",
+            &list,
+            vec![
+                ("MCP-Protocol-Version", MODERN),
+                ("Mcp-Method", "  tools/list "),
+            ],
+        ),
+        (
+            "Mcp-Name with trailing whitespace",
+            &spaced_call,
+            vec![
+                ("MCP-Protocol-Version", MODERN),
+                ("Mcp-Method", "tools/call"),
+                ("Mcp-Name", spaced_name.as_str()),
+            ],
+        ),
+        (
+            "Mcp-Name as a Base64 sentinel of params.name",
+            &encoded_call,
+            vec![
+                ("MCP-Protocol-Version", MODERN),
+                ("Mcp-Method", "tools/call"),
+                ("Mcp-Name", encoded_name.as_str()),
+            ],
+        ),
+    ];
+    for (name, message, headers) in cases {
+        let exchange = send_with(ctx, message, &headers);
+        let verdict = if validates {
+            served(&exchange, &message["id"])
+        } else {
+            Err("served, but so is a plainly different Mcp-Method or Mcp-Name (above): accepting this proves nothing until those are refused".to_owned())
+        };
+        tally.case(
+            name,
+            &exchange,
+            "HTTP 200 with a result (the header, read as RFC 9110 and the Value Encoding rules say, matches the body)",
+            verdict,
+        );
+    }
+}
+
+/// A successful reply to `id` whose result is not a tool error.
+fn served(exchange: &Exchange, id: &Value) -> Result<(), String> {
+    let result = mcp::result_of(exchange, id)?;
+    if result["isError"] == json!(true) {
+        return Err(format!("the tool failed: {}", result["content"]));
+    }
+    Ok(())
 }
