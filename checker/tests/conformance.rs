@@ -38,7 +38,8 @@ fn run_suite(root: &Path, url: &str, revision: &str, baseline: &Path) -> (bool, 
         .env("NO_COLOR", "1")
         .output()
         .expect("node runs the conformance suite");
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    // The suite colours its summary even with NO_COLOR; the log reads better without.
+    let stdout = strip_colours(&String::from_utf8_lossy(&output.stdout));
     // The suite's summary: one line per scenario, then its baseline verdict.
     let summary = stdout
         .split("=== SUMMARY ===")
@@ -60,6 +61,24 @@ fn run_suite(root: &Path, url: &str, revision: &str, baseline: &Path) -> (bool, 
             scenarios,
         },
     )
+}
+
+/// Removes ANSI colour sequences (`ESC [ … m`).
+fn strip_colours(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[test]

@@ -507,6 +507,7 @@ fn raw_bytes_grades_the_module_against_the_baseline() {
             exchanges: Vec::new(),
             inspections: Vec::new(),
             clock: Vec::new(),
+            suite_runs: Vec::new(),
             panics: Vec::new(),
             commands: Vec::new(),
             files: Vec::new(),
