@@ -26,7 +26,7 @@ pub const REVISIONS: [&str; 2] = ["2026-07-28", "2025-11-25"];
 const SCENARIO_TIMEOUT_MS: u32 = 5_000;
 
 /// How long one revision's whole run may take before it is stopped.
-const RUN_LIMIT: Duration = Duration::from_secs(120);
+const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// A check's status in `checks.json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
