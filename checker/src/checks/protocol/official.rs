@@ -9,8 +9,13 @@ use crate::report::Evidence;
 /// The port `cargo lab serve` uses by default, for the reproduce line.
 const SERVE_PORT: u16 = 8787;
 
-/// How many failing official checks the message names (the evidence lists them all).
+/// How many failing official checks the message names.
 const NAMED: usize = 3;
+
+/// How many the evidence lists, and how much of each message it keeps: a starting point
+/// fails over a hundred, and a report is read by a person in a hurry.
+const LISTED: usize = 12;
+const MESSAGE_CHARS: usize = 240;
 
 pub fn conformance(ctx: &mut Context) -> Outcome {
     let Some((_, baseline_path)) = official_suite::lab_files(&ctx.lab.manifest_dir) else {
@@ -108,16 +113,27 @@ pub fn judged(verdict: &Verdict, solution: bool) -> Outcome {
 }
 
 fn evidence(unexpected: &[Miss]) -> Evidence {
-    let response = unexpected
+    let mut lines: Vec<String> = unexpected
         .iter()
+        .take(LISTED)
         .map(|m| {
+            let mut message: String = m.message.chars().take(MESSAGE_CHARS).collect();
+            if message.len() < m.message.len() {
+                message.push('…');
+            }
             format!(
-                "{:?} {}:{} ({}): {}",
-                m.status, m.scenario, m.check, m.revision, m.message
+                "{:?} {}:{} ({}): {message}",
+                m.status, m.scenario, m.check, m.revision
             )
         })
-        .collect::<Vec<_>>()
-        .join("\n");
+        .collect();
+    if unexpected.len() > LISTED {
+        lines.push(format!(
+            "… and {} more: run the suite by hand (reproduce, without --scenario) to see them all",
+            unexpected.len() - LISTED
+        ));
+    }
+    let response = lines.join("\n");
     let first = &unexpected[0];
     Evidence {
         request: format!(
