@@ -196,7 +196,8 @@ pub struct CheckSpec {
     #[serde(default)]
     pub informational: bool,
     /// Worth no points, but the lab passes only when it passes: a verdict on behaviour the
-    /// lab's other checks already score (the official conformance suite's).
+    /// lab's other checks already score (the official conformance suite's). Graded like
+    /// `informational` (any failing check fails the lab); the rubric shows it as a gate.
     #[serde(default)]
     pub gate: bool,
 }

@@ -8,7 +8,7 @@
 //! instructor can run the suite by hand with `--expected-failures` and see what the check saw.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
@@ -37,13 +37,6 @@ pub enum Status {
     Warning,
     Info,
     Skipped,
-}
-
-impl Status {
-    /// What the suite's own baseline check counts as a miss: a failure or a warning.
-    pub fn is_miss(self) -> bool {
-        matches!(self, Status::Failure | Status::Warning)
-    }
 }
 
 /// One check of a scenario, as the suite wrote it (the fields the course reads).
@@ -313,20 +306,59 @@ pub fn command_line(revision: &str, endpoint: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// Why a run of the suite gave no verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SuiteError {
+    /// The course's tools are missing or broken: not the student's doing.
+    Setup(String),
+    /// It ran past its time limit (a request to the Worker never got an answer); the
+    /// scenarios that finished before, in the order they finished.
+    Hung { revision: String, finished: Vec<String> },
+}
+
+impl std::fmt::Display for SuiteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SuiteError::Setup(why) => f.write_str(why),
+            SuiteError::Hung { revision, finished } => write!(
+                f,
+                "the official suite ({revision}) did not finish within {} s and was stopped: a \
+                 request to the Worker got no answer ({} scenario(s) had finished{})",
+                RUN_LIMIT.as_secs(),
+                finished.len(),
+                finished
+                    .last()
+                    .map(|last| format!(", the last {last}"))
+                    .unwrap_or_default()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SuiteError {}
+
 /// Runs one revision's requirement set against the MCP endpoint `endpoint` (e.g.
 /// `http://127.0.0.1:8787/mcp`) with `node`, and reads what it wrote. The suite exits 1 when
 /// a scenario fails; what counts is its `checks.json` files, judged by [`judge`].
-pub fn run(root: &Path, node: &Path, endpoint: &str, revision: &str) -> Result<SuiteRun> {
+pub fn run(
+    root: &Path,
+    node: &Path,
+    endpoint: &str,
+    revision: &str,
+) -> std::result::Result<SuiteRun, SuiteError> {
+    let setup = |e: anyhow::Error| SuiteError::Setup(format!("{e:#}"));
     let suite = root.join(SUITE_JS);
     if !suite.is_file() {
-        bail!(
-            "{} is missing: `npm ci` installs it from package-lock.json (`cargo lab setup`)",
+        return Err(SuiteError::Setup(format!(
+            "{} is missing: run `npm ci` in the repository root (it installs the suite from \
+             package-lock.json)",
             suite.display()
-        );
+        )));
     }
     let out = crate::pipeline::run_dir(
         &crate::pipeline::target_dir(root).join(format!("checker/conformance-{revision}")),
-    )?;
+    )
+    .map_err(setup)?;
     let mut cmd = std::process::Command::new(node);
     cmd.current_dir(root)
         .args(command_line(revision, endpoint))
@@ -334,24 +366,29 @@ pub fn run(root: &Path, node: &Path, endpoint: &str, revision: &str) -> Result<S
         .arg(&out)
         .env("NO_COLOR", "1");
     let ran = crate::processes::output_within(&mut cmd, RUN_LIMIT)
-        .with_context(|| format!("cannot run {}", node.display()))?;
+        .map_err(|e| SuiteError::Setup(format!("cannot run {}: {e}", node.display())));
+    // What it wrote is read before anything else, and the directory always removed.
     let scenarios = read_results(&out);
     let _ = std::fs::remove_dir_all(&out);
+    let ran = ran?;
     if ran.timed_out {
-        bail!(
-            "the official suite ({revision}) did not finish within {} s and was stopped: a \
-             request to the Worker hung",
-            RUN_LIMIT.as_secs()
-        );
+        return Err(SuiteError::Hung {
+            revision: revision.to_owned(),
+            finished: scenarios
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.scenario)
+                .collect(),
+        });
     }
-    let scenarios = scenarios?;
+    let scenarios = scenarios.map_err(setup)?;
     if scenarios.is_empty() {
         let stderr = String::from_utf8_lossy(&ran.output.stderr);
-        bail!(
+        return Err(SuiteError::Setup(format!(
             "the official suite ({revision}) wrote no results ({}): {}",
             ran.output.status,
             stderr.trim().lines().last().unwrap_or("no message")
-        );
+        )));
     }
     Ok(SuiteRun {
         revision: revision.to_owned(),
@@ -376,13 +413,6 @@ impl Applicable {
             .with_context(|| format!("cannot read {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("{} does not parse", path.display()))
     }
-}
-
-/// Where a lab keeps its conformance files, when it has them.
-pub fn lab_files(manifest_dir: &Path) -> Option<(PathBuf, PathBuf)> {
-    let applicable = manifest_dir.join("conformance.toml");
-    let baseline = manifest_dir.join("conformance-expected-failures.yml");
-    (applicable.is_file() && baseline.is_file()).then_some((applicable, baseline))
 }
 
 #[cfg(test)]

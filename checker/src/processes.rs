@@ -135,8 +135,19 @@ pub fn output_within(
     let _ = finished.send(());
     let timed_out = timer.join().unwrap_or(false);
     unregister(pgid);
-    Ok(Bounded {
-        output: output?,
-        timed_out,
-    })
+    let output = match output {
+        Ok(output) => output,
+        // Stopping the group reaps what it can, the leader too, so waiting for it may then
+        // find no child (ECHILD): that is the timeout, not an I/O fault.
+        Err(_) if timed_out => {
+            use std::os::unix::process::ExitStatusExt;
+            std::process::Output {
+                status: std::process::ExitStatus::from_raw(libc::SIGKILL),
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Bounded { output, timed_out })
 }

@@ -165,7 +165,7 @@ impl Recorded {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SuiteRunRecord {
     pub revision: String,
-    pub result: Result<crate::official_suite::SuiteRun, String>,
+    pub result: Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -485,11 +485,14 @@ impl Runtime for RecordingRuntime<'_> {
     fn ready_in(&self) -> Duration {
         self.inner.ready_in()
     }
-    fn official_suite(&mut self, revision: &str) -> Result<crate::official_suite::SuiteRun> {
+    fn official_suite(
+        &mut self,
+        revision: &str,
+    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError> {
         let result = self.inner.official_suite(revision);
         self.tape.borrow_mut().suite_runs.push(SuiteRunRecord {
             revision: revision.to_owned(),
-            result: result.as_ref().map(Clone::clone).map_err(|e| format!("{e:#}")),
+            result: result.clone(),
         });
         result
     }
@@ -585,12 +588,17 @@ impl Runtime for Replay {
     fn ready_in(&self) -> Duration {
         self.ready_in
     }
-    fn official_suite(&mut self, revision: &str) -> Result<crate::official_suite::SuiteRun> {
+    fn official_suite(
+        &mut self,
+        revision: &str,
+    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError> {
         let Some(recorded) = self.suite_runs.pop_front() else {
             self.mismatches
                 .borrow_mut()
                 .push(format!("official suite at {revision}: one run more than recorded"));
-            anyhow::bail!("replay: no more suite runs recorded");
+            return Err(crate::official_suite::SuiteError::Setup(
+                "replay: no more suite runs recorded".into(),
+            ));
         };
         if recorded.revision != revision {
             self.mismatches.borrow_mut().push(format!(
@@ -598,7 +606,7 @@ impl Runtime for Replay {
                 recorded.revision
             ));
         }
-        recorded.result.map_err(anyhow::Error::msg)
+        recorded.result
     }
     fn now(&mut self) -> SystemTime {
         let nanos = self.clock.pop_front().unwrap_or_else(|| {

@@ -216,7 +216,10 @@ impl Server {
     /// The runtime's own explanation of a failed start: its uncaught errors, if it printed any.
     /// Runs the official MCP conformance suite's requirement set for `revision` against the
     /// Worker's MCP endpoint.
-    pub fn official_suite(&mut self, revision: &str) -> Result<crate::official_suite::SuiteRun> {
+    pub fn official_suite(
+        &mut self,
+        revision: &str,
+    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError> {
         let endpoint = format!(
             "{}{}",
             self.url.trim_end_matches('/'),

@@ -19,6 +19,9 @@ mod common;
 use common::serve::serve_solution;
 use common::{assert_nothing_left, repo_root, unique_marker};
 
+/// Far above the second or so a run takes.
+const SUITE_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 fn lab_dir(root: &Path) -> std::path::PathBuf {
     root.join("checker/labs/lab-4-full-server")
 }
@@ -28,16 +31,19 @@ fn lab_dir(root: &Path) -> std::path::PathBuf {
 fn run_suite(root: &Path, url: &str, revision: &str, baseline: &Path) -> (bool, SuiteRun) {
     let out = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
-    let output = Command::new(common::node())
-        .current_dir(root)
+    let mut cmd = Command::new(common::node());
+    cmd.current_dir(root)
         .args(official_suite::command_line(revision, url))
         .arg("--expected-failures")
         .arg(baseline)
         .arg("-o")
         .arg(out.path())
-        .env("NO_COLOR", "1")
-        .output()
+        .env("NO_COLOR", "1");
+    // Its own process group, stopped after the limit: a hung run fails instead of hanging.
+    let ran = checker::processes::output_within(&mut cmd, SUITE_LIMIT)
         .expect("node runs the conformance suite");
+    assert!(!ran.timed_out, "the suite did not finish within {SUITE_LIMIT:?}");
+    let output = ran.output;
     // The suite colours its summary even with NO_COLOR; the log reads better without.
     let stdout = strip_colours(&String::from_utf8_lossy(&output.stdout));
     // The suite's summary: one line per scenario, then its baseline verdict.

@@ -174,6 +174,26 @@ const MALFORMED_SENTINEL: &str = "=?base64?not*base64!?=";
 /// A request whose headers disagree with its body: name, body, headers sent.
 type MismatchCase<'a> = (&'a str, &'a Value, Vec<(&'a str, &'a str)>);
 
+/// What refusing a mismatched request proves, besides the rule it breaks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Proves {
+    /// Nothing more.
+    Rule,
+    /// That the server compares headers with the body at all (a plainly different
+    /// `Mcp-Method` or `Mcp-Name`): the accepted cases count only then.
+    Validation,
+    /// Nothing, unless the server also decodes: a server that never decodes refuses any
+    /// sentinel, so these count only when the sentinel of the right name is served.
+    Decoding,
+}
+
+/// A mismatch case whose verdict waits for the accepted cases (see [`Proves::Decoding`]).
+struct Deferred {
+    name: String,
+    exchange: Exchange,
+    verdict: Result<(), String>,
+}
+
 /// Headers and body must agree; unsupported versions are refused with the supported list;
 /// header values are read without the whitespace around them and with Base64 sentinels
 /// decoded. The tool calls are `[modern]` of the lab's `cases.toml`.
@@ -184,8 +204,23 @@ pub fn header_validation(ctx: &mut Context) -> Outcome {
     };
     let mut tally = Tally::default();
     unsupported_version_case(ctx, &mut tally);
-    let validates = mismatch_cases(ctx, &mut tally, &probe);
-    accepted_cases(ctx, &mut tally, &probe, validates);
+    let (validates, deferred) = mismatch_cases(ctx, &mut tally, &probe);
+    let decodes = accepted_cases(ctx, &mut tally, &probe, validates);
+    for case in deferred {
+        let verdict = case.verdict.and_then(|()| {
+            if decodes {
+                Ok(())
+            } else {
+                Err("refused, but so is the Base64 sentinel of the right name (below): a server that never decodes refuses this too".to_owned())
+            }
+        });
+        tally.case(
+            &case.name,
+            &case.exchange,
+            "HTTP 400 with error -32020 (HeaderMismatch)",
+            verdict,
+        );
+    }
     tally.outcome(
         "mismatched, missing or undecodable headers get 400 + -32020; an unknown version gets 400 + -32022 listing the supported ones; whitespace around a value and Base64-encoded names are accepted",
         "Compare MCP-Protocol-Version with params._meta (before judging the version), Mcp-Method with method and Mcp-Name with params.name before doing anything else. Read each value without the spaces and tabs around it (RFC 9110 § 5.5), and decode an Mcp-Name of the form =?base64?…?= before comparing (2026-07-28 § Streamable HTTP, Value Encoding); one that does not decode is -32020.",
@@ -228,10 +263,10 @@ fn unsupported_version_case(ctx: &Context, tally: &mut Tally) {
     );
 }
 
-/// Each header rule broken once: 400 + -32020 (HeaderMismatch). Whether the server refused a
-/// plainly different `Mcp-Method` and `Mcp-Name`: only then do the accepted cases prove
-/// anything.
-fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
+/// Each header rule broken once: 400 + -32020 (HeaderMismatch). Returns whether the server
+/// refused a plainly different `Mcp-Method` and `Mcp-Name` (only then do the accepted cases
+/// prove anything), and the Base64 cases, whose verdict waits for the accepted ones.
+fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> (bool, Vec<Deferred>) {
     let list = mcp::modern_request(120, "tools/list", json!({}), MODERN);
     let call = mcp::modern_request(
         121,
@@ -240,8 +275,9 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
         MODERN,
     );
     let encoded_mismatch = base64_sentinel(&probe.mismatch_name);
-    let cases: [MismatchCase; 8] = [
+    let cases: [(MismatchCase, Proves); 8] = [
         (
+            (
             "MCP-Protocol-Version differs from _meta",
             &list,
             vec![
@@ -249,7 +285,10 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
                 ("Mcp-Method", "tools/list"),
             ],
         ),
+            Proves::Rule,
+        ),
         (
+            (
             "MCP-Protocol-Version 2099-01-01 with a 2026-07-28 body (a mismatch before an unknown version)",
             &list,
             vec![
@@ -257,17 +296,26 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
                 ("Mcp-Method", "tools/list"),
             ],
         ),
+            Proves::Rule,
+        ),
         (
+            (
             "MCP-Protocol-Version missing",
             &list,
             vec![("Mcp-Method", "tools/list")],
         ),
+            Proves::Rule,
+        ),
         (
+            (
             "Mcp-Method missing",
             &list,
             vec![("MCP-Protocol-Version", MODERN)],
         ),
+            Proves::Rule,
+        ),
         (
+            (
             "Mcp-Method differs from the body",
             &list,
             vec![
@@ -275,7 +323,10 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
                 ("Mcp-Method", "tools/call"),
             ],
         ),
+            Proves::Validation,
+        ),
         (
+            (
             "Mcp-Name differs from params.name",
             &call,
             vec![
@@ -284,7 +335,10 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
                 ("Mcp-Name", probe.mismatch_name.as_str()),
             ],
         ),
+            Proves::Validation,
+        ),
         (
+            (
             "Mcp-Name Base64-encodes another name than params.name",
             &call,
             vec![
@@ -293,7 +347,10 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
                 ("Mcp-Name", encoded_mismatch.as_str()),
             ],
         ),
+            Proves::Decoding,
+        ),
         (
+            (
             "Mcp-Name a malformed Base64 sentinel",
             &call,
             vec![
@@ -302,13 +359,25 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
                 ("Mcp-Name", MALFORMED_SENTINEL),
             ],
         ),
+            Proves::Decoding,
+        ),
     ];
     let mut validates = true;
-    for (name, message, headers) in cases {
+    let mut deferred = Vec::new();
+    for ((name, message, headers), proves) in cases {
         let exchange = send_with(ctx, message, &headers);
         let verdict = mcp::is_error(&exchange, &[HEADER_MISMATCH], &[400]);
-        if name.ends_with("differs from the body") || name.ends_with("differs from params.name") {
-            validates &= verdict.is_ok();
+        match proves {
+            Proves::Decoding => {
+                deferred.push(Deferred {
+                    name: name.to_owned(),
+                    exchange,
+                    verdict,
+                });
+                continue;
+            }
+            Proves::Validation => validates &= verdict.is_ok(),
+            Proves::Rule => {}
         }
         tally.case(
             name,
@@ -317,14 +386,15 @@ fn mismatch_cases(ctx: &Context, tally: &mut Tally, probe: &Modern) -> bool {
             verdict,
         );
     }
-    validates
+    (validates, deferred)
 }
 
 /// Header values the server must read as the body's: whitespace around them is not part of
 /// the value (RFC 9110 § 5.5), and a Base64 sentinel stands for the text it encodes. Each
 /// request must be served (HTTP 200, a result that is not an error), by a server that
-/// `validates` the headers at all: serving them proves nothing otherwise.
-fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern, validates: bool) {
+/// `validates` the headers at all: serving them proves nothing otherwise. Returns whether the
+/// Base64 sentinel of the right name was served (the server decodes).
+fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern, validates: bool) -> bool {
     let call = |id: u64| {
         mcp::modern_request(
             id,
@@ -356,7 +426,7 @@ fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern, validates: b
             ],
         ),
         (
-            "Mcp-Name as a Base64 sentinel of params.name",
+            DECODED_CASE,
             &encoded_call,
             vec![
                 ("MCP-Protocol-Version", MODERN),
@@ -365,10 +435,15 @@ fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern, validates: b
             ],
         ),
     ];
+    let mut decodes = false;
     for (name, message, headers) in cases {
         let exchange = send_with(ctx, message, &headers);
+        let was_served = served(&exchange, &message["id"]);
+        if name == DECODED_CASE {
+            decodes = was_served.is_ok();
+        }
         let verdict = if validates {
-            served(&exchange, &message["id"])
+            was_served
         } else {
             Err("served, but so is a plainly different Mcp-Method or Mcp-Name (above): accepting this proves nothing until those are refused".to_owned())
         };
@@ -379,7 +454,11 @@ fn accepted_cases(ctx: &Context, tally: &mut Tally, probe: &Modern, validates: b
             verdict,
         );
     }
+    decodes
 }
+
+/// The accepted case that shows the server decodes Base64 sentinels.
+const DECODED_CASE: &str = "Mcp-Name as a Base64 sentinel of params.name";
 
 /// A successful reply to `id` whose result is not a tool error.
 fn served(exchange: &Exchange, id: &Value) -> Result<(), String> {

@@ -1,9 +1,15 @@
 //! The official MCP conformance suite's verdict on the running Worker: every check of the
 //! requirement sets of 2026-07-28 and 2025-11-25 passes, or is one the course's baseline says
 //! cannot apply to the lab's server (`conformance-expected-failures.yml` next to the manifest).
+//!
+//! A gate: worth no points (every behaviour it tests is scored by another check), but the lab
+//! passes only when it passes. Like the suite's own verdict on a server, a failure fails it and
+//! a warning (a SHOULD) is reported without failing.
+
+use std::path::Path;
 
 use crate::checks::{Context, Outcome};
-use crate::official_suite::{self, Baseline, Miss, SuiteRun, Verdict};
+use crate::official_suite::{self, Baseline, Miss, Status, SuiteError, SuiteRun, Verdict};
 use crate::report::Evidence;
 
 /// The port `cargo lab serve` uses by default, for the reproduce line.
@@ -17,16 +23,14 @@ const NAMED: usize = 3;
 const LISTED: usize = 12;
 const MESSAGE_CHARS: usize = 240;
 
+/// What the message says the gate is, once.
+const GATE: &str = "no points, but the lab passes only when the official suite agrees";
+
 pub fn conformance(ctx: &mut Context) -> Outcome {
-    let Some((_, baseline_path)) = official_suite::lab_files(&ctx.lab.manifest_dir) else {
-        return Outcome::error(
-            format!(
-                "{} has no conformance-expected-failures.yml and conformance.toml",
-                ctx.lab.manifest_dir.display()
-            ),
-            None,
-        );
-    };
+    let baseline_path = ctx
+        .lab
+        .manifest_dir
+        .join("conformance-expected-failures.yml");
     let baseline = match Baseline::load(&baseline_path) {
         Ok(baseline) => baseline,
         Err(e) => return Outcome::error(format!("{e:#}"), None),
@@ -35,16 +39,22 @@ pub fn conformance(ctx: &mut Context) -> Outcome {
     for revision in official_suite::REVISIONS {
         match run_once_more_on_reset(ctx, revision, &baseline) {
             Ok(run) => runs.push(run),
-            Err(e) => {
+            Err(SuiteError::Setup(why)) => {
+                return Outcome::error(
+                    format!("the official conformance suite could not run: {why}"),
+                    Some("Run `npm ci` in the repository root, then `cargo lab doctor`.".into()),
+                )
+            }
+            Err(hung @ SuiteError::Hung { .. }) => {
                 return Outcome::fail(
-                    format!("the official conformance suite could not finish: {e:#}"),
-                    "Serve the lab with `cargo lab serve` and run the suite by hand (the reproduce line): a request that never gets an answer stops it.",
+                    hung.to_string(),
+                    "A request that never gets an answer stops the suite: `cargo lab serve` the lab and run the suite by hand (see the book's \"Official conformance suite\") to see which.",
                 )
             }
         }
     }
     let verdict = official_suite::judge(&runs, &baseline);
-    judged(&verdict, ctx.solution)
+    judged(&verdict, ctx.solution, &node_for_reproduce())
 }
 
 /// One revision's run; run again once if a check failed because a connection was reset (a
@@ -53,7 +63,7 @@ fn run_once_more_on_reset(
     ctx: &mut Context,
     revision: &str,
     baseline: &Baseline,
-) -> anyhow::Result<SuiteRun> {
+) -> Result<SuiteRun, SuiteError> {
     let run = ctx.server.official_suite(revision)?;
     let reset = official_suite::judge(std::slice::from_ref(&run), baseline)
         .unexpected
@@ -66,12 +76,35 @@ fn run_once_more_on_reset(
     }
 }
 
+/// The Node.js a student should run the suite with by hand: `node`, or the pinned one when
+/// the Node on PATH is too old for the suite.
+fn node_for_reproduce() -> String {
+    let root = crate::course::root();
+    match crate::bootstrap::course_node(&root) {
+        Ok(node) if node != Path::new("node") => node
+            .strip_prefix(&root)
+            .unwrap_or(&node)
+            .display()
+            .to_string(),
+        _ => "node".into(),
+    }
+}
+
 /// The outcome for a verdict: pure, so it is unit-tested on recorded runs.
-pub fn judged(verdict: &Verdict, solution: bool) -> Outcome {
+pub fn judged(verdict: &Verdict, solution: bool, node: &str) -> Outcome {
+    let (failures, warnings): (Vec<&Miss>, Vec<&Miss>) = verdict
+        .unexpected
+        .iter()
+        .partition(|m| m.status != Status::Warning);
     let counts = format!(
-        "{} official checks passed, {} not applicable (the course's baseline)",
+        "{} official checks passed, {} cannot apply to this server (conformance-expected-failures.yml){}",
         verdict.passed(),
-        verdict.expected()
+        verdict.expected(),
+        if warnings.is_empty() {
+            String::new()
+        } else {
+            format!(", {} warning(s) (SHOULDs, not failing)", distinct(&warnings))
+        }
     );
     if solution && !verdict.stale.is_empty() {
         // A course fault, not a student's: the reference solution now passes what the
@@ -84,18 +117,24 @@ pub fn judged(verdict: &Verdict, solution: bool) -> Outcome {
             "Remove these entries from conformance-expected-failures.yml.",
         );
     }
-    if verdict.unexpected.is_empty() {
-        return Outcome::pass(format!(
+    if failures.is_empty() {
+        let outcome = Outcome::pass(format!(
             "the official MCP conformance suite agrees (2026-07-28 and 2025-11-25): {counts}"
         ));
+        // Warnings are shown, so a SHOULD the course does not grade is not missed silently.
+        return match warnings.is_empty() {
+            true => outcome,
+            false => outcome.with_evidence(Some(evidence(&warnings, node))),
+        };
     }
-    let named: Vec<String> = verdict
-        .unexpected
-        .iter()
-        .take(NAMED)
-        .map(|m| format!("{} ({})", m.check, m.revision))
-        .collect();
-    let more = verdict.unexpected.len().saturating_sub(NAMED);
+    let mut ids: Vec<String> = Vec::new();
+    for m in &failures {
+        let id = format!("{} ({})", m.check, m.revision);
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    let more = ids.len().saturating_sub(NAMED);
     let and_more = if more > 0 {
         format!(" and {more} more")
     } else {
@@ -103,47 +142,77 @@ pub fn judged(verdict: &Verdict, solution: bool) -> Outcome {
     };
     Outcome::fail(
         format!(
-            "{} official check(s) fail: {}{and_more}; {counts}",
-            verdict.unexpected.len(),
-            named.join(", ")
+            "{} official check(s) fail: {}{and_more}; {counts}; {GATE}",
+            ids.len(),
+            ids[..ids.len().min(NAMED)].join(", ")
         ),
-        "Each id is a check of the official MCP conformance suite; its message (evidence) says what the spec requires. Fix the behaviour the course's own checks above point at first: most of these are the same misses. To see one by hand, serve the lab and run the reproduce line.",
+        "Each id is a check of the official MCP conformance suite, and its message (got) says what the spec requires. Most are the misses the course's own checks above point at: fix those first. The reproduce line runs the first failing scenario by hand.",
     )
-    .with_evidence(Some(evidence(&verdict.unexpected)))
+    .with_evidence(Some(evidence(&failures, node)))
 }
 
-fn evidence(unexpected: &[Miss]) -> Evidence {
-    let mut lines: Vec<String> = unexpected
+/// How many different official checks `misses` are (the suite reports a check once per
+/// sub-case it tries).
+fn distinct(misses: &[&Miss]) -> usize {
+    let mut seen: Vec<(&str, &str, &str)> = misses
+        .iter()
+        .map(|m| (m.scenario.as_str(), m.check.as_str(), m.revision.as_str()))
+        .collect();
+    seen.sort();
+    seen.dedup();
+    seen.len()
+}
+
+fn evidence(misses: &[&Miss], node: &str) -> Evidence {
+    // The same check and message, repeated for each sub-case, is one line with a count.
+    let mut grouped: Vec<(&Miss, usize)> = Vec::new();
+    for miss in misses {
+        match grouped.iter_mut().find(|(m, _)| {
+            (&m.scenario, &m.check, &m.revision, &m.message)
+                == (&miss.scenario, &miss.check, &miss.revision, &miss.message)
+        }) {
+            Some((_, count)) => *count += 1,
+            None => grouped.push((miss, 1)),
+        }
+    }
+    let mut lines: Vec<String> = grouped
         .iter()
         .take(LISTED)
-        .map(|m| {
+        .map(|(m, count)| {
             let mut message: String = m.message.chars().take(MESSAGE_CHARS).collect();
             if message.len() < m.message.len() {
                 message.push('…');
             }
+            let times = if *count > 1 {
+                format!(" (×{count})")
+            } else {
+                String::new()
+            };
             format!(
-                "{:?} {}:{} ({}): {message}",
+                "{:?} {}:{} ({}){times}: {message}",
                 m.status, m.scenario, m.check, m.revision
             )
         })
         .collect();
-    if unexpected.len() > LISTED {
+    if grouped.len() > LISTED {
         lines.push(format!(
-            "… and {} more: run the suite by hand (reproduce, without --scenario) to see them all",
-            unexpected.len() - LISTED
+            "… and {} more: the book's \"Official conformance suite\" section runs them all",
+            grouped.len() - LISTED
         ));
     }
-    let response = lines.join("\n");
-    let first = &unexpected[0];
+    let first = misses[0];
     Evidence {
         request: format!(
             "the official MCP conformance suite (@modelcontextprotocol/conformance), requirement sets {}",
             official_suite::REVISIONS.join(" and ")
         ),
-        response,
-        expected: Some("every official check passes, or is listed in the course's baseline".into()),
+        response: lines.join("\n"),
+        expected: Some(
+            "every official check passes, or cannot apply to a four-tool server (conformance-expected-failures.yml)"
+                .into(),
+        ),
         reproduce: format!(
-            "node {} server --url http://127.0.0.1:{SERVE_PORT}/mcp --scenario {} --spec-version {}",
+            "{node} {} server --url http://127.0.0.1:{SERVE_PORT}/mcp --scenario {} --spec-version {}",
             official_suite::SUITE_JS,
             first.scenario,
             first.revision
@@ -154,7 +223,7 @@ fn evidence(unexpected: &[Miss]) -> Evidence {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::official_suite::{judge, ScenarioResult, Status, SuiteCheck};
+    use crate::official_suite::{judge, ScenarioResult, SuiteCheck};
 
     fn runs(status: Status) -> Vec<SuiteRun> {
         let check = |id: &str, status| SuiteCheck {
@@ -183,7 +252,7 @@ mod tests {
 
     #[test]
     fn an_unexpected_official_failure_fails_with_its_id_and_a_reproduce_line() {
-        let outcome = judged(&judge(&runs(Status::Failure), &baseline()), false);
+        let outcome = judged(&judge(&runs(Status::Failure), &baseline()), false, "node");
         assert!(!outcome.passed());
         assert!(
             outcome
@@ -206,16 +275,29 @@ mod tests {
     #[test]
     fn expected_failures_do_not_count_and_a_stale_baseline_fails_the_solution_only() {
         let verdict = judge(&runs(Status::Success), &baseline());
-        let outcome = judged(&verdict, false);
+        let outcome = judged(&verdict, false, "node");
         assert!(outcome.passed(), "{}", outcome.message);
-        assert!(outcome.message.ends_with("2 official checks passed, 1 not applicable (the course's baseline)"), "{}", outcome.message);
+        assert!(outcome.message.ends_with("2 official checks passed, 1 cannot apply to this server (conformance-expected-failures.yml)"), "{}", outcome.message);
 
         let mut fixed = runs(Status::Success);
         fixed[0].scenarios[0].checks[1].status = Status::Success;
         let verdict = judge(&fixed, &baseline());
-        assert!(judged(&verdict, false).passed());
-        let outcome = judged(&verdict, true);
+        assert!(judged(&verdict, false, "node").passed());
+        let outcome = judged(&verdict, true, "node");
         assert!(!outcome.passed());
         assert!(outcome.message.contains("server-stateless:sep-2575-needs-a-fixture"), "{}", outcome.message);
+    }
+
+    #[test]
+    fn a_warning_is_shown_but_does_not_fail_and_repeats_are_one_line() {
+        let mut runs = runs(Status::Warning);
+        let repeat = runs[0].scenarios[0].checks[0].clone();
+        runs[0].scenarios[0].checks.push(repeat);
+        let outcome = judged(&judge(&runs, &baseline()), false, "node");
+        assert!(outcome.passed(), "{}", outcome.message);
+        assert!(outcome.message.ends_with(", 1 warning(s) (SHOULDs, not failing)"), "{}", outcome.message);
+        let evidence = outcome.evidence.unwrap();
+        assert_eq!(evidence.response.lines().count(), 1, "{}", evidence.response);
+        assert!(evidence.response.contains("(×2)"), "{}", evidence.response);
     }
 }
