@@ -127,14 +127,16 @@ pub fn judged(verdict: &Verdict, solution: bool, node: &str) -> Outcome {
             false => outcome.with_evidence(Some(evidence(&warnings, node))),
         };
     }
+    // The first few ids, each once; the count is of checks, scenario by scenario.
     let mut ids: Vec<String> = Vec::new();
     for m in &failures {
         let id = format!("{} ({})", m.check, m.revision);
-        if !ids.contains(&id) {
+        if !ids.contains(&id) && ids.len() < NAMED {
             ids.push(id);
         }
     }
-    let more = ids.len().saturating_sub(NAMED);
+    let count = distinct(&failures);
+    let more = count.saturating_sub(ids.len());
     let and_more = if more > 0 {
         format!(" and {more} more")
     } else {
@@ -142,9 +144,8 @@ pub fn judged(verdict: &Verdict, solution: bool, node: &str) -> Outcome {
     };
     Outcome::fail(
         format!(
-            "{} official check(s) fail: {}{and_more}; {counts}; {GATE}",
-            ids.len(),
-            ids[..ids.len().min(NAMED)].join(", ")
+            "{count} official check(s) fail: {}{and_more}; {counts}; {GATE}",
+            ids.join(", ")
         ),
         "Each id is a check of the official MCP conformance suite, and its message (got) says what the spec requires. Most are the misses the course's own checks above point at: fix those first. The reproduce line runs the first failing scenario by hand.",
     )
