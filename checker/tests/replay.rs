@@ -109,6 +109,24 @@ fn replies(recording: &mut Recording) -> impl Iterator<Item = &mut Reply> {
         .filter_map(|e| e.outcome.as_mut().ok())
 }
 
+/// The reply to request `id` of a tool call given another structured result (and the same
+/// JSON as its text content).
+fn tool_result_of(recording: &mut Recording, id: u64, structured: serde_json::Value) {
+    let reply = replies(recording)
+        .find(|reply| {
+            serde_json::from_str::<serde_json::Value>(&reply.body)
+                .is_ok_and(|body| body["id"] == id)
+        })
+        .unwrap_or_else(|| panic!("no reply to request {id}"));
+    let result = serde_json::json!({
+        "content": [{ "type": "text", "text": structured.to_string() }],
+        "structuredContent": structured,
+        "isError": false,
+    });
+    let body = with_result(&reply.body, result);
+    reply.set_body(body);
+}
+
 /// A reply body with `result` replaced, keeping its id.
 fn with_result(body: &str, result: serde_json::Value) -> String {
     let mut json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
@@ -195,6 +213,35 @@ const DERIVED: &[Derived] = &[
         // 9 of 12 cases right: the served sentinel fails, and the two refused sentinels
         // (another name, malformed) prove nothing without decoding.
         expected: (Status::Fail, 1.5),
+    },
+    Derived {
+        check: "protocol.tools-kv",
+        from: "lab-4-solution.json",
+        note: "a list_keys that accepts limit and ignores it (both keys under the prefix, complete: true)",
+        // Request 66 is `list_keys` with `limit: 1`.
+        mutate: |r| {
+            tool_result_of(
+                r,
+                66,
+                serde_json::json!({ "keys": ["checker:probe", "checker:ttl"], "complete": true }),
+            )
+        },
+        // 7 of 8 cases right.
+        expected: (Status::Fail, 1.75),
+    },
+    Derived {
+        check: "protocol.tools-kv",
+        from: "lab-4-solution.json",
+        note: "a get_value that answers a key nobody stored with an empty value instead of found: false",
+        // Request 64 is `get_value` of a key that was never stored.
+        mutate: |r| {
+            tool_result_of(
+                r,
+                64,
+                serde_json::json!({ "key": "checker:probe-absent", "found": true, "value": "" }),
+            )
+        },
+        expected: (Status::Fail, 1.75),
     },
     Derived {
         check: "memory.results",

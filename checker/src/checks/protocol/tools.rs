@@ -259,10 +259,122 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
+    let plain = ctx
+        .server
+        .inspect(Inspect::KvSnapshot { ns: kv.clone() })
+        .map_err(|e| format!("cannot read KV from outside the Worker: {e:#}"));
+    absent_key_case(ctx, &mut ids, &mut tally, &probe, nanos);
+    listing_cases(ctx, &mut ids, &mut tally, &probe, plain);
+
     tally.outcome(
-        "values written through the tools are in KV, read back, listed, and expire when asked",
-        "Use env.kv(\"KV\"): put(key, value) (with .expiration_ttl(ttl) when given), get(key).text(), list().prefix(p).",
+        "values written through the tools are in KV, read back, listed (by prefix, up to limit), expire only when asked, and a missing key is found: false",
+        "Use env.kv(\"KV\"): put(key, value) (with .expiration_ttl(ttl) only when ttl_seconds is given), get(key).text() (None is found: false, value: null), list().prefix(p).limit(n) (complete is list_complete).",
     )
+}
+
+/// `get_value` of a key nobody stored: a result saying so (`found: false`, `value: null`),
+/// not an error and not a value.
+fn absent_key_case(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &Kv, nanos: u128) {
+    let absent = format!("{}-absent-{nanos}", probe.key);
+    let (id, exchange) = call(ctx, ids, "get_value", json!({ "key": absent }));
+    let verdict =
+        tool_success(ctx, &exchange, id, "get_value").and_then(|result| match payload(&result) {
+            Some(p) if p["found"] == json!(false) && p["value"].is_null() => Ok(()),
+            Some(p) => Err(format!(
+                "found is {} and value {} for a key that was never stored",
+                p["found"], p["value"]
+            )),
+            None => Err("no structured result with found and value".into()),
+        });
+    tally.case(
+        "get_value of a missing key",
+        &exchange,
+        "a result with found: false and value: null",
+        verdict,
+    );
+}
+
+/// What the listing arguments do, now that two keys share the list prefix: a longer `prefix`
+/// lists only its own key, `limit: 1` returns one key and `complete: false`; and the value
+/// stored without `ttl_seconds` (`plain`, KV read before these calls) has no expiration.
+fn listing_cases(
+    ctx: &mut Context,
+    ids: &mut Ids,
+    tally: &mut Tally,
+    probe: &Kv,
+    plain: Result<Value, String>,
+) {
+    let keys_of = |result: &Value| -> Result<(Vec<Value>, Value), String> {
+        let p = payload(result).ok_or("no structured result with keys")?;
+        let keys = p["keys"]
+            .as_array()
+            .cloned()
+            .ok_or("keys is not an array")?;
+        Ok((keys, p["complete"].clone()))
+    };
+    let (id, exchange) = call(ctx, ids, "list_keys", json!({ "prefix": probe.key }));
+    let verdict = tool_success(ctx, &exchange, id, "list_keys").and_then(|result| {
+        let (keys, _) = keys_of(&result)?;
+        if keys == vec![json!(probe.key)] {
+            Ok(())
+        } else {
+            Err(format!("listed {keys:?}"))
+        }
+    });
+    tally.case(
+        "list_keys with a longer prefix",
+        &exchange,
+        &format!(
+            "exactly [{:?}]: {:?} does not start with it",
+            probe.key, probe.ttl_key
+        ),
+        verdict,
+    );
+
+    let (id, exchange) = call(
+        ctx,
+        ids,
+        "list_keys",
+        json!({ "prefix": probe.list_prefix, "limit": 1 }),
+    );
+    let verdict = tool_success(ctx, &exchange, id, "list_keys").and_then(|result| {
+        let (keys, complete) = keys_of(&result)?;
+        if keys.len() == 1 && complete == json!(false) {
+            Ok(())
+        } else {
+            Err(format!("{} key(s), complete {complete}", keys.len()))
+        }
+    });
+    tally.case(
+        "list_keys with limit 1",
+        &exchange,
+        "one key and complete: false (two keys share the prefix)",
+        verdict,
+    );
+
+    let verdict = plain.and_then(|snapshot| {
+        let entry = &snapshot[&probe.key];
+        match &entry["expiration"] {
+            _ if entry.is_null() => Err(format!("{:?} is not in KV", probe.key)),
+            Value::Null => Ok(()),
+            at => Err(format!("expires at {at}, though no ttl_seconds was given")),
+        }
+    });
+    // The evidence is the store itself, the first exchange of this check.
+    let first = ctx.client.log().into_iter().rev().find(|e| {
+        e.request_json().is_some_and(|r| {
+            r["params"]["arguments"]["key"] == json!(probe.key)
+                && r["params"]["name"] == "store_value"
+        })
+    });
+    if let Some(store) = first {
+        tally.case(
+            "store_value without ttl_seconds does not expire",
+            &store,
+            "the KV entry without an expiration",
+            verdict,
+        );
+    }
 }
 
 /// `query_data`: bound parameters, rows as D1 has them, and the row limit; the SQL is `[query]`
