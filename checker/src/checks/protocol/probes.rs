@@ -24,6 +24,11 @@ pub struct Kv {
     pub ttl_value: String,
     /// The `ttl_seconds` argument: KV must hold `ttl_key` expiring that long from now.
     pub ttl_seconds: i64,
+    /// The longest key and value the tools accept, in bytes: a key of exactly this many
+    /// bytes (starting with `list_prefix`) with a value of exactly `max_value_bytes` must be
+    /// stored. (`robustness.bad-input` sends one byte more of each.)
+    pub max_key_bytes: usize,
+    pub max_value_bytes: usize,
 }
 
 /// `[query]`: the `query_data` calls of `protocol.tools-query`.

@@ -265,11 +265,50 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         .map_err(|e| format!("cannot read KV from outside the Worker: {e:#}"));
     absent_key_case(ctx, &mut ids, &mut tally, &probe, nanos);
     listing_cases(ctx, &mut ids, &mut tally, &probe, plain);
+    boundary_case(ctx, &mut ids, &mut tally, &probe, &kv);
 
     tally.outcome(
         "values written through the tools are in KV, read back, listed (by prefix, up to limit), expire only when asked, and a missing key is found: false",
         "Use env.kv(\"KV\"): put(key, value) (with .expiration_ttl(ttl) only when ttl_seconds is given), get(key).text() (None is found: false, value: null), list().prefix(p).limit(n) (complete is list_complete).",
     )
+}
+
+/// The longest key with the longest value the tools accept: stored, byte for byte. (One byte
+/// more of either is refused: `robustness.bad-input`.)
+fn boundary_case(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &Kv, kv: &str) {
+    let fill = probe.max_key_bytes.saturating_sub(probe.list_prefix.len());
+    let key = format!("{}{}", probe.list_prefix, "k".repeat(fill));
+    let value = "v".repeat(probe.max_value_bytes);
+    let (id, exchange) = call(
+        ctx,
+        ids,
+        "store_value",
+        json!({ "key": key, "value": value }),
+    );
+    let verdict = tool_success(ctx, &exchange, id, "store_value").and_then(|_| {
+        match ctx.server.inspect(Inspect::KvGet {
+            ns: kv.to_owned(),
+            key: key.clone(),
+        }) {
+            Ok(Value::String(found)) if found == value => Ok(()),
+            Ok(Value::String(found)) => Err(format!(
+                "KV holds {} bytes under the key, not the {} sent",
+                found.len(),
+                value.len()
+            )),
+            Ok(other) => Err(format!("KV holds {other} under the key")),
+            Err(e) => Err(format!("cannot read KV from outside the Worker: {e:#}")),
+        }
+    });
+    tally.case(
+        &format!(
+            "store_value at the limits ({}-byte key, {}-byte value)",
+            probe.max_key_bytes, probe.max_value_bytes
+        ),
+        &exchange,
+        "stored: the limits are inclusive",
+        verdict,
+    );
 }
 
 /// `get_value` of a key nobody stored: a result saying so (`found: false`, `value: null`),
