@@ -262,6 +262,21 @@ const DERIVED: &[Derived] = &[
     Derived {
         check: "memory.results",
         from: "lab-2-solution.json",
+        note: "a refusal that names the wrong event (an index counted down instead of up)",
+        // Request 6 has a bad third event, `events[2]`.
+        mutate: |r| {
+            let reply = replies(r)
+                .find(|reply| reply.body.contains("\"id\":6,"))
+                .expect("the reply to request 6");
+            let body = reply.body.replace("events[2]", "events[4294967294]");
+            reply.set_body(body);
+        },
+        // 5 of 6 cases right.
+        expected: (Status::Fail, 1.67),
+    },
+    Derived {
+        check: "memory.results",
+        from: "lab-2-solution.json",
         note: "a summary tool that answers an empty summary",
         mutate: |r| {
             for reply in replies(r) {

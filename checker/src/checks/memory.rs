@@ -112,6 +112,21 @@ fn summary_of(exchange: &Exchange) -> Option<Value> {
     })
 }
 
+/// Events that must be refused, each naming the first bad one by its position (the lab
+/// README's contract): the case's name, the `events` array, the position its text must name.
+const BAD_EVENTS: [(&str, &str, &str); 2] = [
+    (
+        "events[2] lacks latency_ms",
+        r#"[{"ts":1,"key":"a","latency_ms":1,"ok":true},{"ts":2,"key":"b","latency_ms":2,"ok":true},{"ts":3,"key":"c","ok":true}]"#,
+        "events[2]",
+    ),
+    (
+        "events[1].latency_ms is a string",
+        r#"[{"ts":1,"key":"a","latency_ms":1,"ok":true},{"ts":2,"key":"b","latency_ms":"2","ok":true},{"ts":3,"key":"c","latency_ms":3,"ok":true}]"#,
+        "events[1]",
+    ),
+];
+
 /// Answers are right for payloads small and large.
 pub fn results(ctx: &mut Context) -> Outcome {
     let mut tally = super::mcp::Tally::default();
@@ -147,8 +162,29 @@ pub fn results(ctx: &mut Context) -> Outcome {
             Err(exchange.summary())
         },
     );
+    for (id, (name, events, names)) in (6u64..).zip(BAD_EVENTS) {
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"summarize_events","arguments":{{"events":{events}}}}}}}"#
+        );
+        let exchange = send(ctx, &body);
+        let result = exchange.json().map(|b| b["result"].clone()).unwrap_or_default();
+        let text = result["content"][0]["text"].as_str().unwrap_or_default();
+        let verdict = if result["isError"] != json!(true) {
+            Err(exchange.summary())
+        } else if !text.contains(names) {
+            Err(format!("the text {text:?} does not name {names}"))
+        } else {
+            Ok(())
+        };
+        tally.case(
+            name,
+            &exchange,
+            &format!("a tool result with isError: true whose text names {names}"),
+            verdict,
+        );
+    }
     tally.outcome(
-        "counts, percentiles, top keys and time span match for 2 KB, 64 KB and 1 MB payloads",
+        "counts, percentiles, top keys and time span match for 2 KB, 64 KB and 1 MB payloads; bad events are refused by position",
         "Follow the output contract in the lab README exactly: nearest-rank percentiles, mean rounded down, top 5 keys by count then key.",
     )
 }
