@@ -16,6 +16,7 @@
 //
 // MCP_URL names the endpoint, e.g. http://127.0.0.1:8787/mcp (`cargo lab serve lab-4 --solution`).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MCP_URL, recordingFetch, toolTests } from "./shared.mjs";
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
@@ -27,48 +28,9 @@ import {
   StreamableHTTPClientTransport,
 } from "@modelcontextprotocol/client";
 
-const MCP_URL = process.env.MCP_URL;
-if (!MCP_URL) {
-  throw new Error(
-    "MCP_URL is not set: start `cargo lab serve lab-4 --solution` and set MCP_URL=http://127.0.0.1:8787/mcp",
-  );
-}
-
-const TOOLS = ["get_value", "list_keys", "query_data", "store_value"];
 const MODERN = "2026-07-28";
 const CLIENT_INFO = { name: "checker-real-client-test-v2", version: "2.0.0" };
 
-/** A fetch that records what went over the wire, for assertions on the exchange itself. */
-function recordingFetch(log) {
-  return async (url, init = {}) => {
-    const entry = {
-      method: init.method ?? "GET",
-      headers: new Headers(init.headers),
-      body: typeof init.body === "string" ? JSON.parse(init.body) : undefined,
-    };
-    const response = await fetch(url, init);
-    entry.status = response.status;
-    if (["initialize", "server/discover"].includes(entry.body?.method)) {
-      entry.reply = parseReply(await response.clone().text());
-    }
-    log.push(entry);
-    return response;
-  };
-}
-
-/** A JSON-RPC reply sent as application/json or as one SSE event. */
-function parseReply(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    const data = text
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).trim())
-      .join("\n");
-    return JSON.parse(data);
-  }
-}
 
 /** A header value as the spec encodes it: plain, or `=?base64?{base64 of UTF-8}?=`. */
 function decodeHeaderValue(value) {
@@ -76,17 +38,6 @@ function decodeHeaderValue(value) {
   return sentinel ? Buffer.from(sentinel[1], "base64").toString("utf8") : value;
 }
 
-/** The structured result of a tool call: `structuredContent` when the revision has it, else the JSON text. */
-function structured(result, hasStructuredOutput) {
-  expect(result.content).toEqual([expect.objectContaining({ type: "text" })]);
-  const fromText = JSON.parse(result.content[0].text);
-  if (hasStructuredOutput) {
-    expect(result.structuredContent).toEqual(fromText);
-  } else {
-    expect(result.structuredContent).toBeUndefined();
-  }
-  return fromText;
-}
 
 const MODES = [
   {
@@ -115,8 +66,6 @@ const MODES = [
 describe.each(MODES.map((mode) => [mode.label, mode]))("official MCP client v2, %s", (_label, mode) => {
   const { version, era } = mode;
   const modern = era === "modern";
-  // outputSchema and structuredContent exist from 2025-06-18 on.
-  const hasStructuredOutput = version >= "2025-06-18";
   const wire = [];
   let client;
 
@@ -171,80 +120,7 @@ describe.each(MODES.map((mode) => [mode.label, mode]))("official MCP client v2, 
     }
   });
 
-  it("lists the four tools, each with an input schema", async () => {
-    const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
-    for (const tool of tools) {
-      expect(tool.inputSchema, tool.name).toMatchObject({ type: "object" });
-      expect(typeof tool.description, tool.name).toBe("string");
-      if (hasStructuredOutput) {
-        expect(tool.outputSchema, tool.name).toMatchObject({ type: "object" });
-      } else {
-        expect(tool.outputSchema, `${tool.name} has no outputSchema before 2025-06-18`).toBeUndefined();
-      }
-    }
-    const query = tools.find((t) => t.name === "query_data");
-    expect(query.inputSchema.required).toEqual(["sql"]);
-    expect(Object.keys(query.inputSchema.properties).sort()).toEqual(["params", "sql"]);
-  });
-
-  it("query_data runs a parameterised SELECT", async () => {
-    const result = await client.callTool({
-      name: "query_data",
-      arguments: {
-        sql: "SELECT name, price_cents FROM products WHERE category = ?",
-        params: ["kitchen"],
-      },
-    });
-    expect(result.isError).toBeFalsy();
-    const { rows, truncated } = structured(result, hasStructuredOutput);
-    expect(truncated).toBe(false);
-    expect(rows).toEqual(
-      expect.arrayContaining([
-        { name: "Trail mug", price_cents: 1450 },
-        { name: "Enamel plate", price_cents: 990 },
-      ]),
-    );
-    expect(rows).toHaveLength(2);
-  });
-
-  it("store_value, get_value and list_keys round-trip a value through KV", async () => {
-    const prefix = `real-client-v2/${mode.id}/${version}/${process.pid}-${Date.now()}/`;
-    const key = `${prefix}note`;
-    const value = `stored over ${version} ✓`;
-
-    const stored = await client.callTool({ name: "store_value", arguments: { key, value } });
-    expect(stored.isError).toBeFalsy();
-    expect(structured(stored, hasStructuredOutput)).toMatchObject({ key, stored: true });
-
-    const got = await client.callTool({ name: "get_value", arguments: { key } });
-    expect(got.isError).toBeFalsy();
-    expect(structured(got, hasStructuredOutput)).toEqual({ key, found: true, value });
-
-    const listed = await client.callTool({ name: "list_keys", arguments: { prefix } });
-    expect(listed.isError).toBeFalsy();
-    expect(structured(listed, hasStructuredOutput).keys).toEqual([key]);
-
-    const missing = await client.callTool({ name: "get_value", arguments: { key: `${prefix}absent` } });
-    expect(missing.isError).toBeFalsy();
-    expect(structured(missing, hasStructuredOutput)).toMatchObject({ found: false, value: null });
-  });
-
-  it("bad arguments come back as a tool result with isError, which the model can read", async () => {
-    const noSql = await client.callTool({ name: "query_data", arguments: {} });
-    expect(noSql.isError).toBe(true);
-    expect(noSql.content[0].text).toContain("`sql` is required");
-
-    const numericKey = await client.callTool({ name: "store_value", arguments: { key: 42, value: "x" } });
-    expect(numericKey.isError).toBe(true);
-    expect(numericKey.content[0].text).toContain("`key` must be a string");
-
-    const write = await client.callTool({
-      name: "query_data",
-      arguments: { sql: "DELETE FROM products" },
-    });
-    expect(write.isError, "query_data refuses a write").toBe(true);
-  });
+  toolTests(() => client, { version, keyPrefix: `real-client-v2/${mode.id}` });
 
   it("an unknown tool is a JSON-RPC error (-32602), which the SDK raises as ProtocolError", async () => {
     const call = client.callTool({ name: "no_such_tool", arguments: {} });

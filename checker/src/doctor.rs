@@ -98,11 +98,12 @@ fn wasm_bindgen(root: &Path) -> Vec<Finding> {
 
 /// The Node.js on PATH: its npm installs the course's npm packages.
 fn node() -> Finding {
-    let found = match bootstrap::node_version(Path::new("node"), bootstrap::MIN_BOOTSTRAP_NODE_MAJOR) {
-        Ok(v) => Ok(v),
-        Err(NodeProblem::TooOld(v)) => Err(format!("{v} is too old")),
-        Err(NodeProblem::Missing) => Err("not on PATH".into()),
-    };
+    let found =
+        match bootstrap::node_version(Path::new("node"), bootstrap::MIN_BOOTSTRAP_NODE_MAJOR) {
+            Ok(v) => Ok(v),
+            Err(NodeProblem::TooOld(v)) => Err(format!("{v} is too old")),
+            Err(NodeProblem::Missing) => Err("not on PATH".into()),
+        };
     Finding {
         name: "Node.js".into(),
         wanted: format!(
@@ -129,7 +130,10 @@ fn course_node(root: &Path) -> Finding {
             if node == Path::new("node") {
                 Ok(format!("{version} (on PATH)"))
             } else {
-                Ok(format!("{version} ({})", node.strip_prefix(root).unwrap_or(&node).display()))
+                Ok(format!(
+                    "{version} ({})",
+                    node.strip_prefix(root).unwrap_or(&node).display()
+                ))
             }
         }
         Err(_) => Err(match package {
@@ -143,7 +147,10 @@ fn course_node(root: &Path) -> Finding {
         found,
         fix: match package {
             Some(_) => "cargo lab setup".into(),
-            None => format!("install Node.js {}+ (https://nodejs.org)", bootstrap::MIN_NODE_MAJOR),
+            None => format!(
+                "install Node.js {}+ (https://nodejs.org)",
+                bootstrap::MIN_NODE_MAJOR
+            ),
         },
         optional: false,
     }

@@ -149,9 +149,9 @@ impl Baseline {
     }
 
     fn covers(&self, scenario: &str, check: &str) -> bool {
-        self.server.iter().any(|e| {
-            e.scenario == scenario && e.check.as_deref().is_none_or(|c| c == check)
-        })
+        self.server
+            .iter()
+            .any(|e| e.scenario == scenario && e.check.as_deref().is_none_or(|c| c == check))
     }
 }
 
@@ -313,7 +313,10 @@ pub enum SuiteError {
     Setup(String),
     /// It ran past its time limit (a request to the Worker never got an answer); the
     /// scenarios that finished before, in the order they finished.
-    Hung { revision: String, finished: Vec<String> },
+    Hung {
+        revision: String,
+        finished: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for SuiteError {

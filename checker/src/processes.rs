@@ -109,10 +109,7 @@ pub struct Bounded {
 /// Runs `cmd` in a process group of its own, registered (so Ctrl-C stops it too), with its
 /// output captured; after `limit` the whole group is stopped. For tools that may never end
 /// on a student's input: a build script in a loop, a suite waiting on a hung Worker.
-pub fn output_within(
-    cmd: &mut std::process::Command,
-    limit: Duration,
-) -> std::io::Result<Bounded> {
+pub fn output_within(cmd: &mut std::process::Command, limit: Duration) -> std::io::Result<Bounded> {
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
     let child = cmd

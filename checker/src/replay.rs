@@ -488,7 +488,8 @@ impl Runtime for RecordingRuntime<'_> {
     fn official_suite(
         &mut self,
         revision: &str,
-    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError> {
+    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError>
+    {
         let result = self.inner.official_suite(revision);
         self.tape.borrow_mut().suite_runs.push(SuiteRunRecord {
             revision: revision.to_owned(),
@@ -591,11 +592,12 @@ impl Runtime for Replay {
     fn official_suite(
         &mut self,
         revision: &str,
-    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError> {
+    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError>
+    {
         let Some(recorded) = self.suite_runs.pop_front() else {
-            self.mismatches
-                .borrow_mut()
-                .push(format!("official suite at {revision}: one run more than recorded"));
+            self.mismatches.borrow_mut().push(format!(
+                "official suite at {revision}: one run more than recorded"
+            ));
             return Err(crate::official_suite::SuiteError::Setup(
                 "replay: no more suite runs recorded".into(),
             ));

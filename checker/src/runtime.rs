@@ -91,7 +91,8 @@ impl Server {
                 }
                 // A client that hung up before the answer was written (the official suite's
                 // stream probes do): workerd logs it, but nothing is wrong with the Worker.
-                let hung_up = line.contains("disconnected: ::write(") && line.contains("Broken pipe");
+                let hung_up =
+                    line.contains("disconnected: ::write(") && line.contains("Broken pipe");
                 if !hung_up {
                     eprintln!("{line}");
                 }
@@ -219,7 +220,8 @@ impl Server {
     pub fn official_suite(
         &mut self,
         revision: &str,
-    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError> {
+    ) -> std::result::Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError>
+    {
         let endpoint = format!(
             "{}{}",
             self.url.trim_end_matches('/'),

@@ -170,7 +170,10 @@ pub trait Runtime {
     fn now(&mut self) -> SystemTime;
     /// Runs the official MCP conformance suite's requirement set for `revision` (e.g.
     /// `2026-07-28`) against the Worker's MCP endpoint.
-    fn official_suite(&mut self, revision: &str) -> Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError>;
+    fn official_suite(
+        &mut self,
+        revision: &str,
+    ) -> Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError>;
 }
 
 impl Runtime for crate::runtime::Server {
@@ -183,7 +186,10 @@ impl Runtime for crate::runtime::Server {
     fn now(&mut self) -> SystemTime {
         SystemTime::now()
     }
-    fn official_suite(&mut self, revision: &str) -> Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError> {
+    fn official_suite(
+        &mut self,
+        revision: &str,
+    ) -> Result<crate::official_suite::SuiteRun, crate::official_suite::SuiteError> {
         crate::runtime::Server::official_suite(self, revision)
     }
 }

@@ -42,15 +42,15 @@ fn run_suite(root: &Path, url: &str, revision: &str, baseline: &Path) -> (bool, 
     // Its own process group, stopped after the limit: a hung run fails instead of hanging.
     let ran = checker::processes::output_within(&mut cmd, SUITE_LIMIT)
         .expect("node runs the conformance suite");
-    assert!(!ran.timed_out, "the suite did not finish within {SUITE_LIMIT:?}");
+    assert!(
+        !ran.timed_out,
+        "the suite did not finish within {SUITE_LIMIT:?}"
+    );
     let output = ran.output;
     // The suite colours its summary even with NO_COLOR; the log reads better without.
     let stdout = strip_colours(&String::from_utf8_lossy(&output.stdout));
     // The suite's summary: one line per scenario, then its baseline verdict.
-    let summary = stdout
-        .split("=== SUMMARY ===")
-        .nth(1)
-        .unwrap_or(&stdout);
+    let summary = stdout.split("=== SUMMARY ===").nth(1).unwrap_or(&stdout);
     println!(
         "--- official suite, requirements {revision} ({:.1} s) ---{summary}",
         started.elapsed().as_secs_f64()
@@ -59,7 +59,10 @@ fn run_suite(root: &Path, url: &str, revision: &str, baseline: &Path) -> (bool, 
         eprintln!("{}", String::from_utf8_lossy(&output.stderr));
     }
     let scenarios = official_suite::read_results(out.path()).unwrap();
-    assert!(!scenarios.is_empty(), "the suite wrote no results:\n{stdout}");
+    assert!(
+        !scenarios.is_empty(),
+        "the suite wrote no results:\n{stdout}"
+    );
     (
         output.status.success(),
         SuiteRun {
@@ -174,7 +177,11 @@ fn every_baseline_entry_says_why() {
     }
     // Every scenario named by the baseline or conformance.toml is one the suite has.
     let applicable = Applicable::load(&lab_dir(&root).join("conformance.toml")).unwrap();
-    let mut named: Vec<&String> = applicable.applies.keys().chain(applicable.not_applicable.keys()).collect();
+    let mut named: Vec<&String> = applicable
+        .applies
+        .keys()
+        .chain(applicable.not_applicable.keys())
+        .collect();
     named.sort();
     assert!(named.len() > 10);
     for entry in Baseline::parse(&text).unwrap().server {

@@ -167,7 +167,10 @@ pub fn results(ctx: &mut Context) -> Outcome {
             r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"summarize_events","arguments":{{"events":{events}}}}}}}"#
         );
         let exchange = send(ctx, &body);
-        let result = exchange.json().map(|b| b["result"].clone()).unwrap_or_default();
+        let result = exchange
+            .json()
+            .map(|b| b["result"].clone())
+            .unwrap_or_default();
         let text = result["content"][0]["text"].as_str().unwrap_or_default();
         let verdict = if result["isError"] != json!(true) {
             Err(exchange.summary())

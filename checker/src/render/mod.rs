@@ -186,7 +186,9 @@ fn details(out: &mut String, check: &CheckResult, lab: &str) {
     if let Some(evidence) = &check.evidence {
         let _ = writeln!(out, "{pad}{DIM}sent:{DIM:#}      {}", evidence.request);
         // A response of several lines (a list of misses) keeps the column.
-        let response = evidence.response.replace('\n', &format!("\n{pad}           "));
+        let response = evidence
+            .response
+            .replace('\n', &format!("\n{pad}           "));
         let _ = writeln!(out, "{pad}{DIM}got:{DIM:#}       {response}");
         if let Some(expected) = &evidence.expected {
             let _ = writeln!(out, "{pad}{DIM}expected:{DIM:#}  {expected}");

@@ -232,4 +232,3 @@ pub fn serve_solution(marker: &str) -> (Serve, String) {
     }
     panic!("every port tried was taken:\n{}", failures.join("\n"));
 }
-

@@ -256,14 +256,18 @@ mod tests {
         let outcome = judged(&judge(&runs(Status::Failure), &baseline()), false, "node");
         assert!(!outcome.passed());
         assert!(
-            outcome
-                .message
-                .starts_with("1 official check(s) fail: sep-2575-request-meta-invalid-missing-meta (2026-07-28)"),
+            outcome.message.starts_with(
+                "1 official check(s) fail: sep-2575-request-meta-invalid-missing-meta (2026-07-28)"
+            ),
             "{}",
             outcome.message
         );
         let evidence = outcome.evidence.unwrap();
-        assert!(evidence.response.contains("got -32020"), "{}", evidence.response);
+        assert!(
+            evidence.response.contains("got -32020"),
+            "{}",
+            evidence.response
+        );
         assert!(
             evidence
                 .reproduce
@@ -286,7 +290,13 @@ mod tests {
         assert!(judged(&verdict, false, "node").passed());
         let outcome = judged(&verdict, true, "node");
         assert!(!outcome.passed());
-        assert!(outcome.message.contains("server-stateless:sep-2575-needs-a-fixture"), "{}", outcome.message);
+        assert!(
+            outcome
+                .message
+                .contains("server-stateless:sep-2575-needs-a-fixture"),
+            "{}",
+            outcome.message
+        );
     }
 
     #[test]
@@ -296,9 +306,20 @@ mod tests {
         runs[0].scenarios[0].checks.push(repeat);
         let outcome = judged(&judge(&runs, &baseline()), false, "node");
         assert!(outcome.passed(), "{}", outcome.message);
-        assert!(outcome.message.ends_with(", 1 warning(s) (SHOULDs, not failing)"), "{}", outcome.message);
+        assert!(
+            outcome
+                .message
+                .ends_with(", 1 warning(s) (SHOULDs, not failing)"),
+            "{}",
+            outcome.message
+        );
         let evidence = outcome.evidence.unwrap();
-        assert_eq!(evidence.response.lines().count(), 1, "{}", evidence.response);
+        assert_eq!(
+            evidence.response.lines().count(),
+            1,
+            "{}",
+            evidence.response
+        );
         assert!(evidence.response.contains("(×2)"), "{}", evidence.response);
     }
 }

@@ -182,6 +182,7 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         )),
         Err(e) => Err(format!("cannot read KV from outside the Worker: {e:#}")),
     });
+    let plain_store = exchange.clone();
     tally.case(
         "store_value writes KV",
         &exchange,
@@ -264,13 +265,38 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         .inspect(Inspect::KvSnapshot { ns: kv.clone() })
         .map_err(|e| format!("cannot read KV from outside the Worker: {e:#}"));
     absent_key_case(ctx, &mut ids, &mut tally, &probe, nanos);
-    listing_cases(ctx, &mut ids, &mut tally, &probe, plain);
+    listing_cases(ctx, &mut ids, &mut tally, &probe);
+    no_expiration_case(&mut tally, &probe, &plain_store, plain);
     boundary_case(ctx, &mut ids, &mut tally, &probe, &kv);
 
     tally.outcome(
         "values written through the tools are in KV, read back, listed (by prefix, up to limit), expire only when asked, and a missing key is found: false",
         "Use env.kv(\"KV\"): put(key, value) (with .expiration_ttl(ttl) only when ttl_seconds is given), get(key).text() (None is found: false, value: null), list().prefix(p).limit(n) (complete is list_complete).",
     )
+}
+
+/// The value stored without `ttl_seconds` (by `store`; `plain` is KV as read after it) has no
+/// expiration.
+fn no_expiration_case(
+    tally: &mut Tally,
+    probe: &Kv,
+    store: &Exchange,
+    plain: Result<Value, String>,
+) {
+    let verdict = plain.and_then(|snapshot| {
+        let entry = &snapshot[&probe.key];
+        match &entry["expiration"] {
+            _ if entry.is_null() => Err(format!("{:?} is not in KV", probe.key)),
+            Value::Null => Ok(()),
+            at => Err(format!("expires at {at}, though no ttl_seconds was given")),
+        }
+    });
+    tally.case(
+        "store_value without ttl_seconds does not expire",
+        store,
+        "the KV entry without an expiration",
+        verdict,
+    );
 }
 
 /// The longest key with the longest value the tools accept: stored, byte for byte. (One byte
@@ -334,15 +360,8 @@ fn absent_key_case(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &
 }
 
 /// What the listing arguments do, now that two keys share the list prefix: a longer `prefix`
-/// lists only its own key, `limit: 1` returns one key and `complete: false`; and the value
-/// stored without `ttl_seconds` (`plain`, KV read before these calls) has no expiration.
-fn listing_cases(
-    ctx: &mut Context,
-    ids: &mut Ids,
-    tally: &mut Tally,
-    probe: &Kv,
-    plain: Result<Value, String>,
-) {
+/// lists only its own key, `limit: 1` returns one key and `complete: false`.
+fn listing_cases(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &Kv) {
     let keys_of = |result: &Value| -> Result<(Vec<Value>, Value), String> {
         let p = payload(result).ok_or("no structured result with keys")?;
         let keys = p["keys"]
@@ -390,30 +409,6 @@ fn listing_cases(
         "one key and complete: false (two keys share the prefix)",
         verdict,
     );
-
-    let verdict = plain.and_then(|snapshot| {
-        let entry = &snapshot[&probe.key];
-        match &entry["expiration"] {
-            _ if entry.is_null() => Err(format!("{:?} is not in KV", probe.key)),
-            Value::Null => Ok(()),
-            at => Err(format!("expires at {at}, though no ttl_seconds was given")),
-        }
-    });
-    // The evidence is the store itself, the first exchange of this check.
-    let first = ctx.client.log().into_iter().rev().find(|e| {
-        e.request_json().is_some_and(|r| {
-            r["params"]["arguments"]["key"] == json!(probe.key)
-                && r["params"]["name"] == "store_value"
-        })
-    });
-    if let Some(store) = first {
-        tally.case(
-            "store_value without ttl_seconds does not expire",
-            &store,
-            "the KV entry without an expiration",
-            verdict,
-        );
-    }
 }
 
 /// `query_data`: bound parameters, rows as D1 has them, and the row limit; the SQL is `[query]`
