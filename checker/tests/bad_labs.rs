@@ -142,9 +142,15 @@ fn snapshot(name: &str, report: &str) {
         (r":\d+:\d+ in ", ":[pos] in "),
         // How many requests workerd cancels varies by one or two from run to run.
         (r"cancelled \d+ of \d+ requests", "cancelled [n] of [n] requests"),
-        // A broken Worker fails a few official checks more or fewer from run to run (which
-        // requests land while workerd replaces an isolate that went over its limit).
-        (r"\d+ official check\(s\) fail", "[n] official check(s) fail"),
+        // The official suite's verdict on a broken Worker varies from run to run: a few checks
+        // more or fewer (which requests land while workerd replaces an isolate that went over
+        // its limit), or, on a loaded machine, no verdict within the time limit. The line's
+        // status and points stay; what it says is tested in official.rs and replay.
+        (r"(protocol\.conformance +0/0 +).*", "$1[the official suite's verdict]"),
+        (
+            r"hint: (Each id is a check of the official|A request that never gets an answer).*",
+            "hint: [the official suite's hint]",
+        ),
     ]}, {
         insta::assert_snapshot!(name, summary(report));
     });

@@ -187,7 +187,7 @@ pub fn results(ctx: &mut Context) -> Outcome {
         );
     }
     tally.outcome(
-        "counts, percentiles, top keys and time span match for 2 KB, 64 KB and 1 MB payloads; bad events are refused by position",
+        "counts, percentiles, top keys and time span match for 2 KB, 64 KB and 1 MB payloads; an empty events and two bad events are refused, each bad one named by position",
         "Follow the output contract in the lab README exactly: nearest-rank percentiles, mean rounded down, top 5 keys by count then key.",
     )
 }

@@ -54,7 +54,12 @@ pub fn conformance(ctx: &mut Context) -> Outcome {
         }
     }
     let verdict = official_suite::judge(&runs, &baseline);
-    judged(&verdict, ctx.solution, &node_for_reproduce())
+    let shown = baseline_path
+        .strip_prefix(crate::course::root())
+        .unwrap_or(&baseline_path)
+        .display()
+        .to_string();
+    judged(&verdict, ctx.solution, &node_for_reproduce(), &shown)
 }
 
 /// One revision's run; run again once if a check failed because a connection was reset (a
@@ -91,13 +96,13 @@ fn node_for_reproduce() -> String {
 }
 
 /// The outcome for a verdict: pure, so it is unit-tested on recorded runs.
-pub fn judged(verdict: &Verdict, solution: bool, node: &str) -> Outcome {
+pub fn judged(verdict: &Verdict, solution: bool, node: &str, baseline: &str) -> Outcome {
     let (failures, warnings): (Vec<&Miss>, Vec<&Miss>) = verdict
         .unexpected
         .iter()
         .partition(|m| m.status != Status::Warning);
     let counts = format!(
-        "{} official checks passed, {} cannot apply to this server (conformance-expected-failures.yml){}",
+        "{} official checks passed, {} cannot apply to this server (fixture tools, prompts, resources, tasks…: {baseline}){}",
         verdict.passed(),
         verdict.expected(),
         if warnings.is_empty() {
@@ -253,7 +258,12 @@ mod tests {
 
     #[test]
     fn an_unexpected_official_failure_fails_with_its_id_and_a_reproduce_line() {
-        let outcome = judged(&judge(&runs(Status::Failure), &baseline()), false, "node");
+        let outcome = judged(
+            &judge(&runs(Status::Failure), &baseline()),
+            false,
+            "node",
+            "expected.yml",
+        );
         assert!(!outcome.passed());
         assert!(
             outcome.message.starts_with(
@@ -280,15 +290,15 @@ mod tests {
     #[test]
     fn expected_failures_do_not_count_and_a_stale_baseline_fails_the_solution_only() {
         let verdict = judge(&runs(Status::Success), &baseline());
-        let outcome = judged(&verdict, false, "node");
+        let outcome = judged(&verdict, false, "node", "expected.yml");
         assert!(outcome.passed(), "{}", outcome.message);
-        assert!(outcome.message.ends_with("2 official checks passed, 1 cannot apply to this server (conformance-expected-failures.yml)"), "{}", outcome.message);
+        assert!(outcome.message.ends_with("2 official checks passed, 1 cannot apply to this server (fixture tools, prompts, resources, tasks…: expected.yml)"), "{}", outcome.message);
 
         let mut fixed = runs(Status::Success);
         fixed[0].scenarios[0].checks[1].status = Status::Success;
         let verdict = judge(&fixed, &baseline());
-        assert!(judged(&verdict, false, "node").passed());
-        let outcome = judged(&verdict, true, "node");
+        assert!(judged(&verdict, false, "node", "expected.yml").passed());
+        let outcome = judged(&verdict, true, "node", "expected.yml");
         assert!(!outcome.passed());
         assert!(
             outcome
@@ -304,7 +314,7 @@ mod tests {
         let mut runs = runs(Status::Warning);
         let repeat = runs[0].scenarios[0].checks[0].clone();
         runs[0].scenarios[0].checks.push(repeat);
-        let outcome = judged(&judge(&runs, &baseline()), false, "node");
+        let outcome = judged(&judge(&runs, &baseline()), false, "node", "expected.yml");
         assert!(outcome.passed(), "{}", outcome.message);
         assert!(
             outcome
