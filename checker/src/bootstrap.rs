@@ -313,6 +313,37 @@ fn ensure_wasm_bindgen(root: &Path) -> Result<(PathBuf, String)> {
     Ok((bin, wanted))
 }
 
+/// The cargo-mutants the course's mutation run is measured with (`checker mutants`): its
+/// operators decide which mutants exist, so the committed record and baseline hold for this
+/// version only.
+pub const CARGO_MUTANTS_VERSION: &str = "27.1.0";
+
+/// cargo-mutants in `.tools/`, installed the first time (authors and CI only: grading a lab
+/// never needs it).
+pub fn ensure_cargo_mutants(root: &Path) -> Result<PathBuf> {
+    let _lock = FileLock::acquire(&tools_dir(root).join(".bootstrap.lock"))?;
+    let wanted = CARGO_MUTANTS_VERSION;
+    let bin = tools_dir(root).join("bin").join("cargo-mutants");
+    // Run as cargo runs it: `cargo-mutants mutants --version` prints `cargo-mutants 27.1.0`.
+    if fingerprint::stdout_of(Command::new(&bin).args(["mutants", "--version"]))
+        .is_some_and(|v| v.split_whitespace().last() == Some(wanted))
+    {
+        return Ok(bin);
+    }
+    let step = steps::step(format!(
+        "installing cargo-mutants {wanted} into .tools/ (one time, about 2 minutes)"
+    ));
+    run(Command::new("cargo")
+        .current_dir(root)
+        .args(["install", "cargo-mutants", "--locked", "--version", wanted, "--root"])
+        .arg(tools_dir(root)))
+    .with_context(|| {
+        format!("could not install cargo-mutants {wanted}; run `cargo install cargo-mutants --locked --version {wanted} --root .tools` to see why")
+    })?;
+    step.done();
+    Ok(bin)
+}
+
 /// Runs a command with its output shown on stderr (it is the progress; stdout may carry a
 /// JSON report), failing on a non-zero exit.
 fn run(cmd: &mut Command) -> Result<()> {

@@ -164,6 +164,37 @@ pub enum Cmd {
         #[arg(long)]
         solution: bool,
     },
+    /// For course authors: mutation testing of the reference solutions. Each mutant
+    /// (cargo-mutants' list for the solution's src/, and checker/mutants/<lab>.toml's
+    /// hand-written ones) is graded with `check <lab> --solution` in a scratch copy of the
+    /// course; every survivor must be listed there as equivalent, with why. A complete run
+    /// writes checker/mutants/runs/<lab>.json.
+    ///
+    /// Exit status: 0 when every survivor is an explained equivalent, 1 otherwise.
+    #[command(hide = true)]
+    Mutants {
+        /// Labs to run (`lab-4`, `4`…); every lab when none is given.
+        labs: Vec<String>,
+        /// Mutants graded at once, each in its own copy and target directory (default: half
+        /// the cores; two shared cores gain nothing from a second job).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Stop starting mutants after this many minutes (the record is then partial).
+        #[arg(long, value_name = "MINUTES")]
+        budget: Option<u64>,
+        /// The most one mutant's grade may take, in seconds.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+        /// Only mutants whose name contains this text.
+        #[arg(long)]
+        only: Option<String>,
+        /// Only the fixed sample in checker/mutants/sample.toml (what `cargo test` runs).
+        #[arg(long)]
+        sample: bool,
+        /// List the mutants instead of grading them.
+        #[arg(long)]
+        list: bool,
+    },
     /// For course authors: replay a lab's behaviour corpus against its starting point and
     /// record the replies as the expected ones (`--write`), or show what differs.
     #[command(hide = true)]

@@ -455,3 +455,31 @@ fn build_or_explain(
         }
     }
 }
+
+/// `checker mutants`: see `mutants::run`.
+#[allow(clippy::too_many_arguments)]
+pub fn mutants(
+    root: &Path,
+    labs: Vec<String>,
+    jobs: Option<usize>,
+    budget_minutes: Option<u64>,
+    timeout_seconds: u64,
+    only: Option<String>,
+    sample: bool,
+    list: bool,
+) -> Result<i32> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let options = crate::mutants::Options {
+        labs,
+        jobs: jobs.unwrap_or((cores / 2).max(1)),
+        budget: budget_minutes.map(|m| std::time::Duration::from_secs(m * 60)),
+        timeout: std::time::Duration::from_secs(timeout_seconds),
+        only,
+        sample,
+    };
+    if list {
+        crate::mutants::list(root, &options)
+    } else {
+        crate::mutants::run(root, &options)
+    }
+}

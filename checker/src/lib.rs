@@ -15,6 +15,7 @@ pub mod harness;
 pub mod hint;
 pub mod integrity;
 pub mod mcp_client;
+pub mod mutants;
 pub mod official_suite;
 pub mod payload;
 pub mod pipeline;

@@ -1,0 +1,119 @@
+//! A scratch copy of the course to grade mutants in: the solution changes there, never in the
+//! checkout, and its builds go to a target directory of their own, so a mutant's module is
+//! never taken for the solution's by anything grading the checkout meanwhile.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use super::catalog::Mutant;
+use crate::course::CrateRef;
+
+/// What a graded copy of the course needs: the workspace, the checker's course files (for
+/// integrity), the labs and the solutions. Installed tools are linked, not copied.
+const COURSE_ITEMS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    "rust-toolchain.toml",
+    "package.json",
+    "package-lock.json",
+    ".cargo",
+    "checker",
+    "labs",
+    "solutions",
+];
+const LINKED: &[&str] = &["node_modules", ".tools"];
+
+/// Copies the course at `root` to `dest` (which must not exist yet), so that
+/// `COURSE_ROOT=dest checker check …` grades the copy exactly as it grades the checkout.
+pub fn copy_course(root: &Path, dest: &Path) -> Result<()> {
+    std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+    for item in COURSE_ITEMS {
+        let from = root.join(item);
+        if from.exists() {
+            copy_tree(&from, &dest.join(item))?;
+        }
+    }
+    for item in LINKED {
+        std::os::unix::fs::symlink(root.join(item), dest.join(item))
+            .with_context(|| format!("cannot link {item} into {}", dest.display()))?;
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)?.flatten() {
+            // A crate's own build output is not course content.
+            if entry.file_name() == "target" {
+                continue;
+            }
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+    } else {
+        std::fs::copy(from, to)
+            .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
+    }
+    Ok(())
+}
+
+/// One job's copy of the course and the target directory its builds use.
+pub struct Scratch {
+    pub root: PathBuf,
+    pub target: PathBuf,
+    /// A copy of the running checker: rebuilding the checkout's during a long run must not
+    /// change the grader halfway through it.
+    pub checker: PathBuf,
+}
+
+impl Scratch {
+    /// A fresh copy under `<dir>/course`, building into `<dir>/target` (kept between runs, so
+    /// only the first run of a lab builds its dependencies).
+    pub fn new(root: &Path, dir: &Path) -> Result<Scratch> {
+        let course = dir.join("course");
+        if course.exists() {
+            std::fs::remove_dir_all(&course)
+                .with_context(|| format!("cannot clear {}", course.display()))?;
+        }
+        copy_course(root, &course)?;
+        let checker = dir.join("checker");
+        let exe = std::env::current_exe().context("cannot find the checker's own executable")?;
+        std::fs::copy(&exe, &checker)
+            .with_context(|| format!("cannot copy {} to {}", exe.display(), checker.display()))?;
+        Ok(Scratch {
+            root: course,
+            target: dir.join("target"),
+            checker,
+        })
+    }
+
+    /// Puts `mutant` into the copy's solution until the returned guard is dropped.
+    pub fn apply(&self, krate: &CrateRef, mutant: &Mutant) -> Result<Applied> {
+        let path = self.root.join(&krate.dir).join(&mutant.file);
+        let original = std::fs::read_to_string(&path)
+            .with_context(|| format!("{}: cannot read {}", mutant.key, path.display()))?;
+        let mutated = mutant.apply(&original)?;
+        std::fs::write(&path, mutated)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(Applied { path, original })
+    }
+}
+
+/// A mutant in place; dropping it puts the solution's file back.
+pub struct Applied {
+    path: PathBuf,
+    original: String,
+}
+
+impl Drop for Applied {
+    fn drop(&mut self) {
+        // Failing to restore would grade every later mutant on top of this one: stop.
+        std::fs::write(&self.path, &self.original).unwrap_or_else(|e| {
+            panic!(
+                "cannot restore {} in the scratch course: {e}",
+                self.path.display()
+            )
+        });
+    }
+}
