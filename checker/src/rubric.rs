@@ -9,12 +9,18 @@ use anyhow::Result;
 use crate::checks;
 use crate::course::{self, Lab};
 
-/// `(file name, Markdown)` for every lab: `rubric-lab-N.md`.
+/// `(file name, Markdown)` for every lab, `rubric-lab-N.md`, and the mutation score of the
+/// last full runs, `mutation-score.md`.
 pub fn pages(root: &Path) -> Result<Vec<(String, String)>> {
-    Ok(course::labs(root)?
+    let mut pages: Vec<(String, String)> = course::labs(root)?
         .iter()
         .map(|lab| (format!("rubric-{}.md", lab.id), page(lab)))
-        .collect())
+        .collect();
+    pages.push((
+        "mutation-score.md".to_owned(),
+        crate::mutants::score_page(root)?,
+    ));
+    Ok(pages)
 }
 
 fn page(lab: &Lab) -> String {

@@ -241,7 +241,7 @@ fn the_workflow_passes_actionlint_and_actionlint_catches_a_broken_one() {
         .current_dir(&root));
     let text = String::from_utf8_lossy(&clean.stdout);
     assert!(clean.status.success(), "actionlint found problems:\n{text}");
-    assert!(text.contains("1 workflow(s), 0 problem(s)"), "{text}");
+    assert!(text.contains("2 workflow(s), 0 problem(s)"), "{text}");
 
     let broken = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -100,6 +100,26 @@ pub fn run(root: &Path, options: &Options) -> Result<i32> {
     Ok(if ok { 0 } else { 1 })
 }
 
+/// The book's generated page of the committed records (see `record::score_page`).
+pub fn score_page(root: &Path) -> Result<String> {
+    let mut records = Vec::new();
+    let mut equivalents = Vec::new();
+    for lab in course::labs(root)? {
+        let path = record_path(root, &lab, true);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            records.push(
+                serde_json::from_str::<LabRecord>(&text)
+                    .with_context(|| format!("{} is not a mutation record", path.display()))?,
+            );
+        }
+        equivalents.push((
+            lab.id.clone(),
+            catalog::course_mutants(root, &lab)?.equivalent,
+        ));
+    }
+    Ok(record::score_page(&records, &equivalents))
+}
+
 /// Where a lab's record goes: committed (`checker/mutants/runs/`) only for a complete run,
 /// so a partial one never replaces the last full result.
 fn record_path(root: &Path, lab: &Lab, complete: bool) -> PathBuf {
@@ -242,10 +262,11 @@ fn run_job(
     queue: &Mutex<VecDeque<(usize, usize)>>,
     graded: &Mutex<Graded>,
 ) -> Result<()> {
-    let dir = crate::pipeline::target_dir(root)
-        .join("mutants")
-        .join(format!("job-{job}"));
-    let scratch = Scratch::new(root, &dir)?;
+    let scratch = Scratch::new(
+        root,
+        &crate::pipeline::target_dir(root).join("mutants"),
+        job,
+    )?;
     let mut checked: HashSet<usize> = HashSet::new();
     loop {
         if crate::processes::interrupted() || deadline.is_some_and(|d| Instant::now() > d) {
@@ -260,9 +281,17 @@ fn run_job(
         }
         let mutant = &plan.mutants[m];
         let started = Instant::now();
-        let outcome = {
+        let (outcome, report) = {
             let _applied = scratch.apply(&plan.lab.solution, mutant)?;
-            grade(&scratch, &plan.lab, options.timeout)?.0
+            grade(&scratch, &plan.lab, options.timeout)?
+        };
+        // A hand-written mutant that stops the build is the mistake it names (a wasm feature
+        // left out), so the build checks caught it; cargo-mutants' type errors prove nothing.
+        let outcome = match (&mutant.origin, outcome) {
+            (catalog::Origin::Hand { .. }, Outcome::Unviable) => Outcome::Caught {
+                by: report.as_ref().map(record::not_passed).unwrap_or_default(),
+            },
+            (_, outcome) => outcome,
         };
         let tried = Tried {
             mutant: mutant.key.clone(),

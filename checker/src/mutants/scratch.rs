@@ -65,12 +65,28 @@ pub struct Scratch {
     /// A copy of the running checker: rebuilding the checkout's during a long run must not
     /// change the grader halfway through it.
     pub checker: PathBuf,
+    /// Held while the copy is in use.
+    _lock: std::fs::File,
 }
 
 impl Scratch {
-    /// A fresh copy under `<dir>/course`, building into `<dir>/target` (kept between runs, so
-    /// only the first run of a lab builds its dependencies).
-    pub fn new(root: &Path, dir: &Path) -> Result<Scratch> {
+    /// A fresh copy under `<parent>/job-<n>/course`, building into `<parent>/job-<n>/target`
+    /// (kept between runs, so only the first run of a lab builds its dependencies). `n` is
+    /// the first at or after `job` that no other run holds: two runs at once (a full run and
+    /// `cargo test`'s sample) never share a copy.
+    pub fn new(root: &Path, parent: &Path, job: usize) -> Result<Scratch> {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let (dir, lock) = (job..)
+            .find_map(|n| {
+                let dir = parent.join(format!("job-{n}"));
+                let lock = std::fs::File::create(parent.join(format!("job-{n}.lock"))).ok()?;
+                use std::os::fd::AsRawFd;
+                // SAFETY: flock on a descriptor we own; released when the file is closed.
+                let held = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+                (held == 0).then_some((dir, lock))
+            })
+            .context("no scratch directory is free")?;
         let course = dir.join("course");
         if course.exists() {
             std::fs::remove_dir_all(&course)
@@ -85,6 +101,7 @@ impl Scratch {
             root: course,
             target: dir.join("target"),
             checker,
+            _lock: lock,
         })
     }
 

@@ -118,36 +118,9 @@ pub fn node() -> PathBuf {
 /// repository's installed tools.
 pub fn course_copy() -> tempfile::TempDir {
     ensure_tools();
-    let root = repo_root();
     let copy = tempfile::tempdir().unwrap();
-    for item in [
-        "Cargo.toml",
-        "Cargo.lock",
-        "rust-toolchain.toml",
-        "package.json",
-        "package-lock.json",
-        ".cargo",
-        "checker",
-        "labs",
-        "solutions",
-    ] {
-        copy_tree(&root.join(item), &copy.path().join(item));
-    }
-    for shared in ["node_modules", ".tools"] {
-        std::os::unix::fs::symlink(root.join(shared), copy.path().join(shared)).unwrap();
-    }
+    checker::mutants::scratch::copy_course(&repo_root(), copy.path()).unwrap();
     copy
-}
-
-pub fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
-    } else {
-        std::fs::copy(from, to).unwrap();
-    }
 }
 
 /// One check of a JSON report, by id.
