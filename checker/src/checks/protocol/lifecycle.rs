@@ -111,7 +111,8 @@ pub fn version_negotiation(ctx: &mut Context) -> Outcome {
     }
 }
 
-/// `notifications/initialized` (any notification) is accepted with 202 and no body.
+/// `notifications/initialized` (any notification), and a JSON-RPC response, are accepted with
+/// 202 and no body.
 pub fn initialized_notification(ctx: &mut Context) -> Outcome {
     let mut tally = Tally::default();
     for (revision, method) in [
@@ -126,23 +127,36 @@ pub fn initialized_notification(ctx: &mut Context) -> Outcome {
         };
         let message = mcp::request(Value::Null, method, params);
         let exchange = mcp::send_legacy(ctx, revision, &message);
-        let verdict = match exchange.reply() {
-            Some(r) if r.status == 202 && r.body.trim().is_empty() => Ok(()),
-            Some(r) if r.status == 202 => Err(format!("202 but with a body: {}", r.body)),
-            Some(r) => Err(format!("HTTP {}", r.status)),
-            None => Err(exchange.summary()),
-        };
         tally.case(
             &format!("{method} ({revision})"),
             &exchange,
             "HTTP 202 Accepted, empty body",
-            verdict,
+            accepted(&exchange),
         );
     }
+    // Transports § Sending Messages: a JSON-RPC *response* posted by the client is accepted
+    // the same way (it answers a request the server sent; there is nothing to reply).
+    let response = json!({ "jsonrpc": "2.0", "id": "checker-response", "result": {} });
+    let exchange = mcp::send_legacy(ctx, CLIENT_REVISION, &response);
+    tally.case(
+        &format!("a JSON-RPC response ({CLIENT_REVISION})"),
+        &exchange,
+        "HTTP 202 Accepted, empty body",
+        accepted(&exchange),
+    );
     tally.outcome(
-        "notifications get 202 Accepted with no body",
-        "A notification has no id and gets no JSON-RPC reply: answer HTTP 202 with an empty body.",
+        "notifications and responses get 202 Accepted with no body",
+        "A notification or a response has no reply: answer HTTP 202 with an empty body.",
     )
+}
+
+fn accepted(exchange: &crate::mcp_client::Exchange) -> Result<(), String> {
+    match exchange.reply() {
+        Some(r) if r.status == 202 && r.body.trim().is_empty() => Ok(()),
+        Some(r) if r.status == 202 => Err(format!("202 but with a body: {}", r.body)),
+        Some(r) => Err(format!("HTTP {}", r.status)),
+        None => Err(exchange.summary()),
+    }
 }
 
 // ANCHOR: ping

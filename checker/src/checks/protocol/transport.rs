@@ -272,6 +272,34 @@ pub fn batches(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
+    // A response inside a batch gets no reply (it answers nothing the server asked), and a
+    // message that is neither request, notification nor response gets an error of its own.
+    let exchange = mcp::send_legacy(
+        ctx,
+        "2025-03-26",
+        &json!([
+            { "jsonrpc": "2.0", "id": 93, "result": {} },
+            { "jsonrpc": "2.0", "id": 94 },
+        ]),
+    );
+    let verdict = match exchange.json() {
+        Some(Value::Array(replies))
+            if replies.len() == 1
+                && replies[0]["id"] == 94
+                && replies[0]["error"]["code"] == INVALID_REQUEST =>
+        {
+            Ok(())
+        }
+        Some(other) => Err(format!("replies {other}")),
+        None => Err(exchange.summary()),
+    };
+    tally.case(
+        "batch of a response and an invalid message (2025-03-26)",
+        &exchange,
+        "an array of one reply: error -32600 for id 94, nothing for the response (id 93)",
+        verdict,
+    );
+
     let exchange = mcp::send_legacy(ctx, "2025-06-18", &batch);
     let verdict = match exchange.status() {
         Some(s) if (400..500).contains(&s) => Ok(()),
