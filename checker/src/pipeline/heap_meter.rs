@@ -37,7 +37,10 @@ impl HeapMeter {
     /// Why a metered build failed where an unmetered one may not, read from the compiler's
     /// first error; `None` for an error of the lab's own.
     fn refused_by(first_error: &str) -> Option<HeapMeter> {
-        if first_error.contains("conflicts with global allocator in: course_probe") {
+        // rustc names the two crates in the order it loaded them: the probe may be either.
+        if first_error.contains("conflicts with global allocator in")
+            && first_error.contains("course_probe")
+        {
             Some(HeapMeter::OwnAllocator)
         } else if first_error.contains(FEATURE) {
             Some(HeapMeter::NoProbe)
@@ -98,6 +101,12 @@ mod tests {
             "error: the `#[global_allocator]` in this crate conflicts with global allocator in: course_probe";
         assert_eq!(
             HeapMeter::refused_by(conflict),
+            Some(HeapMeter::OwnAllocator)
+        );
+        let in_a_dependency =
+            "error: the `#[global_allocator]` in course_probe conflicts with global allocator in: talc";
+        assert_eq!(
+            HeapMeter::refused_by(in_a_dependency),
             Some(HeapMeter::OwnAllocator)
         );
         let missing =
