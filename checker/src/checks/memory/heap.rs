@@ -19,9 +19,17 @@ pub struct Run {
     requests: usize,
     /// Replies that carried no reading.
     missing: usize,
-    /// The first request after the warm-up that left more live than the budget allows: its
-    /// number, its reading and the exchange.
-    first_over: Option<(usize, u64, Exchange)>,
+    /// The first request after the warm-up that left more live than the budget allows.
+    first_over: Option<Box<Kept>>,
+}
+
+/// A request after which more was live than the budget allows: the miss's evidence.
+pub struct Kept {
+    /// Its number in the run, 1-based.
+    request: usize,
+    /// Live heap bytes after it.
+    live: u64,
+    exchange: Exchange,
 }
 
 /// What the run showed about live heap bytes.
@@ -32,7 +40,7 @@ pub enum Heap {
         last: u64,
         requests: usize,
         budget: u64,
-        first_over: Option<(usize, u64, Exchange)>,
+        first_over: Option<Box<Kept>>,
     },
     /// Not measurable in this build, and why.
     Unmeasured(String),
@@ -65,7 +73,11 @@ impl Run {
             self.last = Some(live);
             if let (Some(base), None) = (self.baseline, &self.first_over) {
                 if live > base + self.budget {
-                    self.first_over = Some((n, live, exchange.clone()));
+                    self.first_over = Some(Box::new(Kept {
+                        request: n,
+                        live,
+                        exchange: exchange.clone(),
+                    }));
                 }
             }
         }
@@ -143,15 +155,20 @@ impl Heap {
     pub fn evidence(&self) -> Option<Evidence> {
         let Heap::Measured {
             baseline,
-            first_over: Some((n, live, exchange)),
+            first_over: Some(kept),
             ..
         } = self
         else {
             return None;
         };
+        let Kept {
+            request,
+            live,
+            exchange,
+        } = kept.as_ref();
         (!self.passes()).then(|| Evidence {
             response: format!(
-                "{}; live heap after it (request {n}): {live} bytes",
+                "{}; live heap after it (request {request}): {live} bytes",
                 exchange.summary()
             ),
             ..exchange.evidence_expecting(format!(
