@@ -6,8 +6,10 @@
 //
 // It also lets the checker read linear memory, which the lab's own code cannot fake:
 // - every response carries `x-course-wasm-memory` (bytes of linear memory, read from the
-//   JavaScript side) and `x-course-wasm-pages` (64 KiB pages as the instance itself reports
-//   them through the course-probe crate, when the lab links it);
+//   JavaScript side), `x-course-wasm-pages` (64 KiB pages as the instance itself reports
+//   them through the course-probe crate, when the lab links it) and `x-course-heap-live`
+//   (heap bytes allocated and not freed, counted by the probe's allocator when the checker
+//   built it in; empty otherwise);
 // - `GET /__course/memory` answers the same readings as JSON;
 // - `POST /__course/reset` re-creates the instance (a fresh isolate, as after a deploy).
 // These paths never reach the lab's code.
@@ -26,15 +28,24 @@ function live() {
 // ANCHOR: readings
 function readings() {
   const bytes = live().memory.buffer.byteLength;
-  let pages = null;
-  if (typeof glue.__course_memory_pages === "function") {
-    try {
-      pages = glue.__course_memory_pages();
-    } catch {
-      pages = null;
-    }
+  return {
+    bytes,
+    pages: probe("__course_memory_pages"),
+    heap_live: probe("__course_heap_live"),
+  };
+}
+
+// A reading through a probe export, or null when the module has none (the lab does not link
+// the probe, or was built without the heap meter) or it fails.
+function probe(name) {
+  if (typeof glue[name] !== "function") {
+    return null;
   }
-  return { bytes, pages };
+  try {
+    return glue[name]();
+  } catch {
+    return null;
+  }
 }
 // ANCHOR_END: readings
 
@@ -44,10 +55,11 @@ function reset() {
 }
 
 function withReadings(response) {
-  const { bytes, pages } = readings();
+  const { bytes, pages, heap_live } = readings();
   const tagged = new Response(response.body, response);
   tagged.headers.set("x-course-wasm-memory", String(bytes));
   tagged.headers.set("x-course-wasm-pages", pages === null ? "" : String(pages));
+  tagged.headers.set("x-course-heap-live", heap_live === null ? "" : String(heap_live));
   return tagged;
 }
 

@@ -150,9 +150,11 @@ pub struct MemoryConfig {
     pub limit_bytes: u64,
     /// Requests sent before the growth baseline is read (caches fill, the allocator settles).
     pub warmup_requests: usize,
-    /// Requests sent after the baseline; linear memory may grow by at most `growth_budget_pages`.
+    /// Requests sent after the baseline; linear memory may grow by at most `growth_budget_pages`
+    /// and live heap bytes by at most `growth_budget_heap_bytes` in all.
     pub growth_requests: usize,
     pub growth_budget_pages: u64,
+    pub growth_budget_heap_bytes: u64,
     /// Payload sizes, in bytes, cycled through by warm-up and growth requests.
     pub mixed_sizes: Vec<usize>,
     /// The one large payload of `memory.peak`.

@@ -76,8 +76,8 @@ fn budget(lab: &Lab, id: &str) -> String {
             "no points; the lab passes only when it passes (its checks are scored above)".into()
         }
         ("memory.growth", _, Some(m)) => format!(
-            "+{} pages after {} warm-up and {} more requests",
-            m.growth_budget_pages, m.warmup_requests, m.growth_requests
+            "+{} pages and +{} live heap bytes after {} warm-up and {} more requests",
+            m.growth_budget_pages, m.growth_budget_heap_bytes, m.warmup_requests, m.growth_requests
         ),
         ("memory.peak", _, Some(m)) => format!(
             "≤ {} × payload + {} for a {} payload",

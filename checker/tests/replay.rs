@@ -291,6 +291,26 @@ const DERIVED: &[Derived] = &[
         expected: (Status::Fail, 0.0),
     },
     Derived {
+        check: "memory.growth",
+        from: "lab-2-solution.json",
+        note: "a Worker that keeps 64 bytes per request: pages stay flat, live heap bytes grow",
+        mutate: |r| {
+            // Every reply after the reset reads 64 bytes more live than the one before.
+            for (n, reply) in replies(r).skip(1).enumerate() {
+                let live: u64 = reply
+                    .header("x-course-heap-live")
+                    .and_then(|v| v.parse().ok())
+                    .expect("the recording has live-heap readings");
+                reply.headers.retain(|(k, _)| k != "x-course-heap-live");
+                reply.headers.push((
+                    "x-course-heap-live".into(),
+                    (live + 64 * (n as u64 + 1)).to_string(),
+                ));
+            }
+        },
+        expected: (Status::Fail, 0.0),
+    },
+    Derived {
         check: "size.behaviour",
         from: "lab-3-solution.json.gz",
         // The 8 cases whose results were already `{}` (ping) or that have no body stay right.

@@ -2,6 +2,8 @@
 //! module on the JavaScript side, and inside wasm through the course probe — never from a
 //! number the lab's own code reports. Local workerd enforces no limit; these checks do.
 
+mod heap;
+
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
@@ -34,18 +36,29 @@ pub const ISOLATE_LIMIT: u64 = 128 * 1024 * 1024;
 pub fn first_over(log: &[Exchange], limit: u64) -> Option<(usize, &Exchange, u64)> {
     log.iter().enumerate().find_map(|(i, e)| {
         reading(e)
-            .filter(|(bytes, _)| *bytes > limit)
-            .map(|(bytes, _)| (i + 1, e, bytes))
+            .filter(|r| r.bytes > limit)
+            .map(|r| (i + 1, e, r.bytes))
     })
 }
 
-fn reading(exchange: &Exchange) -> Option<(u64, Option<u64>)> {
+/// What the checker's entry module read after a reply.
+struct Reading {
+    /// Linear memory, from the JavaScript side.
+    bytes: u64,
+    /// Pages of linear memory from inside, through the probe (when the lab links it).
+    pages: Option<u64>,
+    /// Heap bytes allocated and not freed, from the probe's allocator (when built in).
+    heap_live: Option<u64>,
+}
+
+fn reading(exchange: &Exchange) -> Option<Reading> {
     let reply = exchange.reply()?;
-    let bytes = reply.header("x-course-wasm-memory")?.parse().ok()?;
-    let pages = reply
-        .header("x-course-wasm-pages")
-        .and_then(|p| p.parse().ok());
-    Some((bytes, pages))
+    let number = |name: &str| reply.header(name).and_then(|v| v.parse().ok());
+    Some(Reading {
+        bytes: number("x-course-wasm-memory")?,
+        pages: number("x-course-wasm-pages"),
+        heap_live: number("x-course-heap-live"),
+    })
 }
 
 /// A fresh instance, as after a deploy; returns its linear memory in bytes.
@@ -192,7 +205,8 @@ pub fn results(ctx: &mut Context) -> Outcome {
     )
 }
 
-/// No growth of linear memory across hundreds of requests after a warm-up.
+/// No growth of linear memory, nor of live heap bytes, across hundreds of requests after a
+/// warm-up.
 pub fn growth(ctx: &mut Context) -> Outcome {
     // Long on purpose: the lab README's protocol in order: fresh instance, warm-up, baseline,
     // the growth run, the verdict; the steps share the readings.
@@ -222,11 +236,17 @@ pub fn growth(ctx: &mut Context) -> Outcome {
     let mut baseline = None;
     let mut first_growth: Option<Exchange> = None;
     let mut killed: Option<(usize, Exchange)> = None;
+    let mut heap = heap::Run::new(cfg.warmup_requests, cfg.growth_budget_heap_bytes);
     let total = cfg.warmup_requests + cfg.growth_requests;
     for n in 0..total {
         let (seed, size, body) = &bodies[n % bodies.len()];
         let exchange = send_generated(ctx, body, *seed, *size, 1);
-        let Some((bytes, pages)) = reading(&exchange) else {
+        let Some(Reading {
+            bytes,
+            pages,
+            heap_live,
+        }) = reading(&exchange)
+        else {
             return Outcome::fail(
                 format!(
                     "request {} got no memory reading ({})",
@@ -243,6 +263,7 @@ pub fn growth(ctx: &mut Context) -> Outcome {
                 inside_disagrees += 1;
             }
         }
+        heap.record(n + 1, &exchange, heap_live);
         if n + 1 == cfg.warmup_requests {
             baseline = Some(bytes);
         }
@@ -275,21 +296,31 @@ pub fn growth(ctx: &mut Context) -> Outcome {
         format!("inside and JavaScript readings disagreed {inside_disagrees} times")
     };
     let sent = series.len().saturating_sub(cfg.warmup_requests);
-    let mut message = format!(
-        "baseline {} after {} warm-up requests; after {sent} more: {} (+{grown_pages} pages, budget +{}); {inside}; chart: {chart}",
+    let heap = heap.finish(ctx.artefact.heap_meter);
+    let pages_pass =
+        killed.is_none() && grown_pages <= cfg.growth_budget_pages && inside_disagrees == 0;
+    let pages = format!(
+        "baseline {} after {} warm-up requests; after {sent} more: {} (+{grown_pages} pages, budget +{}); {inside}",
         mib(baseline),
         cfg.warmup_requests,
         mib(last),
         cfg.growth_budget_pages
     );
-    let pass = killed.is_none() && grown_pages <= cfg.growth_budget_pages && inside_disagrees == 0;
+    // The verdict that failed comes first; both numbers are always shown.
+    let mut message = if heap.passes() {
+        format!("{pages}; {}; chart: {chart}", heap.describe())
+    } else {
+        format!("{}. {pages}; chart: {chart}", heap.describe())
+    };
+    let pass = pages_pass && heap.passes();
     let mut evidence = first_growth
-        .filter(|_| !pass)
-        .map(|e| memory_evidence(&e, "no new pages of linear memory after the warm-up"));
+        .filter(|_| !pages_pass)
+        .map(|e| memory_evidence(&e, "no new pages of linear memory after the warm-up"))
+        .or_else(|| heap.evidence());
     if let Some((n, exchange)) = killed {
         message = format!(
             "request {n} took linear memory to {} — past the {} an isolate may use: production would have killed it. {message}",
-            mib(reading(&exchange).map_or(0, |r| r.0)),
+            mib(reading(&exchange).map_or(0, |r| r.bytes)),
             mib(cfg.limit_bytes)
         );
         evidence = Some(memory_evidence(
@@ -300,7 +331,7 @@ pub fn growth(ctx: &mut Context) -> Outcome {
     Outcome {
         credit: if pass { 1.0 } else { 0.0 },
         message,
-        hint: Some("Memory that survives a request grows with every request: look for statics, thread_locals and caches without a bound. dlmalloc reuses freed blocks but never returns pages.".into()),
+        hint: Some("Memory that survives a request grows with every request, a page at a time or a few bytes at a time: look for statics, thread_locals, caches without a bound, and what is leaked (Box::leak, mem::forget). dlmalloc reuses freed blocks but never returns pages.".into()),
         measured: Some(Measure { value: grown_pages as f64, unit: "pages".into() }),
         budget: Some(Budget { min: None, max: Some(cfg.growth_budget_pages as f64), unit: "pages".into() }),
         evidence,
@@ -320,7 +351,7 @@ pub fn peak(ctx: &mut Context) -> Outcome {
         return Outcome::fail(e, "Report this to the course maintainers.");
     }
     let (_, before) = send_payload(ctx, 200, 1024, 1);
-    let Some((base, _)) = reading(&before) else {
+    let Some(Reading { bytes: base, .. }) = reading(&before) else {
         return Outcome::fail(
             format!("no memory reading: {}", before.summary()),
             "The Worker must answer every request.",
@@ -330,7 +361,7 @@ pub fn peak(ctx: &mut Context) -> Outcome {
     let started = std::time::Instant::now();
     let (big, exchange) = send_payload(ctx, 201, cfg.peak_payload_bytes, 2);
     let took = started.elapsed();
-    let Some((after, _)) = reading(&exchange) else {
+    let Some(Reading { bytes: after, .. }) = reading(&exchange) else {
         return Outcome::fail(
             format!(
                 "the {} payload got no answer with a memory reading: {}",
@@ -387,7 +418,7 @@ pub fn limit(ctx: &mut Context) -> Outcome {
     let readings: Vec<(usize, u64)> = log
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| reading(e).map(|(bytes, _)| (i, bytes)))
+        .filter_map(|(i, e)| reading(e).map(|r| (i, r.bytes)))
         .collect();
     if readings.is_empty() {
         return Outcome::fail(

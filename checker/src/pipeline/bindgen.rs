@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 
 use super::wasm_opt::{optimise_cached, wasm_opt_flags};
-use super::{run_dir, target_dir, Artefact};
+use super::{run_dir, target_dir, Artefact, HeapMeter};
 use crate::bootstrap::Tools;
 use crate::course::CrateRef;
 use crate::report::Location;
@@ -79,6 +79,7 @@ pub(super) fn bindgen(
     root: &Path,
     krate: &CrateRef,
     wasm: &Path,
+    heap_meter: HeapMeter,
     tools: &Tools,
 ) -> Result<Artefact> {
     let dir = run_dir(&target_dir(root).join("checker").join(&krate.package))?;
@@ -118,6 +119,7 @@ pub(super) fn bindgen(
         wasm,
         bound,
         entry,
+        heap_meter,
         dir,
     })
 }

@@ -23,14 +23,15 @@ pub fn package_args(root: &Path, krate: &CrateRef) -> Vec<String> {
     }
 }
 
-/// Builds the crate; returns the module and whether rustc produced it in this run (false
-/// when cargo found it fresh).
+/// Builds the crate with these cargo features; returns the module and whether rustc produced
+/// it in this run (false when cargo found it fresh).
 pub(super) fn cargo_build(
     root: &Path,
     profile: &str,
     krate: &CrateRef,
+    features: &[&str],
 ) -> Result<(PathBuf, bool), BuildError> {
-    cargo_build_in(root, profile, krate, &target_dir(root), &[])
+    cargo_build_in(root, profile, krate, &target_dir(root), features, &[])
 }
 
 /// For size analysis only: the crate built with its function names kept (`strip` forced to
@@ -47,6 +48,7 @@ pub fn build_with_names(root: &Path, lab: &Lab, krate: &CrateRef) -> Result<Path
         &lab.worker.profile,
         krate,
         &target,
+        &[],
         &[(variable, "debuginfo".into())],
     )
     .map(|(wasm, _)| wasm)
@@ -57,6 +59,7 @@ fn cargo_build_in(
     profile: &str,
     krate: &CrateRef,
     target: &Path,
+    features: &[&str],
     env: &[(String, String)],
 ) -> Result<(PathBuf, bool), BuildError> {
     let mut cmd = Command::new("cargo");
@@ -71,6 +74,7 @@ fn cargo_build_in(
             "--message-format=json-render-diagnostics",
         ])
         .args(package_args(root, krate))
+        .args(features.iter().flat_map(|f| ["--features", f]))
         // A standalone crate would otherwise build into a target directory of its own.
         .env("CARGO_TARGET_DIR", target)
         .envs(env.iter().map(|(k, v)| (k, v)))

@@ -20,6 +20,7 @@ use crate::report::{FailureKind, Location};
 mod bindgen;
 mod cargo;
 mod diagnostics;
+mod heap_meter;
 mod wasm_opt;
 
 use bindgen::bindgen;
@@ -29,6 +30,7 @@ use cargo::{cargo_build, touch};
 pub use diagnostics::{
     compile_failure, error_location, failure_in_output, first_error, span_location,
 };
+pub use heap_meter::HeapMeter;
 pub use wasm_opt::wasm_opt_flags;
 
 /// A built Worker, ready for the runtime.
@@ -41,18 +43,22 @@ pub struct Artefact {
     /// wasm-bindgen's output before wasm-opt, with its name section: what size breakdowns
     /// read (the same file as `wasm` when the crate asks for no wasm-opt).
     pub bound: PathBuf,
+    /// Whether the module counts its live heap bytes (and why not).
+    pub heap_meter: HeapMeter,
     /// This run's directory; removed when the artefact is dropped.
     dir: PathBuf,
 }
 
 impl Artefact {
     /// The files of a Worker already bound in `dir` (`index.js`, `index_bg.wasm`), as an
-    /// artefact that owns the directory: for tests that grade a module made by hand.
+    /// artefact that owns the directory: for tests that grade a module made by hand (or
+    /// replay a recording, whose replies say whether the meter was there).
     pub fn in_dir(dir: PathBuf) -> Self {
         Artefact {
             entry: dir.join("index.js"),
             wasm: dir.join("index_bg.wasm"),
             bound: dir.join("index_bg.wasm"),
+            heap_meter: HeapMeter::BuiltIn,
             dir,
         }
     }
@@ -83,14 +89,14 @@ pub fn build(
     krate: &CrateRef,
     tools: &Tools,
 ) -> Result<Artefact, BuildError> {
-    let (mut wasm, mut compiled) = cargo_build(root, &lab.worker.profile, krate)?;
+    let (mut wasm, mut compiled, heap_meter) = heap_meter::build(root, lab, krate)?;
     let record = provenance_file(root, krate);
     if !compiled && std::fs::read_to_string(&record).ok() != provenance(root, &wasm) {
         // Cargo calls the module fresh, but the checker did not see this checkout build it:
         // another checkout sharing the target directory may have written the same file name
         // (cargo keys freshness by package, not by path). Rebuild rather than grade theirs.
         touch(&root.join(&krate.dir).join("src/lib.rs")).map_err(BuildError::Tool)?;
-        (wasm, compiled) = cargo_build(root, &lab.worker.profile, krate)?;
+        (wasm, compiled) = cargo_build(root, &lab.worker.profile, krate, heap_meter.features())?;
     }
     if compiled || !record.exists() {
         if let Some(p) = provenance(root, &wasm) {
@@ -104,7 +110,7 @@ pub fn build(
     {
         return Err(BuildError::WasmBindgen(mismatch));
     }
-    bindgen(root, krate, &wasm, tools).map_err(BuildError::Tool)
+    bindgen(root, krate, &wasm, heap_meter, tools).map_err(BuildError::Tool)
 }
 
 /// A build that failed because of the crate, as the student reads it.
