@@ -543,8 +543,12 @@ pub fn bad_input(ctx: &mut Context) -> Outcome {
     let kv_before = snapshot(ctx, Inspect::KvSnapshot { ns: kv.clone() });
     let mut tally = Tally::default();
     for case in battery {
+        let sent_id = request_id(&case.raw.body);
         let exchange = ctx.client.send(case.raw);
-        let verdict = case.expect.judge(&exchange);
+        let verdict = case
+            .expect
+            .judge(&exchange)
+            .and_then(|()| echoes_id(sent_id.as_ref(), &exchange));
         tally.case(&case.name, &exchange, &case.expect.describe(), verdict);
     }
     let sent = tally.total();
@@ -571,6 +575,32 @@ pub fn bad_input(ctx: &mut Context) -> Outcome {
     )
 }
 
+/// The id of a request body that has one a server can read: a JSON object whose `id` is a
+/// string or a number. (A body that does not parse, or an id of another type, leaves the
+/// server no id to echo: JSON-RPC 2.0 § 5 then wants `null`.)
+fn request_id(body: &[u8]) -> Option<Value> {
+    let message: Value = serde_json::from_slice(body).ok()?;
+    message
+        .get("id")
+        .filter(|id| id.is_string() || id.is_number())
+        .cloned()
+}
+
+/// JSON-RPC 2.0 § 5: an error answering a request whose id the server could read carries that
+/// id. Checked on every JSON-RPC error a case gets back, whatever else it expects.
+fn echoes_id(sent: Option<&Value>, exchange: &Exchange) -> Result<(), String> {
+    let (Some(sent), Some(reply)) = (sent, exchange.json()) else {
+        return Ok(());
+    };
+    if reply.get("error").is_none() || reply.get("id") == Some(sent) {
+        return Ok(());
+    }
+    Err(format!(
+        "the error's id is {}, not the request's {sent} (JSON-RPC 2.0 § 5: the same id as the request)",
+        reply.get("id").map_or("missing".to_owned(), Value::to_string)
+    ))
+}
+
 fn unchanged(before: Result<Value, String>, after: Result<Value, String>) -> Result<(), String> {
     match (before, after) {
         (Ok(b), Ok(a)) if a == b => Ok(()),
@@ -582,6 +612,19 @@ fn unchanged(before: Result<Value, String>, after: Result<Value, String>) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_must_echo_a_readable_request_id() {
+        assert_eq!(request_id(br#"{"id":7,"method":"x"}"#), Some(json!(7)));
+        assert_eq!(request_id(br#"{"id":"a"}"#), Some(json!("a")));
+        assert_eq!(
+            request_id(br#"{"id":[1]}"#),
+            None,
+            "not an id a server can echo"
+        );
+        assert_eq!(request_id(br#"{"id":1"#), None, "does not parse");
+        assert_eq!(request_id(br#"[{"id":1}]"#), None, "a batch has no one id");
+    }
 
     fn lab4_cases() -> Cases {
         let lab = crate::course::find(&crate::course::root(), "lab-4").expect("lab 4");
