@@ -40,6 +40,33 @@ fn now_is_rfc3339_utc() {
     );
 }
 
+/// Every day from 1970 to 2770 against a calendar walked by hand: an oracle that shares nothing
+/// with the library's arithmetic, through leap years and the century rule (2000 and 2400 are
+/// leap years, 2100, 2200 and 2300 are not).
+#[test]
+fn every_date_is_the_calendar_day_after_the_one_before() {
+    let leap = |y: u32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let (mut year, mut month, mut day) = (1970_u32, 1_u32, 1_u32);
+    for days in 0..292_500_u64 {
+        let expected = format!("{year:04}-{month:02}-{day:02}T00:00:00.000Z");
+        assert_eq!(format_rfc3339(days * 86_400_000), expected, "day {days}");
+        let length = match month {
+            4 | 6 | 9 | 11 => 30,
+            2 if leap(year) => 29,
+            2 => 28,
+            _ => 31,
+        };
+        day += 1;
+        if day > length {
+            (day, month) = (1, month + 1);
+            if month > 12 {
+                (month, year) = (1, year + 1);
+            }
+        }
+    }
+    assert_eq!(format_rfc3339(86_399_999), "1970-01-01T23:59:59.999Z");
+}
+
 #[test]
 fn stopwatch_measures() {
     let watch = Stopwatch::start();
