@@ -80,6 +80,15 @@ impl Mutant {
         }
     }
 
+    /// Sets `line` of a hand-written mutant: where its `find` text starts in `original`.
+    pub fn locate(&mut self, original: &str) {
+        if let Change::Replace { find, .. } = &self.change {
+            if let Some(at) = original.find(find.as_str()) {
+                self.line = original[..at].matches('\n').count() as u32 + 1;
+            }
+        }
+    }
+
     /// The change as a unified diff, for the record and for a person reading a survivor.
     pub fn diff(&self, original: &str) -> Result<String> {
         Ok(diffy::create_patch(original, &self.apply(original)?).to_string())
@@ -328,6 +337,9 @@ mod tests {
         }
         .mutant();
         assert_eq!(hand.apply("x; if a {}").unwrap(), "x; if false {}");
+        let mut located = hand.clone();
+        located.locate("one\ntwo\nx; if a {}\n");
+        assert_eq!(located.line, 3);
         let twice = hand.apply("if a {} if a {}").unwrap_err().to_string();
         assert!(twice.contains("occurs 2 times"), "{twice}");
         let gone = hand.apply("if b {}").unwrap_err().to_string();

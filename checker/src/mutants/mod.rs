@@ -160,13 +160,14 @@ fn plan(root: &Path, cargo_mutants: &Path, options: &Options) -> Result<Vec<Plan
     };
     let mut plans = Vec::new();
     for lab in labs {
-        let all = catalog::list(cargo_mutants, root, &lab)?;
+        let mut all = catalog::list(cargo_mutants, root, &lab)?;
         // Every mutant must apply to the solution as it is now, before anything is graded.
-        for mutant in &all {
+        for mutant in &mut all {
             let path = root.join(&lab.solution.dir).join(&mutant.file);
             let original = std::fs::read_to_string(&path)
                 .with_context(|| format!("{}: cannot read {}", mutant.key, path.display()))?;
             mutant.apply(&original)?;
+            mutant.locate(&original);
         }
         let listed: Vec<String> = all.iter().map(|m| m.key.clone()).collect();
         let mut mutants = all;
