@@ -189,10 +189,43 @@ fn config_defaults_and_overrides() {
     assert_eq!(config.max_retries, 3);
 
     let bad: HashMap<String, String> = [("MCP_MAX_RETRIES".to_owned(), "many".to_owned())].into();
-    assert!(matches!(
-        Config::load(&bad),
-        Err(ConfigError::Invalid { .. })
-    ));
+    let error = Config::load(&bad).unwrap_err();
+    assert!(matches!(error, ConfigError::Invalid { .. }), "{error:?}");
+    // The message names what to fix.
+    let message = error.to_string();
+    assert!(
+        message.contains("MCP_MAX_RETRIES") && message.contains("many"),
+        "{message}"
+    );
+
+    // Natively, the file MCP_CONFIG_FILE names, then the process environment, then `vars`.
+    // In this one test: the environment is the process's, shared by every test thread.
+    let dir = std::env::temp_dir().join(format!("lab-1-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("mcp.env");
+    std::fs::write(
+        &file,
+        "# MCP_LOG_LEVEL=trace\n\nMCP_SERVER_NAME = from-file\nMCP_MAX_RETRIES=7\nnot a pair\n",
+    )
+    .unwrap();
+    std::env::set_var("MCP_CONFIG_FILE", &file);
+    let config = Config::load(&HashMap::new()).expect("the config file");
+    assert_eq!(
+        (config.server_name.as_str(), config.max_retries, config.log_level.as_str()),
+        ("from-file", 7, "info"),
+        "the file's settings, comments skipped"
+    );
+    std::env::set_var("MCP_MAX_RETRIES", "9");
+    let config = Config::load(&vars).expect("file, environment and vars");
+    assert_eq!(config.max_retries, 9, "the environment overrides the file");
+    assert_eq!(config.server_name, "notes", "vars override both");
+    std::env::remove_var("MCP_MAX_RETRIES");
+    // A file that exists but cannot be read (here: a directory) is an error, not a default.
+    std::env::set_var("MCP_CONFIG_FILE", &dir);
+    let unreadable = Config::load(&HashMap::new()).unwrap_err();
+    assert!(matches!(unreadable, ConfigError::Io { .. }), "{unreadable:?}");
+    std::env::remove_var("MCP_CONFIG_FILE");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
