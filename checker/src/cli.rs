@@ -185,9 +185,9 @@ pub enum Cmd {
         /// The most one mutant's grade may take, in seconds.
         #[arg(long, default_value_t = 300, value_name = "SECONDS")]
         timeout: u64,
-        /// Only mutants whose name contains this text.
+        /// Only mutants whose name contains this text (repeat it for several).
         #[arg(long)]
-        only: Option<String>,
+        only: Vec<String>,
         /// Only the fixed sample in checker/mutants/sample.toml (what `cargo test` runs).
         #[arg(long)]
         sample: bool,

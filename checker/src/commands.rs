@@ -464,7 +464,7 @@ pub fn mutants(
     jobs: Option<usize>,
     budget_minutes: Option<u64>,
     timeout_seconds: u64,
-    only: Option<String>,
+    only: Vec<String>,
     sample: bool,
     list: bool,
 ) -> Result<i32> {

@@ -35,8 +35,8 @@ pub struct Options {
     pub budget: Option<Duration>,
     /// The most one mutant's grade may take.
     pub timeout: Duration,
-    /// Only mutants whose key contains this text.
-    pub only: Option<String>,
+    /// Only mutants whose key contains one of these texts (all when empty).
+    pub only: Vec<String>,
     /// Only the fixed sample of `checker/mutants/sample.toml` (what `cargo test` runs).
     pub sample: bool,
 }
@@ -185,8 +185,8 @@ fn plan(root: &Path, cargo_mutants: &Path, options: &Options) -> Result<Vec<Plan
             }
             mutants.retain(|m| wanted.contains(m.key.as_str()));
         }
-        if let Some(only) = &options.only {
-            mutants.retain(|m| m.key.contains(only.as_str()));
+        if !options.only.is_empty() {
+            mutants.retain(|m| options.only.iter().any(|o| m.key.contains(o.as_str())));
         }
         if mutants.is_empty() {
             continue;
