@@ -313,6 +313,7 @@ impl Paths {
             success: output.success,
             stdout: map(self, &output.stdout),
             stderr: map(self, &output.stderr),
+            timed_out: output.timed_out,
         }
     }
 }

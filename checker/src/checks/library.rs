@@ -4,6 +4,7 @@
 //! explain each problem the course knows about.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +41,20 @@ pub struct CargoOutput {
     pub success: bool,
     pub stdout: String,
     pub stderr: String,
+    /// It ran past its limit and was stopped (a test that never ends).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timed_out: bool,
+}
+
+/// How long the tests of a lab may run once built: a few seconds each is plenty, so a run
+/// this long has a test that never ends (a retry loop without a limit, a timer that never
+/// fires). `CHECKER_TEST_TIMEOUT` seconds overrides it.
+fn test_timeout() -> Duration {
+    let secs = std::env::var("CHECKER_TEST_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    Duration::from_secs(secs)
 }
 
 /// The machine: cargo in the staged crate. A target directory per package: cargo names a
@@ -67,17 +82,31 @@ impl Machine {
 
 impl CrateIo for Machine {
     fn cargo(&self, args: &[&str], env: &[(&str, &Path)]) -> std::io::Result<CargoOutput> {
-        let mut cmd = crate::audit::cargo_in(&self.dir, &self.target, &self.toolchain);
-        cmd.args(args);
-        for (name, value) in env {
-            cmd.env(name, value);
+        let run = |args: &[&str], limit: Duration| -> std::io::Result<CargoOutput> {
+            let mut cmd = crate::audit::cargo_in(&self.dir, &self.target, &self.toolchain);
+            cmd.args(args);
+            for (name, value) in env {
+                cmd.env(name, value);
+            }
+            let bounded = crate::processes::output_within(&mut cmd, limit)?;
+            Ok(CargoOutput {
+                success: bounded.output.status.success() && !bounded.timed_out,
+                stdout: String::from_utf8_lossy(&bounded.output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&bounded.output.stderr).into_owned(),
+                timed_out: bounded.timed_out,
+            })
+        };
+        if args.first() != Some(&"test") {
+            return run(args, crate::pipeline::build_timeout());
         }
-        let output = cmd.output()?;
-        Ok(CargoOutput {
-            success: output.status.success(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
+        // Build the tests first, under the build's limit, so that the tests themselves can
+        // have a short one: a hung test is stopped in minutes, a slow first build is not.
+        let no_run: Vec<&str> = args.iter().copied().chain(["--no-run"]).collect();
+        let built = run(&no_run, crate::pipeline::build_timeout())?;
+        if !built.success {
+            return Ok(built);
+        }
+        run(args, test_timeout())
     }
 
     fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
@@ -276,6 +305,25 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
     };
     let (stdout, stderr) = (&output.stdout, &output.stderr);
     let (passed, failed) = test_counts(stdout);
+    if output.timed_out {
+        let reported = stdout
+            .lines()
+            .filter(|l| l.starts_with("test ") && l.contains(" ... "))
+            .count();
+        let failing = failures(stdout);
+        return Outcome::fail(
+            format!(
+                "the {what} tests did not finish within {} s, so the checker stopped them ({reported} reported before that{})",
+                test_timeout().as_secs(),
+                match &failing {
+                    f if f.is_empty() => String::new(),
+                    f => format!("; failing: {f}"),
+                }
+            ),
+            "A test never ends: a retry loop with no attempt limit, a timeout whose timer never fires, a future polled for ever. Run the tests yourself and see which one hangs.",
+        )
+        .kind(FailureKind::Other);
+    }
     if output.success && passed > 0 {
         return Outcome::pass(format!("{passed} {what} tests pass"));
     }

@@ -79,10 +79,16 @@ pub fn run(root: &Path, options: &Options) -> Result<i32> {
         options.jobs
     );
     let started = Instant::now();
-    let graded = grade_all(root, &plans, options, total)?;
+    let deadline = options.budget.map(|b| started + b);
     let mut ok = true;
+    let mut done = 0;
+    // One lab at a time, its record written as soon as it is done: a run stopped halfway
+    // keeps the labs it finished.
     for plan in &plans {
-        let (record, verdict) = lab_record(root, plan, &graded, started.elapsed())?;
+        let lab_started = Instant::now();
+        let graded = grade_all(root, plan, options, deadline, (done, total))?;
+        done += graded.len();
+        let (record, verdict) = lab_record(root, plan, &graded, lab_started.elapsed())?;
         print_lab(&record, &verdict, plan, root);
         ok &= verdict.ok();
         let path = record_path(root, &plan.lab, record.complete);
@@ -222,7 +228,14 @@ pub fn list(root: &Path, options: &Options) -> Result<i32> {
 /// The graded mutants, by lab id and key.
 type Graded = BTreeMap<(String, String), Tried>;
 
-fn grade_all(root: &Path, plans: &[Planned], options: &Options, total: usize) -> Result<Graded> {
+fn grade_all(
+    root: &Path,
+    plan: &Planned,
+    options: &Options,
+    deadline: Option<Instant>,
+    (before, total): (usize, usize),
+) -> Result<Graded> {
+    let plans = std::slice::from_ref(plan);
     let queue: Mutex<VecDeque<(usize, usize)>> = Mutex::new(
         plans
             .iter()
@@ -232,12 +245,20 @@ fn grade_all(root: &Path, plans: &[Planned], options: &Options, total: usize) ->
     );
     let graded: Mutex<Graded> = Mutex::new(BTreeMap::new());
     let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    let deadline = options.budget.map(|b| Instant::now() + b);
     std::thread::scope(|scope| {
         for job in 0..options.jobs.max(1) {
             let (queue, graded, failure) = (&queue, &graded, &failure);
             scope.spawn(move || {
-                let result = run_job(root, plans, options, job, deadline, total, queue, graded);
+                let result = run_job(
+                    root,
+                    plans,
+                    options,
+                    job,
+                    deadline,
+                    (before, total),
+                    queue,
+                    graded,
+                );
                 if let Err(error) = result {
                     // One job's setup failing (the solution does not pass unmutated) stops all.
                     queue.lock().unwrap().clear();
@@ -259,7 +280,7 @@ fn run_job(
     options: &Options,
     job: usize,
     deadline: Option<Instant>,
-    total: usize,
+    (before, total): (usize, usize),
     queue: &Mutex<VecDeque<(usize, usize)>>,
     graded: &Mutex<Graded>,
 ) -> Result<()> {
@@ -304,7 +325,7 @@ fn run_job(
         let done = {
             let mut graded = graded.lock().unwrap();
             graded.insert((plan.lab.id.clone(), mutant.key.clone()), tried.clone());
-            graded.len()
+            before + graded.len()
         };
         eprintln!(
             "[{done:>3}/{total}] {:<13} {} {} ({:.1} s){}",

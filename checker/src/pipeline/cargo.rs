@@ -112,7 +112,7 @@ fn cargo_build_in(
 
 /// How long one cargo build may take: 20 minutes (a first build of a lab takes one or two on
 /// two cores), or `CHECKER_BUILD_TIMEOUT` seconds.
-fn build_timeout() -> std::time::Duration {
+pub fn build_timeout() -> std::time::Duration {
     let secs = std::env::var("CHECKER_BUILD_TIMEOUT")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -25,7 +25,7 @@ mod wasm_opt;
 
 use bindgen::bindgen;
 pub use bindgen::BindgenMismatch;
-pub use cargo::{build_with_names, package_args};
+pub use cargo::{build_timeout, build_with_names, package_args};
 use cargo::{cargo_build, touch};
 pub use diagnostics::{
     compile_failure, error_location, failure_in_output, first_error, span_location,

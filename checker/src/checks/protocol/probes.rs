@@ -29,6 +29,12 @@ pub struct Kv {
     /// stored. (`robustness.bad-input` sends one byte more of each.)
     pub max_key_bytes: usize,
     pub max_value_bytes: usize,
+    /// How many keys `list_keys` returns when the call gives no `limit`: one more than this
+    /// many keys are stored under a prefix of their own, and exactly this many must come back.
+    pub default_list_limit: usize,
+    /// The shortest `ttl_seconds` accepted (KV's minimum): a tool's inputSchema that states a
+    /// `minimum` for it must not state less.
+    pub min_ttl_seconds: u64,
 }
 
 /// `[query]`: the `query_data` calls of `protocol.tools-query`.

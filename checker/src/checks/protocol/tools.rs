@@ -63,10 +63,58 @@ pub fn tools_list(ctx: &mut Context) -> Outcome {
             verdict,
         );
     }
+    if let Ok(probe) = probes::section(ctx.lab, "[kv]", |cases| cases.kv) {
+        schema_bounds_case(ctx, &mut tally, &probe);
+    }
     tally.outcome(
         format!("lists {} in all 5 revisions, valid per each schema", expected.join(", ")),
         "Each tool needs a name, a description and an inputSchema of type object; 2026-07-28 list results also need resultType, ttlMs and cacheScope.",
     )
+}
+
+/// Where an inputSchema states a bound on `key` (or `prefix`) or on `ttl_seconds`, it must not
+/// invite what the tools refuse: a `maxLength` above the key limit, a `minimum` under KV's
+/// shortest TTL. (No bound at all is fine: the tools refuse such arguments either way.)
+fn schema_bounds_case(ctx: &mut Context, tally: &mut Tally, probe: &Kv) {
+    let exchange = mcp::send_legacy(ctx, LEGACY, &mcp::request(58, "tools/list", json!({})));
+    let verdict = mcp::result_of(&exchange, &json!(58)).and_then(|result| {
+        let mut wrong = Vec::new();
+        for tool in result["tools"].as_array().into_iter().flatten() {
+            let name = tool["name"].as_str().unwrap_or("?");
+            let properties = &tool["inputSchema"]["properties"];
+            for key in ["key", "prefix"] {
+                if let Some(max) = properties[key]["maxLength"].as_u64() {
+                    if max > probe.max_key_bytes as u64 {
+                        wrong.push(format!(
+                            "{name}.{key} maxLength {max} > {}",
+                            probe.max_key_bytes
+                        ));
+                    }
+                }
+            }
+            if let Some(min) = properties["ttl_seconds"]["minimum"].as_f64() {
+                if min < probe.min_ttl_seconds as f64 {
+                    wrong.push(format!(
+                        "{name}.ttl_seconds minimum {min} < {}",
+                        probe.min_ttl_seconds
+                    ));
+                }
+            }
+        }
+        match wrong.is_empty() {
+            true => Ok(()),
+            false => Err(wrong.join("; ")),
+        }
+    });
+    tally.case(
+        "inputSchema bounds",
+        &exchange,
+        &format!(
+            "no key maxLength above {}, no ttl_seconds minimum under {}",
+            probe.max_key_bytes, probe.min_ttl_seconds
+        ),
+        verdict,
+    );
 }
 
 /// The tool's definition from `tools/list` (revision `LEGACY`), for its outputSchema.
@@ -268,6 +316,7 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
     listing_cases(ctx, &mut ids, &mut tally, &probe);
     no_expiration_case(&mut tally, &probe, &plain_store, plain);
     boundary_case(ctx, &mut ids, &mut tally, &probe, &kv);
+    default_limit_case(ctx, &mut tally, &probe);
 
     tally.outcome(
         "values written through the tools are in KV, read back, listed (by prefix, up to limit), expire only when asked, and a missing key is found: false",
@@ -333,6 +382,54 @@ fn boundary_case(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &Kv
         ),
         &exchange,
         "stored: the limits are inclusive",
+        verdict,
+    );
+}
+
+/// `list_keys` without `limit` returns `default_list_limit` keys and `complete: false` once
+/// more keys than that share the prefix: the default is part of the tool's contract.
+fn default_limit_case(ctx: &mut Context, tally: &mut Tally, probe: &Kv) {
+    let prefix = format!("{}many:", probe.list_prefix);
+    // Ids of their own, well above every other check's.
+    let mut ids = ctx.client.ids(1000);
+    for n in 0..=probe.default_list_limit {
+        let key = format!("{prefix}{n:04}");
+        let (id, exchange) = call(
+            ctx,
+            &mut ids,
+            "store_value",
+            json!({ "key": key, "value": "v" }),
+        );
+        let stored = mcp::result_of(&exchange, &json!(id)).and_then(|result| {
+            match result["isError"] == json!(true) {
+                true => Err(format!("the tool reported an error: {}", result["content"])),
+                false => Ok(()),
+            }
+        });
+        if let Err(why) = stored {
+            let expected = format!("{key} stored");
+            tally.case("list_keys' default limit", &exchange, &expected, Err(why));
+            return;
+        }
+    }
+    let (id, exchange) = call(ctx, &mut ids, "list_keys", json!({ "prefix": prefix }));
+    let verdict = tool_success(ctx, &exchange, id, "list_keys").and_then(|result| {
+        let p = payload(&result).ok_or("no structured result with keys")?;
+        let listed = p["keys"].as_array().map_or(0, Vec::len);
+        if listed == probe.default_list_limit && p["complete"] == json!(false) {
+            Ok(())
+        } else {
+            Err(format!("{listed} key(s), complete {}", p["complete"]))
+        }
+    });
+    tally.case(
+        "list_keys without limit",
+        &exchange,
+        &format!(
+            "{} keys (the default limit) and complete: false ({} keys share the prefix)",
+            probe.default_list_limit,
+            probe.default_list_limit + 1
+        ),
         verdict,
     );
 }
