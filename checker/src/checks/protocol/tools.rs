@@ -315,8 +315,8 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
     absent_key_case(ctx, &mut ids, &mut tally, &probe, nanos);
     listing_cases(ctx, &mut ids, &mut tally, &probe);
     no_expiration_case(&mut tally, &probe, &plain_store, plain);
-    boundary_case(ctx, &mut ids, &mut tally, &probe, &kv);
     default_limit_case(ctx, &mut tally, &probe);
+    boundary_case(ctx, &mut ids, &mut tally, &probe, &kv);
 
     tally.outcome(
         "values written through the tools are in KV, read back, listed (by prefix, up to limit), expire only when asked, and a missing key is found: false",
