@@ -154,11 +154,11 @@ const DERIVED: &[Derived] = &[
             let output = &mut r.commands[0].output;
             output.success = false;
             output.stdout = output.stdout.replace(
-                "test result: ok. 10 passed; 0 failed",
-                "test result: FAILED. 9 passed; 1 failed",
+                "test result: ok. 11 passed; 0 failed",
+                "test result: FAILED. 10 passed; 1 failed",
             );
         },
-        // Partial credit: 11 of 12 tests pass.
+        // Partial credit: 12 of 13 tests pass.
         expected: (Status::Fail, 0.92),
     },
     Derived {
