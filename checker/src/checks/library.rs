@@ -53,7 +53,7 @@ fn test_timeout() -> Duration {
     let secs = std::env::var("CHECKER_TEST_TIMEOUT")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(120);
+        .unwrap_or(60);
     Duration::from_secs(secs)
 }
 
