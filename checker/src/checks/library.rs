@@ -284,6 +284,20 @@ pub fn tests_wasm(ctx: &CrateContext) -> Outcome {
     )
 }
 
+/// Of a test run that ended before its summary: how many tests reported, and `; failing so
+/// far: …` when some failed (empty otherwise).
+fn unfinished(stdout: &str) -> (usize, String) {
+    let reported = stdout
+        .lines()
+        .filter(|l| l.starts_with("test ") && l.contains(" ... "))
+        .count();
+    let failing = match failures(stdout) {
+        f if f.is_empty() => String::new(),
+        f => format!("; failing so far: {f}"),
+    };
+    (reported, failing)
+}
+
 fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
     // Long on purpose: one `cargo test` run, read for each way it can end (pass, wasm-bindgen
     // mismatch, no summary, nothing ran, failures), most specific first.
@@ -306,19 +320,11 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
     let (stdout, stderr) = (&output.stdout, &output.stderr);
     let (passed, failed) = test_counts(stdout);
     if output.timed_out {
-        let reported = stdout
-            .lines()
-            .filter(|l| l.starts_with("test ") && l.contains(" ... "))
-            .count();
-        let failing = failures(stdout);
+        let (reported, failing) = unfinished(stdout);
         return Outcome::fail(
             format!(
-                "the {what} tests did not finish within {} s, so the checker stopped them ({reported} reported before that{})",
+                "the {what} tests did not finish within {} s, so the checker stopped them ({reported} reported before that{failing})",
                 test_timeout().as_secs(),
-                match &failing {
-                    f if f.is_empty() => String::new(),
-                    f => format!("; failing: {f}"),
-                }
             ),
             "A test never ends: a retry loop with no attempt limit, a timeout whose timer never fires, a future polled for ever. Run the tests yourself and see which one hangs.",
         )
@@ -345,22 +351,14 @@ fn run_tests(ctx: &CrateContext, args: &[&str], what: &str) -> Outcome {
         if let Some(announced) = announced_tests(stdout) {
             // Under Node, a test awaiting a future that nothing will ever wake leaves the
             // event loop empty: the runner exits, status 0, before its summary.
-            let reported = stdout
-                .lines()
-                .filter(|l| l.starts_with("test ") && l.contains(" ... "))
-                .count();
-            let failing = failures(stdout);
+            let (reported, failing) = unfinished(stdout);
             return Outcome::fail(
                 format!(
-                    "the {what} tests started ({announced} announced, {reported} reported) but the run ended without a summary{}",
-                    match &failing {
-                        f if f.is_empty() => String::new(),
-                        f => format!("; failing so far: {f}"),
-                    }
+                    "the {what} tests started ({announced} announced, {reported} reported) but the run ended without a summary{failing}"
                 ),
                 "A test awaited a future that never completes (a timer that is never set, a promise nobody resolves): under Node the runner then exits quietly. Look at the first test that did not report.",
             )
-            .kind(in_output(&failing));
+            .kind(in_output(&failures(stdout)));
         }
         let first = crate::pipeline::first_error(stderr);
         return Outcome::fail(
