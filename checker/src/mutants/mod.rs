@@ -64,6 +64,8 @@ struct Planned {
     /// Every mutant the lab has, filtered or not (to tell a stale baseline entry).
     listed: Vec<String>,
     complete_selection: bool,
+    /// The keys the course's baseline explains as equivalent.
+    equivalent: HashSet<String>,
 }
 
 /// Runs the mutants and writes each lab's record; exit status 0 when every survivor is an
@@ -198,11 +200,17 @@ fn plan(root: &Path, cargo_mutants: &Path, options: &Options) -> Result<Vec<Plan
             continue;
         }
         let complete_selection = mutants.len() == listed.len();
+        let equivalent = catalog::course_mutants(root, &lab)?
+            .equivalent
+            .into_iter()
+            .map(|e| e.mutant)
+            .collect();
         plans.push(Planned {
             lab,
             mutants,
             listed,
             complete_selection,
+            equivalent,
         });
     }
     if plans.is_empty() {
@@ -327,9 +335,12 @@ fn run_job(
             graded.insert((plan.lab.id.clone(), mutant.key.clone()), tried.clone());
             before + graded.len()
         };
+        let word = match &tried.outcome {
+            Outcome::Survived if plan.equivalent.contains(&tried.mutant) => "equivalent",
+            outcome => outcome_word(outcome),
+        };
         eprintln!(
-            "[{done:>3}/{total}] {:<13} {} {} ({:.1} s){}",
-            outcome_word(&tried.outcome),
+            "[{done:>3}/{total}] {word:<13} {} {} ({:.1} s){}",
             plan.lab.id,
             tried.mutant,
             tried.seconds,
