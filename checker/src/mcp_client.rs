@@ -384,7 +384,9 @@ mod tests {
             request: request.into(),
             request_bytes: request.len(),
             body_shell: None,
-            outcome: Err(TransportError::Io("timed out".into())),
+            outcome: Err(TransportError::Io {
+                message: "timed out".into(),
+            }),
         }
     }
 

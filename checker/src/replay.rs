@@ -135,7 +135,12 @@ impl Recorded {
 
     /// What differs between this recorded request and `request`, if anything.
     fn differs(&self, request: &Request) -> Option<String> {
-        let sent = Recorded::of(request, Err(TransportError::Io(String::new())));
+        let sent = Recorded::of(
+            request,
+            Err(TransportError::Io {
+                message: String::new(),
+            }),
+        );
         let what = |r: &Recorded| {
             format!(
                 "{} {} {:?} {}",
@@ -559,13 +564,15 @@ impl Transport for ReplayTransport {
                 request.method, request.path
             );
             self.mismatches.borrow_mut().push(why.clone());
-            return Err(TransportError::Io(format!("replay: {why}")));
+            return Err(TransportError::Io {
+                message: format!("replay: {why}"),
+            });
         };
         if let Some(diff) = recorded.differs(request) {
             self.mismatches.borrow_mut().push(diff.clone());
-            return Err(TransportError::Io(format!(
-                "replay: the request differs from the recording\n{diff}"
-            )));
+            return Err(TransportError::Io {
+                message: format!("replay: the request differs from the recording\n{diff}"),
+            });
         }
         recorded.outcome
     }

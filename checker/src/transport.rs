@@ -41,13 +41,16 @@ pub enum TransportError {
     TooLarge { limit: u64 },
     /// Not sent, because an earlier request found the Worker stuck.
     NotSent { why: String },
-    /// The connection failed, or the reply was not HTTP.
-    Io(String),
+    /// The connection failed, or the reply was not HTTP. (A struct variant: an internally
+    /// tagged enum cannot hold a bare string, and recordings store these.)
+    Io { message: String },
 }
 
 impl TransportError {
     pub fn io(e: impl fmt::Display) -> Self {
-        TransportError::Io(e.to_string())
+        TransportError::Io {
+            message: e.to_string(),
+        }
     }
 }
 
@@ -63,7 +66,7 @@ impl fmt::Display for TransportError {
                 limit >> 20
             ),
             TransportError::NotSent { why } => write!(f, "not sent: {why}"),
-            TransportError::Io(e) => f.write_str(e),
+            TransportError::Io { message } => f.write_str(message),
         }
     }
 }
@@ -141,8 +144,29 @@ impl Transport for HttpTransport {
     fn send(&self, request: &Request) -> Result<Reply, TransportError> {
         let url = format!("{}/{}", self.base, request.path.trim_start_matches('/'));
         let sent = Instant::now();
-        let outcome = if request.body.len() > LARGE_BODY {
-            large_body::send(&url, request.method, request.headers, request.body)
+        // A request that declares its own Content-Length (more than it sends, to see whether
+        // the server answers from the headers alone) gets a shorter wait, so a server that
+        // waits for the rest of the body is a failed case, not a stuck Worker.
+        let declared = request
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"));
+        let outcome = if declared {
+            large_body::send(
+                &url,
+                request.method,
+                request.headers,
+                request.body,
+                DECLARED_WAIT,
+            )
+        } else if request.body.len() > LARGE_BODY {
+            large_body::send(
+                &url,
+                request.method,
+                request.headers,
+                request.body,
+                REQUEST_TIMEOUT,
+            )
         } else {
             self.send_small(&url, request)
         };
@@ -157,6 +181,9 @@ impl Transport for HttpTransport {
         }
     }
 }
+
+/// How long a request with a declared Content-Length waits for the reply.
+const DECLARED_WAIT: Duration = Duration::from_secs(5);
 
 /// What a check may ask of the runtime besides HTTP.
 pub trait Runtime {
@@ -203,23 +230,31 @@ mod large_body {
     use std::net::TcpStream;
 
     use super::TransportError as E;
-    use crate::mcp_client::{Reply, REQUEST_TIMEOUT};
+    use crate::mcp_client::Reply;
 
+    /// Sends the request and waits up to `wait` for the reply. A `Content-Length` among
+    /// `headers` is sent as given (it may promise more than `body`); otherwise the body's.
     pub fn send(
         url: &str,
         method: &str,
         headers: &[(String, String)],
         body: &[u8],
+        wait: std::time::Duration,
     ) -> Result<Reply, E> {
-        let rest = url
-            .strip_prefix("http://")
-            .ok_or_else(|| E::Io("only http:// URLs".into()))?;
+        let rest = url.strip_prefix("http://").ok_or_else(|| E::Io {
+            message: "only http:// URLs".into(),
+        })?;
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         let stream = TcpStream::connect(authority).map_err(E::io)?;
-        stream
-            .set_read_timeout(Some(REQUEST_TIMEOUT))
-            .map_err(E::io)?;
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+        stream.set_read_timeout(Some(wait)).map_err(E::io)?;
+        let mut head =
+            format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
@@ -231,7 +266,16 @@ mod large_body {
             let _ = writer.write_all(&payload);
         });
         let closer = stream.try_clone().map_err(E::io)?;
-        let reply = read_reply(BufReader::new(stream));
+        let reply = read_reply(BufReader::new(stream)).map_err(|e| match e {
+            E::Io { message }
+                if message.contains("os error 11") || message.contains("timed out") =>
+            {
+                E::Io {
+                    message: format!("no reply within {} s ({message})", wait.as_secs()),
+                }
+            }
+            e => e,
+        });
         // A server that stopped reading would leave the writer blocked: close the socket
         // so it fails and the thread ends.
         let _ = closer.shutdown(std::net::Shutdown::Both);
@@ -246,7 +290,9 @@ mod large_body {
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| E::Io(format!("not an HTTP reply: {status_line:?}")))?;
+            .ok_or_else(|| E::Io {
+                message: format!("not an HTTP reply: {status_line:?}"),
+            })?;
         let mut headers = Vec::new();
         loop {
             let mut line = String::new();

@@ -32,8 +32,13 @@ pub struct Mutant {
 pub enum Origin {
     /// cargo-mutants, with its operator's genre (`FnValue`, `BinaryOperator`, `MatchArm`…).
     CargoMutants { genre: String },
-    /// The course: the mistake a student could make, in a sentence.
-    Hand { mistake: String },
+    /// The course: the mistake a student could make, in a sentence, and whether it is
+    /// meant to stop the build.
+    Hand {
+        mistake: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        breaks_build: bool,
+    },
 }
 
 /// How to make the mutant from the solution's file.
@@ -121,6 +126,10 @@ pub struct HandMutant {
     pub replace: String,
     /// The mistake a student could make, in a sentence.
     pub mistake: String,
+    /// The mistake stops the build (a Cargo feature left out): the build checks catch it.
+    /// Otherwise a hand-written mutant that does not compile is a mistake in this file.
+    #[serde(default)]
+    pub breaks_build: bool,
 }
 
 /// A surviving mutant the course accepts, because no client could tell it from the solution.
@@ -159,6 +168,7 @@ impl HandMutant {
             line: 0,
             origin: Origin::Hand {
                 mistake: self.mistake.clone(),
+                breaks_build: self.breaks_build,
             },
             change: Change::Replace {
                 find: self.find.clone(),
@@ -246,6 +256,14 @@ pub fn list(bin: &Path, root: &Path, lab: &Lab) -> Result<Vec<Mutant>> {
     let mut mutants = parse_listing(&json, &crate_dir, &lab.integrity.protected)?;
     let course = course_mutants(root, lab)?;
     for hand in &course.hand {
+        if lab.integrity.protected.contains(&hand.file) {
+            bail!(
+                "{}: hand-written mutant {:?} changes {}, which the course restores before grading (a protected file); mutate the solution's own code",
+                course_file(root, lab).display(),
+                hand.name,
+                hand.file
+            );
+        }
         if mutants.iter().any(|m| m.key == hand.mutant().key) {
             bail!(
                 "{}: two hand-written mutants are named {:?}",
@@ -334,6 +352,7 @@ mod tests {
             find: "if a".into(),
             replace: "if false".into(),
             mistake: "drops the guard".into(),
+            breaks_build: false,
         }
         .mutant();
         assert_eq!(hand.apply("x; if a {}").unwrap(), "x; if false {}");

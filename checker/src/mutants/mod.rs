@@ -78,7 +78,7 @@ pub fn run(root: &Path, options: &Options) -> Result<i32> {
     eprintln!(
         "grading {total} mutants of {} with {} job(s); each must fail `checker check <lab> --solution`",
         plans.iter().map(|p| p.lab.id.as_str()).collect::<Vec<_>>().join(", "),
-        options.jobs
+        options.jobs.max(1)
     );
     let started = Instant::now();
     let deadline = options.budget.map(|b| started + b);
@@ -183,7 +183,7 @@ fn plan(root: &Path, cargo_mutants: &Path, options: &Options) -> Result<Vec<Plan
             let wanted: HashSet<&str> = sample
                 .sample
                 .iter()
-                .filter(|s| s.lab == lab.id)
+                .filter(|s| lab.answers_to(&s.lab))
                 .map(|s| s.mutant.as_str())
                 .collect();
             for key in &wanted {
@@ -214,7 +214,15 @@ fn plan(root: &Path, cargo_mutants: &Path, options: &Options) -> Result<Vec<Plan
         });
     }
     if plans.is_empty() {
-        bail!("no mutant matches");
+        bail!(
+            "no mutant matches {}; `checker mutants --list` shows their names",
+            options
+                .only
+                .iter()
+                .map(|o| format!("--only {o:?}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
     }
     Ok(plans)
 }
@@ -318,8 +326,16 @@ fn run_job(
         // A hand-written mutant that stops the build is the mistake it names (a wasm feature
         // left out), so the build checks caught it; cargo-mutants' type errors prove nothing.
         let outcome = match (&mutant.origin, outcome) {
-            (catalog::Origin::Hand { .. }, Outcome::Unviable) => Outcome::Caught {
+            (
+                catalog::Origin::Hand {
+                    breaks_build: true, ..
+                },
+                Outcome::Unviable,
+            ) => Outcome::Caught {
                 by: report.as_ref().map(record::not_passed).unwrap_or_default(),
+            },
+            (catalog::Origin::Hand { .. }, Outcome::Unviable) => Outcome::CheckerError {
+                detail: "this hand-written mutant does not compile: fix its `replace` (or set breaks_build = true if stopping the build is the mistake)".into(),
             },
             (_, outcome) => outcome,
         };
@@ -383,7 +399,7 @@ fn unmutated_passes(scratch: &Scratch, lab: &Lab) -> Result<()> {
             })
             .unwrap_or_default();
         bail!(
-            "the {} solution does not pass unmodified in the scratch copy ({outcome:?}): {failing}. Fix that first: `cargo lab check {} --solution`",
+            "the {} solution does not pass as it is, so no mutant's grade would mean anything: {failing}. Fix that first (`cargo lab check {} --solution`; after changing a course file, `cargo lab integrity --write`)",
             lab.id,
             lab.id
         );
@@ -486,12 +502,25 @@ fn print_lab(record: &LabRecord, verdict: &record::Verdict, plan: &Planned, root
         }
     }
     for key in &verdict.stale {
+        let why = match record.mutants.iter().any(|t| &t.mutant == key) {
+            true => "was caught",
+            false => "no longer exists (its code changed, or a look-alike before it renumbered it)",
+        };
         println!(
-            "  STALE {key}: listed as equivalent in {} but caught (or gone); remove it.",
+            "  STALE {key}: listed as equivalent in {}, but it {why}; remove the entry.",
             course_file.display()
         );
     }
     for key in &verdict.checker_errors {
-        println!("  CHECKER ERROR on {key}: the checker crashed; see the record.");
+        let detail = record
+            .mutants
+            .iter()
+            .find(|t| &t.mutant == key)
+            .and_then(|t| match &t.outcome {
+                Outcome::CheckerError { detail } => Some(detail.as_str()),
+                _ => None,
+            })
+            .unwrap_or("");
+        println!("  CHECKER ERROR on {key}: {detail}");
     }
 }

@@ -94,7 +94,13 @@ impl Scratch {
         }
         copy_course(root, &course)?;
         let checker = dir.join("checker");
-        let exe = std::env::current_exe().context("cannot find the checker's own executable")?;
+        // The running binary itself: a rebuild during a long run replaces the file at
+        // current_exe(), and /proc/self/exe still reads the one that is running.
+        let exe = Path::new("/proc/self/exe")
+            .exists()
+            .then(|| PathBuf::from("/proc/self/exe"))
+            .map_or_else(std::env::current_exe, Ok)
+            .context("cannot find the checker's own executable")?;
         std::fs::copy(&exe, &checker)
             .with_context(|| format!("cannot copy {} to {}", exe.display(), checker.display()))?;
         Ok(Scratch {
@@ -111,26 +117,41 @@ impl Scratch {
         let original = std::fs::read_to_string(&path)
             .with_context(|| format!("{}: cannot read {}", mutant.key, path.display()))?;
         let mutated = mutant.apply(&original)?;
+        // A mutant of Cargo.toml lets cargo rewrite the lock file: it is put back too, or
+        // every later mutant would be graded against another resolution.
+        let lock = krate.lock_dir(&self.root).join("Cargo.lock");
+        let saved = vec![
+            (path.clone(), original),
+            (
+                lock.clone(),
+                std::fs::read_to_string(&lock).unwrap_or_default(),
+            ),
+        ];
         std::fs::write(&path, mutated)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(Applied { path, original })
+        Ok(Applied { saved })
     }
 }
 
 /// A mutant in place; dropping it puts the solution's file back.
 pub struct Applied {
-    path: PathBuf,
-    original: String,
+    /// Each file the grade may change, with its content before the mutant.
+    saved: Vec<(PathBuf, String)>,
 }
 
 impl Drop for Applied {
     fn drop(&mut self) {
-        // Failing to restore would grade every later mutant on top of this one: stop.
-        std::fs::write(&self.path, &self.original).unwrap_or_else(|e| {
-            panic!(
-                "cannot restore {} in the scratch course: {e}",
-                self.path.display()
-            )
-        });
+        for (path, content) in &self.saved {
+            if std::fs::read_to_string(path).is_ok_and(|now| &now == content) {
+                continue;
+            }
+            // Failing to restore would grade every later mutant on top of this one: stop.
+            std::fs::write(path, content).unwrap_or_else(|e| {
+                panic!(
+                    "cannot restore {} in the scratch course: {e}",
+                    path.display()
+                )
+            });
+        }
     }
 }

@@ -20,7 +20,7 @@ fn no_reply_hint(error: &TransportError) -> &'static str {
     match error {
         TransportError::Stuck { .. } => "The handler never returned: a loop that does not end, or a wait that blocks the thread. Local workerd has no CPU limit; production would stop the request at the CPU time limit.",
         TransportError::TooLarge { .. } => "The reply is far too large: find what the handler puts into it (an MCP reply is a few KiB).",
-        TransportError::NotSent { .. } | TransportError::Io(_) => "The Worker must answer every request; look at its output above for a panic.",
+        TransportError::NotSent { .. } | TransportError::Io { .. } => "The Worker must answer every request; look at its output above for a panic.",
     }
 }
 

@@ -49,6 +49,9 @@ pub struct Query {
     /// A query whose parameter matches rows when pasted into the SQL and none when bound.
     pub injection_sql: String,
     pub injection_params: Vec<Value>,
+    /// `truth` ending in one `;`, as a model often writes it: still one statement, so it must
+    /// return the same rows.
+    pub terminated_sql: String,
     /// A query of `many_rows` rows, more than the lab's `row_limit`: exactly `row_limit`
     /// must come back, marked truncated.
     pub many_rows_sql: String,

@@ -533,22 +533,40 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         "query_data",
         json!({ "sql": query.sql, "params": query.params }),
     );
-    let truth = ctx.server.inspect(Inspect::D1Query {
-        db: db.clone(),
-        sql: query.truth,
-    });
-    let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(|result| {
-        let truth = truth.map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"))?;
+    let truth = ctx
+        .server
+        .inspect(Inspect::D1Query {
+            db: db.clone(),
+            sql: query.truth,
+        })
+        .map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"));
+    let same_rows = |result: Value| -> Result<(), String> {
+        let truth = truth.clone()?;
         match payload(&result).map(|p| p["rows"].clone()) {
             Some(rows) if rows == truth => Ok(()),
             Some(rows) => Err(format!("rows {rows} but D1 has {truth}")),
             None => Err("no rows in the result".into()),
         }
-    });
+    };
+    let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(same_rows);
     tally.case(
         "bound parameter",
         &exchange,
         "the rows D1 returns for the same query",
+        verdict,
+    );
+
+    let (id, exchange) = call(
+        ctx,
+        &mut ids,
+        "query_data",
+        json!({ "sql": query.terminated_sql }),
+    );
+    let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(same_rows);
+    tally.case(
+        "a query ending in ;",
+        &exchange,
+        "the same rows: one statement, terminated, is still one statement",
         verdict,
     );
 

@@ -112,11 +112,19 @@ pub fn http_rules(ctx: &mut Context) -> Outcome {
     }
     .header("Accept", "text/event-stream");
     let exchange = ctx.client.send(get);
+    // RFC 9110 § 15.5.6: a 405 MUST carry an Allow header naming the methods that work.
+    let verdict = status_is(&[405])(&exchange).and_then(|()| {
+        match exchange.reply().and_then(|r| r.header("Allow")) {
+            Some(allow) if allow.to_ascii_uppercase().contains("POST") => Ok(()),
+            Some(allow) => Err(format!("405, but Allow: {allow} does not name POST")),
+            None => Err("405, but without an Allow header".into()),
+        }
+    });
     tally.case(
         "GET (no server stream)",
         &exchange,
-        "HTTP 405 Method Not Allowed",
-        status_is(&[405])(&exchange),
+        "HTTP 405 Method Not Allowed, with Allow: POST",
+        verdict,
     );
 
     let other = Raw {

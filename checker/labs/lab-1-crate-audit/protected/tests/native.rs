@@ -111,6 +111,8 @@ async fn timeout_passes_fast_futures_and_stops_slow_ones() {
             after: Duration::from_millis(20)
         })
     );
+    // The error a log line or a JSON-RPC message will show says what happened.
+    assert_eq!(slow.unwrap_err().to_string(), "timed out after 20 ms");
 }
 
 #[tokio::test]
