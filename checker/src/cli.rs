@@ -120,7 +120,8 @@ pub enum Cmd {
         #[arg(default_value = ".")]
         path: PathBuf,
     },
-    /// Write the rubric of every lab (checks, points, budgets) as Markdown for the book.
+    /// Write the rubric of every lab (checks, points, budgets) as Markdown for the book, and
+    /// the page of the last full mutation runs (from checker/mutants/runs/).
     ///
     /// With `--check`, write nothing and exit 1 if the files on disk are out of date.
     Rubric {
@@ -170,7 +171,9 @@ pub enum Cmd {
     /// course; every survivor must be listed there as equivalent, with why. A complete run
     /// writes checker/mutants/runs/<lab>.json.
     ///
-    /// Exit status: 0 when every survivor is an explained equivalent, 1 otherwise.
+    /// Exit status: 0 when every survivor is an explained equivalent; 1 when one is not, a
+    /// baseline entry is stale or the checker crashed on a mutant; 2 when the run cannot
+    /// start (the unmutated solution fails, or a mutant no longer applies).
     #[command(hide = true)]
     Mutants {
         /// Labs to run (`lab-4`, `4`…); every lab when none is given.
@@ -186,12 +189,13 @@ pub enum Cmd {
         #[arg(long, default_value_t = 300, value_name = "SECONDS")]
         timeout: u64,
         /// Only mutants whose name contains this text (repeat it for several).
-        #[arg(long)]
+        #[arg(long, value_name = "TEXT")]
         only: Vec<String>,
         /// Only the fixed sample in checker/mutants/sample.toml (what `cargo test` runs).
         #[arg(long)]
         sample: bool,
-        /// List the mutants instead of grading them.
+        /// List the mutants instead of grading them: one line each, lab, name and file:line,
+        /// separated by tabs (every mutant is checked to apply first).
         #[arg(long)]
         list: bool,
     },

@@ -90,9 +90,11 @@ pub struct LabRecord {
     /// Mutants listed for the lab.
     pub listed: usize,
     pub counts: Counts,
-    /// caught ÷ (graded − equivalent − unviable), in percent; timeouts count as caught.
+    /// (caught + timed out) ÷ (caught + timed out + survived), in percent: equivalent and
+    /// unviable mutants (and checker errors, which fail the run) are not scored.
     pub score_percent: Option<f64>,
-    /// Wall time the lab's mutants took, in seconds (the first, cold build included).
+    /// Wall time the lab took, in seconds: its mutants' grades (the unmutated first grade,
+    /// which builds the dependencies, not included).
     pub seconds: f64,
     pub mutants: Vec<Tried>,
 }
@@ -339,7 +341,7 @@ pub fn score_page(records: &[LabRecord], equivalents: &[(String, Vec<Equivalent>
     }
     let _ = writeln!(
         page,
-        "\nMeasured with cargo-mutants {}; score = caught ÷ (mutants − equivalent − unviable), timeouts counted as caught.",
+        "\nMeasured with cargo-mutants {}; score = (caught + timed out) ÷ (caught + timed out + survived): equivalent and unviable mutants are not scored.",
         records[0].cargo_mutants
     );
     for (lab, entries) in equivalents {

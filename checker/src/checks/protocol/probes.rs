@@ -52,6 +52,10 @@ pub struct Query {
     /// `truth` ending in one `;`, as a model often writes it: still one statement, so it must
     /// return the same rows.
     pub terminated_sql: String,
+    /// Reads a guard that does not tokenise refuses: writing words inside strings, quoted
+    /// names and comments, an escaped quote, a `;` in a string. Each must return the rows D1
+    /// itself returns for it.
+    pub harmless_reads: Vec<String>,
     /// A query of `many_rows` rows, more than the lab's `row_limit`: exactly `row_limit`
     /// must come back, marked truncated.
     pub many_rows_sql: String,

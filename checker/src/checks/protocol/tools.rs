@@ -570,6 +570,33 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
+    // Ids of their own, after the row limit's.
+    let mut read_ids = ctx.client.ids(1200);
+    for sql in &query.harmless_reads {
+        let (id, exchange) = call(ctx, &mut read_ids, "query_data", json!({ "sql": sql }));
+        let truth = ctx
+            .server
+            .inspect(Inspect::D1Query {
+                db: db.clone(),
+                sql: sql.clone(),
+            })
+            .map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"));
+        let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(|result| {
+            let truth = truth?;
+            match payload(&result).map(|p| p["rows"].clone()) {
+                Some(rows) if rows == truth => Ok(()),
+                Some(rows) => Err(format!("rows {rows} but D1 has {truth}")),
+                None => Err("no rows in the result".into()),
+            }
+        });
+        tally.case(
+            &format!("a read: {sql}"),
+            &exchange,
+            "the rows D1 returns: writing words in strings, quoted names and comments are not writes",
+            verdict,
+        );
+    }
+
     let (id, exchange) = call(
         ctx,
         &mut ids,
