@@ -260,6 +260,20 @@ const DERIVED: &[Derived] = &[
         expected: (Status::Fail, 1.8),
     },
     Derived {
+        check: "protocol.behaviour",
+        from: "lab-2-solution.json",
+        note: "a parser rewrite that answers a JSON-RPC 1.0 request with -32700 instead of the starting point's -32600",
+        mutate: |r| {
+            let reply = replies(r)
+                .find(|reply| reply.body.contains("jsonrpc must be"))
+                .expect("the reply to the jsonrpc 1.0 request");
+            let body = reply.body.replace("-32600", "-32700");
+            reply.set_body(body);
+        },
+        // A gate: no points either way, and the lab does not pass.
+        expected: (Status::Fail, 0.0),
+    },
+    Derived {
         check: "memory.results",
         from: "lab-2-solution.json",
         note: "a refusal that names the wrong event (an index counted down instead of up)",

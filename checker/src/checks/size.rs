@@ -95,7 +95,8 @@ pub struct Expected {
     pub json: Value,
 }
 
-/// The corpus file named by the `size.behaviour` entry of the manifest.
+/// The corpus file named by the `size.behaviour` (lab 3) or `protocol.behaviour` (lab 2)
+/// entry of the manifest.
 pub fn corpus_path(lab: &crate::course::Lab) -> std::path::PathBuf {
     let file = lab
         .checks
@@ -164,7 +165,7 @@ pub fn behaviour(ctx: &mut Context) -> Outcome {
     }
     tally.outcome(
         format!("all {} corpus replies are unchanged", corpus.len()),
-        "Cut size without changing what the server says: compare your reply with the expected one shown above.",
+        "Change how the server works, not what it says: compare your reply with the expected one shown above.",
     )
 }
 

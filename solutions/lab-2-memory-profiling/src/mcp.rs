@@ -19,6 +19,9 @@ pub const INVALID_PARAMS: i64 = -32602;
 pub const VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
 
 pub const TOOL: &str = "summarize_events";
+/// The starting point's name (its package's): the same answers, to the byte, are the lab's
+/// contract, and the course's protocol corpus holds the starting point's replies.
+pub const SERVER_NAME: &str = "lab-2-memory-profiling";
 
 /// An HTTP answer: status and JSON text, or no body at all (202 for a notification).
 #[derive(Clone, Debug, PartialEq)]
@@ -142,7 +145,7 @@ fn initialize(params: &ParamFields<'_>) -> Result<Value, (i64, String)> {
     Ok(json!({
         "protocolVersion": negotiate(requested),
         "capabilities": { "tools": {} },
-        "serverInfo": { "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") },
+        "serverInfo": { "name": SERVER_NAME, "version": env!("CARGO_PKG_VERSION") },
     }))
 }
 
@@ -295,7 +298,7 @@ mod tests {
         let result = &reply.unwrap()["result"];
         assert_eq!(result["protocolVersion"], "2025-06-18");
         assert_eq!(result["capabilities"], json!({ "tools": {} }));
-        assert_eq!(result["serverInfo"]["name"], env!("CARGO_PKG_NAME"));
+        assert_eq!(result["serverInfo"]["name"], SERVER_NAME);
     }
 
     #[test]
