@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use catalog::Mutant;
 use record::{LabRecord, Outcome, Tried};
-use scratch::Scratch;
+use scratch::{Scratch, Snapshot};
 
 use crate::course::{self, Lab};
 use crate::report::Report;
@@ -80,6 +80,7 @@ pub fn run(root: &Path, options: &Options) -> Result<i32> {
         plans.iter().map(|p| p.lab.id.as_str()).collect::<Vec<_>>().join(", "),
         options.jobs.max(1)
     );
+    let snapshot = Snapshot::take(root, &crate::pipeline::target_dir(root).join("mutants"))?;
     let started = Instant::now();
     let deadline = options.budget.map(|b| started + b);
     let mut ok = true;
@@ -88,7 +89,7 @@ pub fn run(root: &Path, options: &Options) -> Result<i32> {
     // keeps the labs it finished.
     for plan in &plans {
         let lab_started = Instant::now();
-        let graded = grade_all(root, plan, options, deadline, (done, total))?;
+        let graded = grade_all(root, &snapshot, plan, options, deadline, (done, total))?;
         done += graded.len();
         let (record, verdict) = lab_record(root, plan, &graded, lab_started.elapsed())?;
         print_lab(&record, &verdict, plan, root);
@@ -246,6 +247,7 @@ type Graded = BTreeMap<(String, String), Tried>;
 
 fn grade_all(
     root: &Path,
+    snapshot: &Snapshot,
     plan: &Planned,
     options: &Options,
     deadline: Option<Instant>,
@@ -267,6 +269,7 @@ fn grade_all(
             scope.spawn(move || {
                 let result = run_job(
                     root,
+                    snapshot,
                     plans,
                     options,
                     job,
@@ -276,7 +279,8 @@ fn grade_all(
                     graded,
                 );
                 if let Err(error) = result {
-                    // One job's setup failing (the solution does not pass unmutated) stops all.
+                    // Any error stops every job: a setup that failed (the unmutated solution
+                    // does not pass) or a file that could not be restored.
                     queue.lock().unwrap().clear();
                     failure.lock().unwrap().get_or_insert(error);
                 }
@@ -292,6 +296,7 @@ fn grade_all(
 #[allow(clippy::too_many_arguments)]
 fn run_job(
     root: &Path,
+    snapshot: &Snapshot,
     plans: &[Planned],
     options: &Options,
     job: usize,
@@ -301,7 +306,7 @@ fn run_job(
     graded: &Mutex<Graded>,
 ) -> Result<()> {
     let scratch = Scratch::new(
-        root,
+        snapshot,
         &crate::pipeline::target_dir(root).join("mutants"),
         job,
     )?;
@@ -388,16 +393,22 @@ fn unmutated_passes(scratch: &Scratch, lab: &Lab) -> Result<()> {
     ));
     let (outcome, report) = grade(scratch, lab, Duration::from_secs(45 * 60))?;
     if outcome != Outcome::Survived {
-        let failing = report
-            .map(|r| {
-                r.checks
-                    .iter()
-                    .filter(|c| c.status != crate::report::Status::Pass)
-                    .map(|c| format!("{} ({})", c.id, c.message))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-            .unwrap_or_default();
+        let failing = match &outcome {
+            Outcome::CheckerError { detail } => detail.clone(),
+            Outcome::TimedOut => "it did not finish".to_owned(),
+            _ => String::new(),
+        };
+        let failing = failing
+            + &report
+                .map(|r| {
+                    r.checks
+                        .iter()
+                        .filter(|c| c.status != crate::report::Status::Pass)
+                        .map(|c| format!("{} ({})", c.id, c.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
         bail!(
             "the {} solution does not pass as it is, so no mutant's grade would mean anything: {failing}. Fix that first (`cargo lab check {} --solution`; after changing a course file, `cargo lab integrity --write`)",
             lab.id,

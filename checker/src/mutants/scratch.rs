@@ -27,18 +27,63 @@ const LINKED: &[&str] = &["node_modules", ".tools"];
 /// Copies the course at `root` to `dest` (which must not exist yet), so that
 /// `COURSE_ROOT=dest checker check …` grades the copy exactly as it grades the checkout.
 pub fn copy_course(root: &Path, dest: &Path) -> Result<()> {
+    copy_course_from(root, root, dest)
+}
+
+/// Copies the course files of `files` to `dest`, linking the installed tools of `tools`.
+fn copy_course_from(files: &Path, tools: &Path, dest: &Path) -> Result<()> {
     std::fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
     for item in COURSE_ITEMS {
-        let from = root.join(item);
+        let from = files.join(item);
         if from.exists() {
             copy_tree(&from, &dest.join(item))?;
         }
     }
     for item in LINKED {
-        std::os::unix::fs::symlink(root.join(item), dest.join(item))
+        std::os::unix::fs::symlink(tools.join(item), dest.join(item))
             .with_context(|| format!("cannot link {item} into {}", dest.display()))?;
     }
     Ok(())
+}
+
+/// The course and the checker as they were when a run started: every lab of the run is
+/// graded from these, so editing the checkout (or rebuilding the checker) during a long run
+/// changes nothing in it, and the checker always matches the course files it checks.
+pub struct Snapshot {
+    /// The checkout, whose installed tools every copy links to.
+    root: PathBuf,
+    dir: PathBuf,
+}
+
+impl Snapshot {
+    pub fn take(root: &Path, parent: &Path) -> Result<Snapshot> {
+        let dir = parent.join(format!("snapshot-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("cannot clear {}", dir.display()))?;
+        }
+        copy_course_from(root, root, &dir.join("course"))?;
+        // The running binary itself: /proc/self/exe still reads it after a rebuild has
+        // replaced the file at current_exe().
+        let exe = Path::new("/proc/self/exe")
+            .exists()
+            .then(|| PathBuf::from("/proc/self/exe"))
+            .map_or_else(std::env::current_exe, Ok)
+            .context("cannot find the checker's own executable")?;
+        let checker = dir.join("checker");
+        std::fs::copy(&exe, &checker)
+            .with_context(|| format!("cannot copy {} to {}", exe.display(), checker.display()))?;
+        Ok(Snapshot {
+            root: root.to_path_buf(),
+            dir,
+        })
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<()> {
@@ -74,7 +119,7 @@ impl Scratch {
     /// (kept between runs, so only the first run of a lab builds its dependencies). `n` is
     /// the first at or after `job` that no other run holds: two runs at once (a full run and
     /// `cargo test`'s sample) never share a copy.
-    pub fn new(root: &Path, parent: &Path, job: usize) -> Result<Scratch> {
+    pub fn new(source: &Snapshot, parent: &Path, job: usize) -> Result<Scratch> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
         let (dir, lock) = (job..)
@@ -92,15 +137,9 @@ impl Scratch {
             std::fs::remove_dir_all(&course)
                 .with_context(|| format!("cannot clear {}", course.display()))?;
         }
-        copy_course(root, &course)?;
+        copy_course_from(&source.dir.join("course"), &source.root, &course)?;
         let checker = dir.join("checker");
-        // The running binary itself: a rebuild during a long run replaces the file at
-        // current_exe(), and /proc/self/exe still reads the one that is running.
-        let exe = Path::new("/proc/self/exe")
-            .exists()
-            .then(|| PathBuf::from("/proc/self/exe"))
-            .map_or_else(std::env::current_exe, Ok)
-            .context("cannot find the checker's own executable")?;
+        let exe = source.dir.join("checker");
         std::fs::copy(&exe, &checker)
             .with_context(|| format!("cannot copy {} to {}", exe.display(), checker.display()))?;
         Ok(Scratch {
