@@ -81,6 +81,9 @@ pub fn raw_bytes(ctx: &mut Context) -> Outcome {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct CorpusEntry {
     pub name: String,
+    /// Another path than the MCP endpoint (`/not-mcp`), for the routing replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     #[serde(default)]
     pub headers: Vec<(String, String)>,
     /// The raw request body.
@@ -120,6 +123,7 @@ pub fn replay(
     entry: &CorpusEntry,
 ) -> (Option<Expected>, crate::mcp_client::Exchange) {
     let mut raw = Raw::post(entry.body.clone());
+    raw.path = entry.path.clone();
     for (k, v) in &entry.headers {
         raw = raw.header(k, v);
     }
