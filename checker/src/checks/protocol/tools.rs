@@ -533,21 +533,8 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         "query_data",
         json!({ "sql": query.sql, "params": query.params }),
     );
-    let truth = ctx
-        .server
-        .inspect(Inspect::D1Query {
-            db: db.clone(),
-            sql: query.truth,
-        })
-        .map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"));
-    let same_rows = |result: Value| -> Result<(), String> {
-        let truth = truth.clone()?;
-        match payload(&result).map(|p| p["rows"].clone()) {
-            Some(rows) if rows == truth => Ok(()),
-            Some(rows) => Err(format!("rows {rows} but D1 has {truth}")),
-            None => Err("no rows in the result".into()),
-        }
-    };
+    let truth = d1_rows(ctx, &db, &query.truth);
+    let same_rows = |result: Value| rows_are(&result, truth.clone());
     let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(same_rows);
     tally.case(
         "bound parameter",
@@ -574,21 +561,9 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
     let mut read_ids = ctx.client.ids(1200);
     for sql in &query.harmless_reads {
         let (id, exchange) = call(ctx, &mut read_ids, "query_data", json!({ "sql": sql }));
-        let truth = ctx
-            .server
-            .inspect(Inspect::D1Query {
-                db: db.clone(),
-                sql: sql.clone(),
-            })
-            .map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"));
-        let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(|result| {
-            let truth = truth?;
-            match payload(&result).map(|p| p["rows"].clone()) {
-                Some(rows) if rows == truth => Ok(()),
-                Some(rows) => Err(format!("rows {rows} but D1 has {truth}")),
-                None => Err("no rows in the result".into()),
-            }
-        });
+        let truth = d1_rows(ctx, &db, sql);
+        let verdict = tool_success(ctx, &exchange, id, "query_data")
+            .and_then(|result| rows_are(&result, truth));
         tally.case(
             &format!("a read: {sql}"),
             &exchange,
@@ -647,6 +622,26 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         format!("rows match D1, parameters are bound, at most {limit} rows come back"),
         format!("Bind values with .bind(&[...]); wrap the query so D1 itself stops after {limit} rows (+1 to know it was truncated)."),
     )
+}
+
+/// The rows D1 itself returns for `sql`, read from outside the Worker.
+fn d1_rows(ctx: &mut Context, db: &str, sql: &str) -> Result<Value, String> {
+    ctx.server
+        .inspect(Inspect::D1Query {
+            db: db.to_owned(),
+            sql: sql.to_owned(),
+        })
+        .map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"))
+}
+
+/// A `query_data` result whose rows are `truth`.
+fn rows_are(result: &Value, truth: Result<Value, String>) -> Result<(), String> {
+    let truth = truth?;
+    match payload(result).map(|p| p["rows"].clone()) {
+        Some(rows) if rows == truth => Ok(()),
+        Some(rows) => Err(format!("rows {rows} but D1 has {truth}")),
+        None => Err("no rows in the result".into()),
+    }
 }
 
 /// Tool errors: unknown tools are protocol errors; bad input and failures (`[[tool_error]]` of
