@@ -46,6 +46,13 @@ pub struct Query {
     pub sql: String,
     pub params: Vec<Value>,
     pub truth: String,
+    /// A query binding a number, a boolean and a null (`typed_params`): the rows must be those
+    /// D1 returns for `typed_truth`, the values written in as D1 converts them (a boolean is
+    /// the integer 1 or 0). Written as a JSON array, since TOML has no null.
+    pub typed_sql: String,
+    #[serde(deserialize_with = "json_array")]
+    pub typed_params: Vec<Value>,
+    pub typed_truth: String,
     /// A query whose parameter matches rows when pasted into the SQL and none when bound.
     pub injection_sql: String,
     pub injection_params: Vec<Value>,
@@ -60,6 +67,8 @@ pub struct Query {
     /// must come back, marked truncated.
     pub many_rows_sql: String,
     pub many_rows: usize,
+    /// A query of exactly `row_limit` rows: all must come back, not truncated.
+    pub limit_rows_sql: String,
 }
 
 /// `[[tool_error]]`: a tool call of `protocol.tool-errors` that must come back as an
@@ -91,6 +100,13 @@ pub struct Modern {
 
 /// The section `name` of the lab's `cases.toml`, picked out by `pick`, or the failed
 /// outcome that names the file and what is wrong with it.
+/// A JSON array written as a TOML string.
+fn json_array<'de, D: serde::Deserializer<'de>>(from: D) -> Result<Vec<Value>, D::Error> {
+    let text = String::deserialize(from)?;
+    serde_json::from_str(&text)
+        .map_err(|e| serde::de::Error::custom(format!("not a JSON array ({e}): {text}")))
+}
+
 pub fn section<T>(
     lab: &Lab,
     name: &str,

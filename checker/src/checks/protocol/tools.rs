@@ -34,31 +34,18 @@ pub fn tools_list(ctx: &mut Context) -> Outcome {
             "ListToolsResult",
         ) {
             Err(outcome) => Err(outcome.message),
-            Ok(body) => {
-                let listed: Vec<&str> = body["result"]["tools"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|t| t["name"].as_str())
-                    .collect();
-                let missing: Vec<&str> = expected
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|name| !listed.contains(name))
-                    .collect();
-                if missing.is_empty() {
-                    Ok(())
-                } else {
-                    Err(format!("missing {}", missing.join(", ")))
-                }
-            }
+            Ok(body) => listing_verdict(&body["result"]["tools"], &expected, revision),
         };
         tally.case(
             &format!("tools/list ({revision})"),
             &exchange,
             &format!(
-                "a ListToolsResult valid in {revision} listing {}",
-                expected.join(", ")
+                "a ListToolsResult valid in {revision} listing {}{}",
+                expected.join(", "),
+                match revision < STRUCTURED_OUTPUT_SINCE {
+                    true => "",
+                    false => ", each with an outputSchema",
+                }
             ),
             verdict,
         );
@@ -68,8 +55,43 @@ pub fn tools_list(ctx: &mut Context) -> Outcome {
     }
     tally.outcome(
         format!("lists {} in all 5 revisions, valid per each schema", expected.join(", ")),
-        "Each tool needs a name, a description and an inputSchema of type object; 2026-07-28 list results also need resultType, ttlMs and cacheScope.",
+        "Each tool needs a name, a description and an inputSchema of type object, and from 2025-06-18 on an outputSchema of type object; 2026-07-28 list results also need resultType, ttlMs and cacheScope.",
     )
+}
+
+/// The revision from which a tool declares `outputSchema` and returns `structuredContent`.
+const STRUCTURED_OUTPUT_SINCE: &str = "2025-06-18";
+
+/// A `tools/list` result's `tools` in `revision`: every `expected` tool is listed, and from
+/// 2025-06-18 on each declares an `outputSchema` (an object schema), as the lab asks — without
+/// one, no client can check the `structuredContent` the tool returns.
+fn listing_verdict(tools: &Value, expected: &[String], revision: &str) -> Result<(), String> {
+    let tools = tools.as_array().map(Vec::as_slice).unwrap_or_default();
+    let find = |name: &str| tools.iter().find(|t| t["name"] == name);
+    let missing: Vec<&str> = expected
+        .iter()
+        .map(String::as_str)
+        .filter(|name| find(name).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!("missing {}", missing.join(", ")));
+    }
+    // Revision names are dates, so they compare as text.
+    if revision < STRUCTURED_OUTPUT_SINCE {
+        return Ok(());
+    }
+    let without: Vec<&str> = expected
+        .iter()
+        .map(String::as_str)
+        .filter(|name| find(name).is_some_and(|t| t["outputSchema"]["type"] != "object"))
+        .collect();
+    match without.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "no outputSchema (an object schema) on {}",
+            without.join(", ")
+        )),
+    }
 }
 
 /// Where an inputSchema states a bound on `key` (or `prefix`) or on `ttl_seconds`, it must not
@@ -547,6 +569,22 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         ctx,
         &mut ids,
         "query_data",
+        json!({ "sql": query.typed_sql, "params": query.typed_params }),
+    );
+    let typed_truth = d1_rows(ctx, &db, &query.typed_truth);
+    let verdict = tool_success(ctx, &exchange, id, "query_data")
+        .and_then(|result| rows_are(&result, typed_truth));
+    tally.case(
+        "a null, a boolean and a number bound",
+        &exchange,
+        "the rows D1 returns with those values written in (true is 1)",
+        verdict,
+    );
+
+    let (id, exchange) = call(
+        ctx,
+        &mut ids,
+        "query_data",
         json!({ "sql": query.terminated_sql }),
     );
     let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(same_rows);
@@ -597,17 +635,8 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
 
     let many_rows = json!({ "sql": query.many_rows_sql });
     let (id, exchange) = call(ctx, &mut ids, "query_data", many_rows);
-    let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(|result| {
-        let payload = payload(&result).ok_or("no JSON in the result")?;
-        match (
-            payload["rows"].as_array().map(Vec::len),
-            &payload["truncated"],
-        ) {
-            (Some(n), Value::Bool(true)) if n == limit => Ok(()),
-            (Some(n), truncated) => Err(format!("{n} rows, truncated: {truncated}")),
-            (None, _) => Err("no rows array in the result".into()),
-        }
-    });
+    let verdict = tool_success(ctx, &exchange, id, "query_data")
+        .and_then(|result| row_count_is(&result, limit, true));
     tally.case(
         "row limit",
         &exchange,
@@ -615,6 +644,21 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
             "exactly {limit} rows and \"truncated\": true for a {}-row query",
             query.many_rows
         ),
+        verdict,
+    );
+
+    let (id, exchange) = call(
+        ctx,
+        &mut ids,
+        "query_data",
+        json!({ "sql": query.limit_rows_sql }),
+    );
+    let verdict = tool_success(ctx, &exchange, id, "query_data")
+        .and_then(|result| row_count_is(&result, limit, false));
+    tally.case(
+        "exactly the row limit",
+        &exchange,
+        &format!("all {limit} rows and \"truncated\": false: nothing was cut"),
         verdict,
     );
 
@@ -632,6 +676,19 @@ fn d1_rows(ctx: &mut Context, db: &str, sql: &str) -> Result<Value, String> {
             sql: sql.to_owned(),
         })
         .map_err(|e| format!("cannot read D1 from outside the Worker: {e:#}"))
+}
+
+/// A `query_data` result of `rows` rows, marked `truncated` or not.
+fn row_count_is(result: &Value, rows: usize, truncated: bool) -> Result<(), String> {
+    let payload = payload(result).ok_or("no JSON in the result")?;
+    match (
+        payload["rows"].as_array().map(Vec::len),
+        &payload["truncated"],
+    ) {
+        (Some(n), Value::Bool(t)) if n == rows && *t == truncated => Ok(()),
+        (Some(n), t) => Err(format!("{n} rows, truncated: {t}")),
+        (None, _) => Err("no rows array in the result".into()),
+    }
 }
 
 /// A `query_data` result whose rows are `truth`.
@@ -699,4 +756,58 @@ pub fn tool_errors(ctx: &mut Context) -> Outcome {
         "unknown tools are -32602; bad arguments and failed queries are isError results the model can read",
         "Only a tool that does not exist is a protocol error (-32602); put argument and execution errors in a CallToolResult with isError: true.",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected() -> Vec<String> {
+        vec!["query_data".into(), "get_value".into()]
+    }
+
+    #[test]
+    fn row_counts_need_the_right_truncated_flag() {
+        let rows = |n: usize, t: bool| json!({ "structuredContent": { "rows": vec![json!({});n], "truncated": t } });
+        assert_eq!(row_count_is(&rows(100, false), 100, false), Ok(()));
+        assert_eq!(row_count_is(&rows(100, true), 100, true), Ok(()));
+        assert_eq!(
+            row_count_is(&rows(100, true), 100, false),
+            Err("100 rows, truncated: true".into())
+        );
+        assert_eq!(
+            row_count_is(&rows(101, false), 100, false),
+            Err("101 rows, truncated: false".into())
+        );
+    }
+
+    #[test]
+    fn a_listing_names_every_tool() {
+        let tools = json!([{ "name": "query_data" }]);
+        assert_eq!(
+            listing_verdict(&tools, &expected(), "2025-03-26"),
+            Err("missing get_value".into())
+        );
+    }
+
+    #[test]
+    fn output_schemas_are_required_from_2025_06_18_on() {
+        let with = json!({ "type": "object" });
+        let tools = json!([
+            { "name": "query_data", "outputSchema": with },
+            { "name": "get_value" }
+        ]);
+        assert_eq!(listing_verdict(&tools, &expected(), "2025-03-26"), Ok(()));
+        for revision in ["2025-06-18", "2025-11-25", "2026-07-28"] {
+            assert_eq!(
+                listing_verdict(&tools, &expected(), revision),
+                Err("no outputSchema (an object schema) on get_value".into())
+            );
+        }
+        let tools = json!([
+            { "name": "query_data", "outputSchema": with },
+            { "name": "get_value", "outputSchema": with }
+        ]);
+        assert_eq!(listing_verdict(&tools, &expected(), "2026-07-28"), Ok(()));
+    }
 }
