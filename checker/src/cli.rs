@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Grades the Rust MCP-on-Workers labs: builds a lab for wasm32, runs it in workerd
 /// (through Miniflare) and checks it against the course's requirements.
@@ -175,30 +175,7 @@ pub enum Cmd {
     /// baseline entry is stale or the checker crashed on a mutant; 2 when the run cannot
     /// start (the unmutated solution fails, or a mutant no longer applies).
     #[command(hide = true)]
-    Mutants {
-        /// Labs to run (`lab-4`, `4`…); every lab when none is given.
-        labs: Vec<String>,
-        /// Mutants graded at once, each in its own copy and target directory (default: half
-        /// the cores; two shared cores gain nothing from a second job).
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// Stop starting mutants after this many minutes (the record is then partial).
-        #[arg(long, value_name = "MINUTES")]
-        budget: Option<u64>,
-        /// The most one mutant's grade may take, in seconds.
-        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
-        timeout: u64,
-        /// Only mutants whose name contains this text (repeat it for several).
-        #[arg(long, value_name = "TEXT")]
-        only: Vec<String>,
-        /// Only the fixed sample in checker/mutants/sample.toml (what `cargo test` runs).
-        #[arg(long)]
-        sample: bool,
-        /// List the mutants instead of grading them: one line each, lab, name and file:line,
-        /// separated by tabs (every mutant is checked to apply first).
-        #[arg(long)]
-        list: bool,
-    },
+    Mutants(MutantsArgs),
     /// For course authors: replay a lab's behaviour corpus against its starting point and
     /// record the replies as the expected ones (`--write`), or show what differs.
     #[command(hide = true)]
@@ -209,6 +186,33 @@ pub enum Cmd {
         #[arg(long)]
         write: bool,
     },
+}
+
+/// The options of `checker mutants`.
+#[derive(Debug, Args)]
+pub struct MutantsArgs {
+    /// Labs to run (`lab-4`, `4`…); every lab when none is given.
+    pub labs: Vec<String>,
+    /// Mutants graded at once, each in its own copy and target directory (default: half
+    /// the cores; two shared cores gain nothing from a second job).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Stop starting mutants after this many minutes (the record is then partial).
+    #[arg(long, value_name = "MINUTES")]
+    pub budget: Option<u64>,
+    /// The most one mutant's grade may take, in seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Only mutants whose name contains this text (repeat it for several).
+    #[arg(long, value_name = "TEXT")]
+    pub only: Vec<String>,
+    /// Only the fixed sample in checker/mutants/sample.toml (what `cargo test` runs).
+    #[arg(long)]
+    pub sample: bool,
+    /// List the mutants instead of grading them: one line each, lab, name and file:line,
+    /// separated by tabs (every mutant is checked to apply first).
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

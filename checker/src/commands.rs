@@ -352,7 +352,7 @@ fn tempfile_dir(root: &Path) -> Result<std::path::PathBuf> {
 }
 
 pub fn corpus(root: &Path, lab: &str, write: bool) -> Result<i32> {
-    use crate::checks::size::{corpus_path, load_corpus, replay};
+    use crate::checks::corpus::{corpus_path, load_corpus, replay};
     let lab = course::find(root, lab)?;
     let tools = bootstrap::ensure(root)?;
     let mut server = Server::spawn(root, &tools)?;
@@ -458,26 +458,17 @@ fn build_or_explain(
 
 /// `checker mutants`: see `mutants::run`.
 #[allow(clippy::too_many_arguments)]
-pub fn mutants(
-    root: &Path,
-    labs: Vec<String>,
-    jobs: Option<usize>,
-    budget_minutes: Option<u64>,
-    timeout_seconds: u64,
-    only: Vec<String>,
-    sample: bool,
-    list: bool,
-) -> Result<i32> {
+pub fn mutants(root: &Path, args: crate::cli::MutantsArgs) -> Result<i32> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let options = crate::mutants::Options {
-        labs,
-        jobs: jobs.unwrap_or((cores / 2).max(1)),
-        budget: budget_minutes.map(|m| std::time::Duration::from_secs(m * 60)),
-        timeout: std::time::Duration::from_secs(timeout_seconds),
-        only,
-        sample,
+        labs: args.labs,
+        jobs: args.jobs.unwrap_or((cores / 2).max(1)),
+        budget: args.budget.map(|m| std::time::Duration::from_secs(m * 60)),
+        timeout: std::time::Duration::from_secs(args.timeout),
+        only: args.only,
+        sample: args.sample,
     };
-    if list {
+    if args.list {
         crate::mutants::list(root, &options)
     } else {
         crate::mutants::run(root, &options)

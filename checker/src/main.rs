@@ -57,15 +57,7 @@ fn main() {
                 .map_err(Into::into)
         }
         cli::Cmd::Rubric { out_dir, check } => commands::rubric(&root, &out_dir, check),
-        cli::Cmd::Mutants {
-            labs,
-            jobs,
-            budget,
-            timeout,
-            only,
-            sample,
-            list,
-        } => commands::mutants(&root, labs, jobs, budget, timeout, only, sample, list),
+        cli::Cmd::Mutants(args) => commands::mutants(&root, args),
     };
     // After Ctrl-C the handler owns the exit (130, once the runtime is stopped); whatever the
     // interrupted command returned is a consequence of the interrupt, not a result.

@@ -80,7 +80,7 @@ fn the_solution_is_at_most_35_percent_and_answers_every_corpus_request_the_same(
     );
     assert!(ratio <= 0.35, "{ratio}");
     let behaviour = check(&report, "size.behaviour");
-    let corpus = checker::checks::size::load_corpus(
+    let corpus = checker::checks::corpus::load_corpus(
         &checker::course::find(&common::repo_root(), "lab-3").unwrap(),
     )
     .unwrap();

@@ -10,6 +10,7 @@
 //! (the book's "Adding or changing a lab" has the whole procedure).
 
 pub mod build;
+pub mod corpus;
 pub mod findings;
 pub mod integrity;
 pub mod library;
@@ -423,9 +424,9 @@ pub static REGISTRY: &[Registered] = &[
     ),
     Registered("robustness.bad-input", Code::Worker(robustness::bad_input)),
     Registered("size.raw-bytes", Code::Worker(size::raw_bytes)),
-    Registered("size.behaviour", Code::Worker(size::behaviour)),
+    Registered("size.behaviour", Code::Worker(corpus::behaviour)),
     // The same corpus replay, graded in lab 2: memory work must not change what it says.
-    Registered("protocol.behaviour", Code::Worker(size::behaviour)),
+    Registered("protocol.behaviour", Code::Worker(corpus::behaviour)),
     Registered("size.startup", Code::Worker(size::startup)),
     Registered("memory.results", Code::Worker(memory::results)),
     Registered("memory.growth", Code::Worker(memory::growth)),
