@@ -164,7 +164,8 @@ fn the_starting_point_fails_the_protocol_checks_and_says_why() {
     });
     // The lab 4 chapter shows this report (book/src/reports/lab-4-start.txt): a grader change
     // that does not refresh it leaves the book teaching the old one.
-    let book = std::fs::read_to_string(repo_root().join("book/src/reports/lab-4-start.txt")).unwrap();
+    let book =
+        std::fs::read_to_string(repo_root().join("book/src/reports/lab-4-start.txt")).unwrap();
     assert!(
         normalised(&book) == normalised(&text),
         "book/src/reports/lab-4-start.txt is not this grader's report: run `python3 book/tools/refresh.py` and commit what it writes"
@@ -177,18 +178,24 @@ const REPORT_FILTERS: &[(&str, &str)] = &[
     (r"\d+(\.\d+)? s\b", "[time]"),
     (r"\(\d+ bytes of wasm\)", "([n] bytes of wasm)"),
     (r"run \d+", "run [n]"),
-    // Miniflare's stack line in workerd's "hung" reply names the checkout.
-    (r"file://\S*/node_modules/", "file://[repo]/node_modules/"),
-    (r"cancelled \d+ of \d+ requests", "cancelled [n] of [n] requests"),
+    // Miniflare's stack line in workerd's "hung" reply names the checkout (which the book's
+    // copy leaves out: `file://node_modules/`).
+    (r"file://\S*?node_modules/", "file://[repo]/node_modules/"),
+    (
+        r"cancelled \d+ of \d+ requests",
+        "cancelled [n] of [n] requests",
+    ),
 ];
 
 fn normalised(report: &str) -> String {
-    REPORT_FILTERS.iter().fold(report.to_owned(), |text, (pattern, to)| {
-        regex::Regex::new(pattern)
-            .unwrap()
-            .replace_all(&text, *to)
-            .into_owned()
-    })
+    REPORT_FILTERS
+        .iter()
+        .fold(report.to_owned(), |text, (pattern, to)| {
+            regex::Regex::new(pattern)
+                .unwrap()
+                .replace_all(&text, *to)
+                .into_owned()
+        })
 }
 
 /// A copy of the course's sources (no build output) in a temporary directory, sharing the
