@@ -535,3 +535,46 @@ fn print_lab(record: &LabRecord, verdict: &record::Verdict, plan: &Planned, root
         println!("  CHECKER ERROR on {key}: {detail}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A committed record is the proof the book quotes: it must have been judged against the
+    /// baseline as it is now, and explain every survivor. Editing a lab's `[[equivalent]]`
+    /// entries without rerunning its mutants fails here.
+    #[test]
+    fn every_committed_record_agrees_with_the_current_baseline() {
+        let root = course::root();
+        for lab in course::labs(&root).unwrap() {
+            let full = record_path(&root, &lab, true);
+            let Ok(text) = std::fs::read_to_string(&full) else {
+                continue;
+            };
+            let path = full.strip_prefix(&root).unwrap_or(&full);
+            let record: LabRecord = serde_json::from_str(&text).unwrap();
+            let baseline = catalog::course_mutants(&root, &lab).unwrap().equivalent;
+            let (counts, score, verdict) =
+                record::summarize(&record.mutants, &baseline, &[], false);
+            let rerun = format!(
+                "rerun `cargo run -p checker -- mutants {}` and commit {}",
+                lab.id,
+                path.display()
+            );
+            assert_eq!(
+                (&counts, score),
+                (&record.counts, record.score_percent),
+                "{} was judged against another baseline: {rerun}",
+                path.display()
+            );
+            assert!(
+                verdict.ok(),
+                "{}: survivors the baseline does not explain {:?}, entries it caught {:?}, checker errors {:?}: close the gaps, then {rerun}",
+                path.display(),
+                verdict.unexplained,
+                verdict.stale,
+                verdict.checker_errors
+            );
+        }
+    }
+}
