@@ -208,6 +208,19 @@ fn call(ctx: &Context, ids: &mut Ids, tool: &str, arguments: Value) -> (u64, Exc
     (id, mcp::call_tool(ctx, LEGACY, id, tool, arguments))
 }
 
+/// Calls `tool` as `call` does and holds the reply to a successful result (`tool_success`):
+/// the exchange, for the report, and the result or why it is not one.
+fn call_ok(
+    ctx: &mut Context,
+    ids: &mut Ids,
+    tool: &str,
+    arguments: Value,
+) -> (Exchange, Result<Value, String>) {
+    let (id, exchange) = call(ctx, ids, tool, arguments);
+    let result = tool_success(ctx, &exchange, id, tool);
+    (exchange, result)
+}
+
 /// `store_value`, `get_value` and `list_keys`, with KV read from outside the Worker; the
 /// keys and values are `[kv]` of the lab's `cases.toml`.
 pub fn kv_tools(ctx: &mut Context) -> Outcome {
@@ -233,13 +246,13 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
     let value = format!("{} {nanos}", probe.value);
     let mut tally = Tally::default();
 
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         &mut ids,
         "store_value",
         json!({ "key": probe.key, "value": value }),
     );
-    let stored = tool_success(ctx, &exchange, id, "store_value");
+    let stored = result;
     let in_kv = ctx.server.inspect(Inspect::KvGet {
         ns: kv.clone(),
         key: probe.key.clone(),
@@ -260,8 +273,8 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let (id, exchange) = call(ctx, &mut ids, "get_value", json!({ "key": probe.key }));
-    let verdict = tool_success(ctx, &exchange, id, "get_value").and_then(|result| {
+    let (exchange, result) = call_ok(ctx, &mut ids, "get_value", json!({ "key": probe.key }));
+    let verdict = result.and_then(|result| {
         let text = result["content"][0]["text"].as_str().unwrap_or_default();
         if text.contains(&value) || payload(&result).is_some_and(|p| p["value"] == json!(value)) {
             Ok(())
@@ -276,13 +289,13 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         &mut ids,
         "list_keys",
         json!({ "prefix": probe.list_prefix }),
     );
-    let verdict = tool_success(ctx, &exchange, id, "list_keys").and_then(|result| {
+    let verdict = result.and_then(|result| {
         let text = result["content"][0]["text"].as_str().unwrap_or_default();
         let listed = payload(&result)
             .and_then(|p| p["keys"].as_array().cloned())
@@ -301,7 +314,7 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
     );
 
     let ttl = probe.ttl_seconds;
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         &mut ids,
         "store_value",
@@ -312,7 +325,7 @@ pub fn kv_tools(ctx: &mut Context) -> Outcome {
         .now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs()) as i64;
-    let verdict = tool_success(ctx, &exchange, id, "store_value").and_then(|_| {
+    let verdict = result.and_then(|_| {
         let snapshot = ctx
             .server
             .inspect(Inspect::KvSnapshot { ns: kv.clone() })
@@ -376,13 +389,13 @@ fn boundary_case(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &Kv
     let fill = probe.max_key_bytes.saturating_sub(probe.list_prefix.len());
     let key = format!("{}{}", probe.list_prefix, "k".repeat(fill));
     let value = "v".repeat(probe.max_value_bytes);
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         ids,
         "store_value",
         json!({ "key": key, "value": value }),
     );
-    let verdict = tool_success(ctx, &exchange, id, "store_value").and_then(|_| {
+    let verdict = result.and_then(|_| {
         match ctx.server.inspect(Inspect::KvGet {
             ns: kv.to_owned(),
             key: key.clone(),
@@ -434,8 +447,8 @@ fn default_limit_case(ctx: &mut Context, tally: &mut Tally, probe: &Kv) {
             return;
         }
     }
-    let (id, exchange) = call(ctx, &mut ids, "list_keys", json!({ "prefix": prefix }));
-    let verdict = tool_success(ctx, &exchange, id, "list_keys").and_then(|result| {
+    let (exchange, result) = call_ok(ctx, &mut ids, "list_keys", json!({ "prefix": prefix }));
+    let verdict = result.and_then(|result| {
         let p = payload(&result).ok_or("no structured result with keys")?;
         let listed = p["keys"].as_array().map_or(0, Vec::len);
         if listed == probe.default_list_limit && p["complete"] == json!(false) {
@@ -460,16 +473,15 @@ fn default_limit_case(ctx: &mut Context, tally: &mut Tally, probe: &Kv) {
 /// not an error and not a value.
 fn absent_key_case(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &Kv, nanos: u128) {
     let absent = format!("{}-absent-{nanos}", probe.key);
-    let (id, exchange) = call(ctx, ids, "get_value", json!({ "key": absent }));
-    let verdict =
-        tool_success(ctx, &exchange, id, "get_value").and_then(|result| match payload(&result) {
-            Some(p) if p["found"] == json!(false) && p["value"].is_null() => Ok(()),
-            Some(p) => Err(format!(
-                "found is {} and value {} for a key that was never stored",
-                p["found"], p["value"]
-            )),
-            None => Err("no structured result with found and value".into()),
-        });
+    let (exchange, result) = call_ok(ctx, ids, "get_value", json!({ "key": absent }));
+    let verdict = result.and_then(|result| match payload(&result) {
+        Some(p) if p["found"] == json!(false) && p["value"].is_null() => Ok(()),
+        Some(p) => Err(format!(
+            "found is {} and value {} for a key that was never stored",
+            p["found"], p["value"]
+        )),
+        None => Err("no structured result with found and value".into()),
+    });
     tally.case(
         "get_value of a missing key",
         &exchange,
@@ -489,8 +501,8 @@ fn listing_cases(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &Kv
             .ok_or("keys is not an array")?;
         Ok((keys, p["complete"].clone()))
     };
-    let (id, exchange) = call(ctx, ids, "list_keys", json!({ "prefix": probe.key }));
-    let verdict = tool_success(ctx, &exchange, id, "list_keys").and_then(|result| {
+    let (exchange, result) = call_ok(ctx, ids, "list_keys", json!({ "prefix": probe.key }));
+    let verdict = result.and_then(|result| {
         let (keys, _) = keys_of(&result)?;
         if keys == vec![json!(probe.key)] {
             Ok(())
@@ -508,13 +520,13 @@ fn listing_cases(ctx: &mut Context, ids: &mut Ids, tally: &mut Tally, probe: &Kv
         verdict,
     );
 
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         ids,
         "list_keys",
         json!({ "prefix": probe.list_prefix, "limit": 1 }),
     );
-    let verdict = tool_success(ctx, &exchange, id, "list_keys").and_then(|result| {
+    let verdict = result.and_then(|result| {
         let (keys, complete) = keys_of(&result)?;
         if keys.len() == 1 && complete == json!(false) {
             Ok(())
@@ -549,7 +561,7 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
     let mut ids = ctx.client.ids(70);
     let mut tally = Tally::default();
 
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         &mut ids,
         "query_data",
@@ -557,7 +569,7 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
     );
     let truth = d1_rows(ctx, &db, &query.truth);
     let same_rows = |result: Value| rows_are(&result, truth.clone());
-    let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(same_rows);
+    let verdict = result.and_then(same_rows);
     tally.case(
         "bound parameter",
         &exchange,
@@ -565,15 +577,14 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         &mut ids,
         "query_data",
         json!({ "sql": query.typed_sql, "params": query.typed_params }),
     );
     let typed_truth = d1_rows(ctx, &db, &query.typed_truth);
-    let verdict = tool_success(ctx, &exchange, id, "query_data")
-        .and_then(|result| rows_are(&result, typed_truth));
+    let verdict = result.and_then(|result| rows_are(&result, typed_truth));
     tally.case(
         "a null, a boolean and a number bound",
         &exchange,
@@ -581,13 +592,13 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         &mut ids,
         "query_data",
         json!({ "sql": query.terminated_sql }),
     );
-    let verdict = tool_success(ctx, &exchange, id, "query_data").and_then(same_rows);
+    let verdict = result.and_then(same_rows);
     tally.case(
         "a query ending in ;",
         &exchange,
@@ -598,10 +609,9 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
     // Ids of their own, after the row limit's.
     let mut read_ids = ctx.client.ids(1200);
     for sql in &query.harmless_reads {
-        let (id, exchange) = call(ctx, &mut read_ids, "query_data", json!({ "sql": sql }));
+        let (exchange, result) = call_ok(ctx, &mut read_ids, "query_data", json!({ "sql": sql }));
         let truth = d1_rows(ctx, &db, sql);
-        let verdict = tool_success(ctx, &exchange, id, "query_data")
-            .and_then(|result| rows_are(&result, truth));
+        let verdict = result.and_then(|result| rows_are(&result, truth));
         tally.case(
             &format!("a read: {sql}"),
             &exchange,
@@ -610,22 +620,21 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         );
     }
 
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         &mut ids,
         "query_data",
         json!({ "sql": query.injection_sql, "params": query.injection_params }),
     );
-    let verdict =
-        tool_success(ctx, &exchange, id, "query_data").and_then(|result| {
-            match payload(&result).and_then(|p| p["rows"].as_array().map(Vec::len)) {
-                Some(0) => Ok(()),
-                Some(n) => Err(format!(
-                    "{n} rows: the parameter was pasted into the SQL, not bound"
-                )),
-                None => Err("no rows array in the result".into()),
-            }
-        });
+    let verdict = result.and_then(|result| {
+        match payload(&result).and_then(|p| p["rows"].as_array().map(Vec::len)) {
+            Some(0) => Ok(()),
+            Some(n) => Err(format!(
+                "{n} rows: the parameter was pasted into the SQL, not bound"
+            )),
+            None => Err("no rows array in the result".into()),
+        }
+    });
     tally.case(
         "parameter is data, not SQL",
         &exchange,
@@ -634,9 +643,8 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
     );
 
     let many_rows = json!({ "sql": query.many_rows_sql });
-    let (id, exchange) = call(ctx, &mut ids, "query_data", many_rows);
-    let verdict = tool_success(ctx, &exchange, id, "query_data")
-        .and_then(|result| row_count_is(&result, limit, true));
+    let (exchange, result) = call_ok(ctx, &mut ids, "query_data", many_rows);
+    let verdict = result.and_then(|result| row_count_is(&result, limit, true));
     tally.case(
         "row limit",
         &exchange,
@@ -647,14 +655,13 @@ pub fn query_data(ctx: &mut Context) -> Outcome {
         verdict,
     );
 
-    let (id, exchange) = call(
+    let (exchange, result) = call_ok(
         ctx,
         &mut ids,
         "query_data",
         json!({ "sql": query.limit_rows_sql }),
     );
-    let verdict = tool_success(ctx, &exchange, id, "query_data")
-        .and_then(|result| row_count_is(&result, limit, false));
+    let verdict = result.and_then(|result| row_count_is(&result, limit, false));
     tally.case(
         "exactly the row limit",
         &exchange,
