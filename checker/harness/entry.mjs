@@ -1,5 +1,5 @@
 // Worker entry module owned by the checker (copied next to the wasm-bindgen output as
-// `index.js`). It does what worker-build's shim does for a fetch-only worker, in a form the
+// `entry.mjs`). It does what worker-build's shim does for a fetch-only worker, in a form the
 // checker controls: instantiate the module once per isolate, hand each request to the
 // crate's `#[event(fetch)]` export, and after a trap (a Rust panic under panic = "abort")
 // re-create the instance so the next request meets a fresh one, as in production.
@@ -13,8 +13,8 @@
 // - `GET /__course/memory` answers the same readings as JSON;
 // - `POST /__course/reset` re-creates the instance (a fresh isolate, as after a deploy).
 // These paths never reach the lab's code.
-import wasmModule from "./glue_bg.wasm";
-import * as glue from "./glue.js";
+import wasmModule from "./index_bg.wasm";
+import * as glue from "./index.js";
 
 glue.initSync({ module: wasmModule });
 let trapped = false;

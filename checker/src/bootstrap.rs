@@ -344,6 +344,36 @@ pub fn ensure_cargo_mutants(root: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
+/// worker-build, the tool each worker lab's `wrangler.toml` builds with: the release that
+/// ships with the `worker = "=0.8.7"` the labs pin (its shim is vendored in
+/// `checker/harness/worker-build/`; change them together).
+pub const WORKER_BUILD_VERSION: &str = "0.8.7";
+
+/// worker-build in `.tools/`, installed the first time (`--locked`): for the deploy parity
+/// test and `wrangler` runs through the course (grading never needs it).
+pub fn ensure_worker_build(root: &Path) -> Result<PathBuf> {
+    let _lock = FileLock::acquire(&tools_dir(root).join(".bootstrap.lock"))?;
+    let wanted = WORKER_BUILD_VERSION;
+    let bin = tools_dir(root).join("bin").join("worker-build");
+    if fingerprint::stdout_of(Command::new(&bin).arg("--version"))
+        .is_some_and(|v| v.trim() == wanted)
+    {
+        return Ok(bin);
+    }
+    let step = steps::step(format!(
+        "installing worker-build {wanted} into .tools/ (one time, about 2 minutes)"
+    ));
+    run(Command::new("cargo")
+        .current_dir(root)
+        .args(["install", "worker-build", "--locked", "--version", wanted, "--root"])
+        .arg(tools_dir(root)))
+    .with_context(|| {
+        format!("could not install worker-build {wanted}; run `cargo install worker-build --locked --version {wanted} --root .tools` to see why")
+    })?;
+    step.done();
+    Ok(bin)
+}
+
 /// Runs a command with its output shown on stderr (it is the progress; stdout may carry a
 /// JSON report), failing on a non-zero exit.
 fn run(cmd: &mut Command) -> Result<()> {

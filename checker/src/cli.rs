@@ -95,6 +95,19 @@ pub enum Cmd {
         #[arg(long, default_value_t = 8787)]
         port: u16,
     },
+    /// Run a lab with the real `wrangler dev` (the pinned wrangler, offline), with its KV and
+    /// D1 bindings and lab 4's D1 fixture loaded, until Ctrl-C: what `wrangler deploy` would
+    /// ship, served on your machine. The local data is fresh on every start.
+    Dev {
+        /// The lab: `lab-4`, `4` or `full-server`.
+        lab: String,
+        /// Run the reference solution instead of your lab.
+        #[arg(long)]
+        solution: bool,
+        /// Port to listen on.
+        #[arg(long, default_value_t = 8787)]
+        port: u16,
+    },
     /// Build a lab as it would be deployed and show where its bytes go: raw, gzip and brotli
     /// sizes, sections, the crates that weigh most, and what to do about them.
     Size {

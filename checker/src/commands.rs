@@ -9,7 +9,7 @@ use crate::cli::{Format, SummaryFormat};
 use crate::grading::{self, MCP_PATH};
 use crate::report::{Report, SCHEMA_VERSION};
 use crate::runtime::Server;
-use crate::{bootstrap, course, pipeline, render, steps, wasm_size};
+use crate::{bootstrap, course, pipeline, processes, render, steps, wasm_size, wrangler};
 
 /// Exit status when the lab could not be graded.
 pub const NOT_GRADABLE: i32 = 2;
@@ -265,6 +265,71 @@ pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     unreachable!("Server::wait returns only with an error")
 }
 
+pub fn dev(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
+    let lab = course::find(root, lab)?;
+    anyhow::ensure!(
+        lab.kind == course::LabKind::Worker,
+        "{} is a library lab: there is no Worker to run (`cargo lab check {}` grades it)",
+        lab.id,
+        lab.id
+    );
+    let krate = lab.crate_ref(solution);
+    let tools = bootstrap::ensure(root)?;
+    bootstrap::ensure_worker_build(root)?;
+    let dir = root.join(&krate.dir);
+    // Local KV and D1 live here, not in the crate's .wrangler/: fresh on every start, so a
+    // run always begins from the fixture the checker grades with.
+    let state = pipeline::target_dir(root)
+        .join("checker")
+        .join(&krate.package)
+        .join("wrangler-state");
+    let _ = std::fs::remove_dir_all(&state);
+    if let (Some(fixture), Some(binding)) = (lab.d1_fixture(), lab.worker.d1.first()) {
+        let step = steps::step(format!(
+            "loading {} into the local D1 database {binding}",
+            fixture.strip_prefix(root).unwrap_or(&fixture).display()
+        ));
+        let out = wrangler::wrangler(root, &tools, &dir)
+            .args(["d1", "execute", binding, "--local", "--persist-to"])
+            .arg(&state)
+            .arg("--file")
+            .arg(&fixture)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .context("cannot run wrangler")?;
+        anyhow::ensure!(
+            out.status.success(),
+            "`wrangler d1 execute` failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        step.done();
+    }
+    anstream::println!(
+        "wrangler dev: {} builds with its wrangler.toml command, then serves http://127.0.0.1:{port}{MCP_PATH}. Ctrl-C stops it.",
+        krate.dir
+    );
+    // Its own process group, registered: Ctrl-C reaches the checker, which stops wrangler
+    // and the workerd it started together (SIGTERM, then SIGKILL), so nothing outlives it.
+    use std::os::unix::process::CommandExt;
+    let mut child = wrangler::wrangler(root, &tools, &dir)
+        .args(["dev", "--ip", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .arg("--persist-to")
+        .arg(&state)
+        .arg("--show-interactive-dev-session=false")
+        .stdin(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .context("cannot run wrangler")?;
+    let pgid = child.id() as i32;
+    processes::register(pgid);
+    let status = child.wait();
+    processes::stop_group(pgid, std::time::Duration::from_secs(2));
+    processes::unregister(pgid);
+    Ok(status.context("cannot wait for wrangler")?.code().unwrap_or(1))
+}
+
 pub fn size(
     root: &Path,
     lab: &str,
@@ -276,11 +341,27 @@ pub fn size(
     let krate = lab.crate_ref(solution);
     let tools = bootstrap::ensure(root)?;
     let step = steps::step(format!("building {} as it would be deployed", krate.dir));
-    let Some(artefact) = build_or_explain(root, &lab, krate, &tools)? else {
+    let built = pipeline::build_deployed(root, &lab, krate, &tools);
+    let Some(artefact) = explain_build(root, &lab, krate, built)? else {
         return Ok(NOT_GRADABLE);
     };
     step.done();
     let sizes = wasm_size::sizes(&artefact.wasm)?;
+    let deployed_sections = wasm_size::breakdown(&artefact.wasm)?.sections;
+    let step = steps::step("asking `wrangler deploy --dry-run` what it would upload");
+    let upload = pipeline::bundle(root, &artefact, &tools).and_then(|deployment| {
+        wrangler::measure_upload(
+            root,
+            &tools,
+            &krate.package,
+            &deployment,
+            &lab.worker.compatibility_date,
+        )
+    });
+    step.done();
+    let upload = upload
+        .map_err(|e| steps::note(format!("could not measure the whole upload: {e:#}")))
+        .ok();
     if let Some(path) = save {
         std::fs::copy(&artefact.wasm, path)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -303,7 +384,13 @@ pub fn size(
         }
         step.done();
     }
-    anstream::print!("{}", render::size(krate, &lab, &sizes, &breakdown, top));
+    let measured = render::SizeReport {
+        sizes: &sizes,
+        deployed_sections: &deployed_sections,
+        upload: upload.as_ref(),
+        breakdown: &breakdown,
+    };
+    anstream::print!("{}", render::size(krate, &lab, &measured, top));
     // What a course author copies into [size.measured_with] after re-measuring a baseline.
     if let Ok(pins) = course::Pins::current(root, krate) {
         anstream::println!(
@@ -446,7 +533,16 @@ fn build_or_explain(
     krate: &course::CrateRef,
     tools: &bootstrap::Tools,
 ) -> Result<Option<pipeline::Artefact>> {
-    match pipeline::build(root, lab, krate, tools) {
+    explain_build(root, lab, krate, pipeline::build(root, lab, krate, tools))
+}
+
+fn explain_build(
+    root: &Path,
+    lab: &course::Lab,
+    krate: &course::CrateRef,
+    built: Result<pipeline::Artefact, pipeline::BuildError>,
+) -> Result<Option<pipeline::Artefact>> {
+    match built {
         Ok(a) => Ok(Some(a)),
         Err(e) => {
             let failure = e.explain(root, lab, krate)?;

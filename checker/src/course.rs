@@ -495,6 +495,24 @@ mod tests {
                     "{}",
                     path.display()
                 );
+                // The deployed build uses the profile the checker grades (and so the same
+                // [package.metadata.wasm-pack.profile] table): see pipeline::deploy.
+                let profile = &lab.worker.profile;
+                let args = crate::pipeline::MetadataTable::for_profile(profile)
+                    .worker_build_args(profile);
+                assert_eq!(
+                    wrangler["build"]["command"].as_str(),
+                    Some(
+                        format!(
+                            "cargo install -q --locked worker-build@{} && worker-build {args}",
+                            crate::bootstrap::WORKER_BUILD_VERSION
+                        )
+                        .as_str()
+                    ),
+                    "{}",
+                    path.display()
+                );
+                assert_eq!(wrangler["main"].as_str(), Some("build/index.js"));
             }
         }
     }

@@ -32,3 +32,4 @@ pub mod summary;
 pub mod transport;
 pub mod wasm_size;
 pub mod watch;
+pub mod wrangler;

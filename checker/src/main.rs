@@ -38,6 +38,11 @@ fn main() {
             solution,
             port,
         } => commands::serve(&root, &lab, solution, port),
+        cli::Cmd::Dev {
+            lab,
+            solution,
+            port,
+        } => commands::dev(&root, &lab, solution, port),
         cli::Cmd::Size {
             lab,
             solution,

@@ -1,4 +1,4 @@
-//! Size checks: the deployed module against the course's baseline, and its start-up time
+//! Size checks: the deployed module (byte for byte worker-build's) against the course's baseline, and its start-up time
 //! (reported, not graded). The behaviour a smaller module must keep is `corpus.rs`.
 
 use std::time::Instant;
@@ -32,8 +32,15 @@ pub fn raw_bytes(ctx: &mut Context) -> Outcome {
     let credit =
         ((budget.zero_ratio - ratio) / (budget.zero_ratio - budget.full_ratio)).clamp(0.0, 1.0);
     let full_at = (budget.baseline_bytes as f64 * budget.full_ratio).floor();
+    // worker-build keeps the function names (wasm-opt --debuginfo): they are part of what
+    // is deployed and graded, and the student should see how much.
+    let names = wasm_size::breakdown(&ctx.artefact.wasm)
+        .ok()
+        .and_then(|b| b.sections.get("custom:name").copied())
+        .map(|n| format!(" (function names: {n} of them)"))
+        .unwrap_or_default();
     let message = format!(
-        "{} bytes, {:.1} % of the {}-byte starting point (gzip -9 {}, brotli {}); full points at ≤ {:.0} % ({} bytes), none from {:.0} %",
+        "{} bytes as deployed{names}, {:.1} % of the {}-byte starting point (gzip -9 {}, brotli {}); full points at ≤ {:.0} % ({} bytes), none from {:.0} %",
         sizes.raw,
         ratio * 100.0,
         budget.baseline_bytes,

@@ -6,7 +6,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use super::wasm_opt::{optimise_cached, wasm_opt_flags};
+use super::producers::{with_sdk_entry, WORKERS_RS_SDK};
+use super::wasm_opt::optimise_cached;
+use super::wasm_pack::DeploySettings;
 use super::{run_dir, target_dir, Artefact, HeapMeter};
 use crate::bootstrap::Tools;
 use crate::course::CrateRef;
@@ -75,51 +77,82 @@ impl BindgenMismatch {
     }
 }
 
+/// What every deployed build passes to wasm-bindgen besides the module and the output
+/// directory: worker-build 0.8.7's fixed arguments (`--target module` aside, see `bindgen`)
+/// and the two it adds for panic recovery (its `main.rs`).
+pub(super) const BINDGEN_FLAGS: &[&str] = &[
+    "--no-typescript",
+    "--out-name",
+    "index",
+    "--experimental-reset-state-function",
+    "--force-enable-abort-handler",
+];
+
+/// wasm-bindgen, then wasm-opt and the producers entry, as worker-build does them: the
+/// module in the returned artefact is byte for byte worker-build's `build/index_bg.wasm`.
+/// The JS glue is wasm-bindgen's `--target web` output, which the checker's own entry
+/// module (`harness/entry.mjs`) drives; worker-build asks for `--target module`, which
+/// writes the same `.wasm` (the deploy parity test proves it) and other JS, bundled by
+/// `deploy::bundle` when the upload itself is wanted.
 pub(super) fn bindgen(
     root: &Path,
     krate: &CrateRef,
-    wasm: &Path,
+    profile: &str,
+    cargo_wasm: &Path,
     heap_meter: HeapMeter,
     tools: &Tools,
 ) -> Result<Artefact> {
+    let settings = DeploySettings::read(&root.join(&krate.dir).join("Cargo.toml"), profile)?;
     let dir = run_dir(&target_dir(root).join("checker").join(&krate.package))?;
-    let output = Command::new(&tools.wasm_bindgen)
-        .arg(wasm)
-        .arg("--out-dir")
-        .arg(&dir)
-        .args([
-            "--out-name",
-            "glue",
-            "--target",
-            "web",
-            "--no-typescript",
-            "--experimental-reset-state-function",
-            "--force-enable-abort-handler",
-        ])
-        .output()
-        .with_context(|| format!("cannot run {}", tools.wasm_bindgen.display()))?;
-    if !output.status.success() {
-        anyhow::bail!(
-            "wasm-bindgen failed on {}:\n{}",
-            wasm.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let entry = dir.join("index.js");
+    run_bindgen(tools, cargo_wasm, &dir, "web", &settings.bindgen_flags)?;
+    let entry = dir.join("entry.mjs");
     std::fs::copy(root.join("checker/harness/entry.mjs"), &entry)
         .context("cannot write the entry module")?;
-    let wasm = dir.join("glue_bg.wasm");
+    let wasm = dir.join("index_bg.wasm");
     let mut bound = wasm.clone();
-    if let Some(flags) = wasm_opt_flags(&root.join(&krate.dir).join("Cargo.toml"))? {
+    if let Some(flags) = &settings.wasm_opt {
         bound = dir.join("bound.wasm.keep");
         std::fs::copy(&wasm, &bound).context("cannot keep wasm-bindgen's output")?;
-        optimise_cached(root, krate, &wasm, &flags)?;
+        optimise_cached(root, krate, &wasm, flags)?;
     }
+    let module = std::fs::read(&wasm).context("cannot read the bound module")?;
+    let module = with_sdk_entry(&module, WORKERS_RS_SDK)
+        .with_context(|| format!("cannot add the producers entry to {}", wasm.display()))?;
+    std::fs::write(&wasm, module).context("cannot write the deployed module")?;
     Ok(Artefact {
         wasm,
         bound,
         entry,
         heap_meter,
         dir,
+        cargo_wasm: cargo_wasm.to_path_buf(),
+        bindgen_flags: settings.bindgen_flags,
     })
+}
+
+/// Runs the course's wasm-bindgen CLI on cargo's module into `out_dir`.
+pub(super) fn run_bindgen(
+    tools: &Tools,
+    cargo_wasm: &Path,
+    out_dir: &Path,
+    target: &str,
+    profile_flags: &[String],
+) -> Result<()> {
+    let output = Command::new(&tools.wasm_bindgen)
+        .arg(cargo_wasm)
+        .arg("--out-dir")
+        .arg(out_dir)
+        .args(["--target", target])
+        .args(BINDGEN_FLAGS)
+        .args(profile_flags)
+        .output()
+        .with_context(|| format!("cannot run {}", tools.wasm_bindgen.display()))?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "wasm-bindgen failed on {}:\n{}",
+            cargo_wasm.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
 }

@@ -66,6 +66,7 @@ fn cargo_build_in(
     cmd.current_dir(root)
         .args([
             "build",
+            "--lib",
             "--profile",
             profile,
             "--target",
@@ -77,6 +78,9 @@ fn cargo_build_in(
         .args(features.iter().flat_map(|f| ["--features", f]))
         // A standalone crate would otherwise build into a target directory of its own.
         .env("CARGO_TARGET_DIR", target)
+        // What worker-build 0.8.7 sets (its `cargo_build_wasm`): the #[wasm_bindgen] macro
+        // reads it while expanding, so without it the module is not the deployed one.
+        .env("WASM_BINDGEN_USE_JS_SYS", "1")
         .envs(env.iter().map(|(k, v)| (k, v)))
         .env("CARGO_TERM_COLOR", "never");
     // A build that never ends (a build script or proc macro in a loop) is stopped, group and

@@ -20,8 +20,11 @@ use crate::report::{FailureKind, Location};
 mod bindgen;
 mod cargo;
 mod diagnostics;
+mod deploy;
 mod heap_meter;
+mod producers;
 mod wasm_opt;
+mod wasm_pack;
 
 use bindgen::bindgen;
 pub use bindgen::BindgenMismatch;
@@ -31,7 +34,10 @@ pub use diagnostics::{
     compile_failure, error_location, failure_in_output, first_error, span_location,
 };
 pub use heap_meter::HeapMeter;
-pub use wasm_opt::wasm_opt_flags;
+pub use deploy::{bundle, Deployment};
+pub use producers::WORKERS_RS_SDK;
+pub use wasm_opt::deployed_flags;
+pub use wasm_pack::{DeploySettings, MetadataTable};
 
 /// A built Worker, ready for the runtime.
 #[derive(Debug)]
@@ -47,6 +53,11 @@ pub struct Artefact {
     pub heap_meter: HeapMeter,
     /// This run's directory; removed when the artefact is dropped.
     dir: PathBuf,
+    /// cargo's module, before wasm-bindgen: what `deploy::bundle` binds again for the
+    /// deployed JS.
+    cargo_wasm: PathBuf,
+    /// The wasm-bindgen flags the crate's wasm-pack profile table asks for.
+    bindgen_flags: Vec<String>,
 }
 
 impl Artefact {
@@ -55,10 +66,12 @@ impl Artefact {
     /// replay a recording, whose replies say whether the meter was there).
     pub fn in_dir(dir: PathBuf) -> Self {
         Artefact {
-            entry: dir.join("index.js"),
+            entry: dir.join("entry.mjs"),
             wasm: dir.join("index_bg.wasm"),
             bound: dir.join("index_bg.wasm"),
             heap_meter: HeapMeter::BuiltIn,
+            cargo_wasm: dir.join("index_bg.wasm"),
+            bindgen_flags: Vec::new(),
             dir,
         }
     }
@@ -110,7 +123,23 @@ pub fn build(
     {
         return Err(BuildError::WasmBindgen(mismatch));
     }
-    bindgen(root, krate, &wasm, heap_meter, tools).map_err(BuildError::Tool)
+    bindgen(root, krate, &lab.worker.profile, &wasm, heap_meter, tools).map_err(BuildError::Tool)
+}
+
+/// The crate built as `wrangler deploy` builds it: like `build`, but never with the heap
+/// meter (a memory lab is graded with the course probe's counting allocator, which the
+/// deployed Worker does not have).
+pub fn build_deployed(
+    root: &Path,
+    lab: &Lab,
+    krate: &CrateRef,
+    tools: &Tools,
+) -> Result<Artefact, BuildError> {
+    let unmetered = Lab {
+        memory: None,
+        ..lab.clone()
+    };
+    build(root, &unmetered, krate, tools)
 }
 
 /// A build that failed because of the crate, as the student reads it.

@@ -21,41 +21,16 @@ const WASM_FEATURES: &[&str] = &[
     "--enable-exception-handling",
 ];
 
-/// The wasm-opt flags a crate asks for, from the key worker-build and wasm-pack read:
-/// `[package.metadata.wasm-pack.profile.release] wasm-opt = ["-Oz"]`. `None` when the crate
-/// does not ask (or says `false`): then the deployed module is wasm-bindgen's output.
-pub fn wasm_opt_flags(manifest: &Path) -> Result<Option<Vec<String>>> {
-    let text = std::fs::read_to_string(manifest)
-        .with_context(|| format!("cannot read {}", manifest.display()))?;
-    let toml: toml::Value = toml::from_str(&text)
-        .with_context(|| format!("{} is not valid TOML", manifest.display()))?;
-    let setting = [
-        "package",
-        "metadata",
-        "wasm-pack",
-        "profile",
-        "release",
-        "wasm-opt",
-    ]
-    .iter()
-    .try_fold(&toml, |value, key| value.get(key));
-    Ok(match setting {
-        None | Some(toml::Value::Boolean(false)) => None,
-        Some(toml::Value::Boolean(true)) => Some(vec!["-O".to_owned()]),
-        Some(toml::Value::Array(flags)) => Some(
-            flags
-                .iter()
-                .map(|f| f.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .with_context(|| {
-                    format!("{}: wasm-opt flags must be strings", manifest.display())
-                })?,
-        ),
-        Some(other) => anyhow::bail!(
-            "{}: `wasm-opt` must be true, false or a list of flags, not {other}",
-            manifest.display()
-        ),
-    })
+/// The whole wasm-opt command line after the input and output, as worker-build 0.8.7 builds
+/// it (`step_run_wasm_opt`): the crate's flags, the features above, and always
+/// `--debuginfo`, which keeps the name section in the deployed module.
+pub fn deployed_flags(crate_flags: &[String]) -> Vec<String> {
+    crate_flags
+        .iter()
+        .cloned()
+        .chain(WASM_FEATURES.iter().map(|f| f.to_string()))
+        .chain(["--debuginfo".to_owned()])
+        .collect()
 }
 
 /// wasm-opt takes seconds; the same input and flags always give the same output, so the
@@ -72,7 +47,9 @@ pub(super) fn optimise_cached(
         .join("checker")
         .join(&krate.package)
         .join("wasm-opt");
-    let cached = cache.join(format!("{}.wasm", wasm_opt_key(&input, flags)));
+    // Keyed by the whole command line, so outputs cached before a flag was added never match.
+    let key = wasm_opt_key(&input, &deployed_flags(flags));
+    let cached = cache.join(format!("{key}.wasm"));
     // Another check may prune the cache meanwhile: a failed copy just means running wasm-opt.
     if cached.is_file() && std::fs::copy(&cached, wasm).is_ok() {
         return Ok(());
@@ -123,8 +100,7 @@ fn wasm_opt(root: &Path, wasm: &Path, flags: &[String]) -> Result<()> {
         .arg(wasm)
         .arg("-o")
         .arg(wasm)
-        .args(flags)
-        .args(WASM_FEATURES)
+        .args(deployed_flags(flags))
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("cannot run {}", bin.display()))?;
@@ -133,7 +109,7 @@ fn wasm_opt(root: &Path, wasm: &Path, flags: &[String]) -> Result<()> {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let head: Vec<&str> = stderr.lines().take(12).collect();
         anyhow::bail!(
-            "wasm-opt {} failed (the crate's [package.metadata.wasm-pack.profile.release] wasm-opt flags):\n{}",
+            "wasm-opt {} failed (the crate's [package.metadata.wasm-pack.profile] wasm-opt flags):\n{}",
             flags.join(" "),
             head.join("\n")
         );
@@ -143,7 +119,7 @@ fn wasm_opt(root: &Path, wasm: &Path, flags: &[String]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{wasm_opt_flags, wasm_opt_key};
+    use super::{deployed_flags, wasm_opt_key, WASM_FEATURES};
 
     #[test]
     fn the_wasm_opt_key_is_stable_and_changes_with_input_or_flags() {
@@ -163,26 +139,10 @@ mod tests {
     }
 
     #[test]
-    fn wasm_opt_flags_come_from_the_wasm_pack_metadata() {
-        let dir = tempfile::tempdir().unwrap();
-        let manifest = dir.path().join("Cargo.toml");
-        let read = |text: &str| {
-            std::fs::write(&manifest, text).unwrap();
-            wasm_opt_flags(&manifest)
-        };
-        assert_eq!(read("[package]\nname = \"x\"").unwrap(), None);
-        assert_eq!(
-            read("[package.metadata.wasm-pack.profile.release]\nwasm-opt = [\"-Oz\", \"--strip-debug\"]").unwrap(),
-            Some(vec!["-Oz".to_owned(), "--strip-debug".to_owned()])
-        );
-        assert_eq!(
-            read("[package.metadata.wasm-pack.profile.release]\nwasm-opt = false").unwrap(),
-            None
-        );
-        assert_eq!(
-            read("[package.metadata.wasm-pack.profile.release]\nwasm-opt = true").unwrap(),
-            Some(vec!["-O".to_owned()])
-        );
-        assert!(read("[package.metadata.wasm-pack.profile.release]\nwasm-opt = 3").is_err());
+    fn worker_build_appends_the_features_and_debuginfo_to_the_crate_flags() {
+        let flags = deployed_flags(&["-Oz".to_owned()]);
+        assert_eq!(flags.first().map(String::as_str), Some("-Oz"));
+        assert_eq!(flags.last().map(String::as_str), Some("--debuginfo"));
+        assert_eq!(flags.len(), 2 + WASM_FEATURES.len());
     }
 }

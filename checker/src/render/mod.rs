@@ -252,18 +252,35 @@ pub fn audit(audit: &crate::audit::Audit) -> String {
 }
 
 /// The `checker size` report: totals, sections, the heaviest crates with what to do.
+/// What `cargo lab size` measured, for `size`.
+pub struct SizeReport<'a> {
+    /// The deployed module's sizes.
+    pub sizes: &'a crate::wasm_size::Sizes,
+    /// The deployed module's sections, name section included.
+    pub deployed_sections: &'a std::collections::BTreeMap<String, u64>,
+    /// The whole upload as `wrangler deploy --dry-run` reported it, when it could run.
+    pub upload: Option<&'a crate::wrangler::Upload>,
+    /// Where the code comes from (before wasm-opt, with names).
+    pub breakdown: &'a crate::wasm_size::Breakdown,
+}
+
 pub fn size(
     krate: &crate::course::CrateRef,
     lab: &crate::course::Lab,
-    sizes: &crate::wasm_size::Sizes,
-    breakdown: &crate::wasm_size::Breakdown,
+    measured: &SizeReport,
     top: usize,
 ) -> String {
     // Long on purpose: `cargo lab size`'s report, written top to bottom.
+    let SizeReport {
+        sizes,
+        deployed_sections,
+        upload,
+        breakdown,
+    } = measured;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{BOLD}{}{BOLD:#} — the module `wrangler deploy` would upload",
+        "{BOLD}{}{BOLD:#} — the module `wrangler deploy` uploads (worker-build's build/index_bg.wasm)",
         krate.dir
     );
     let _ = writeln!(
@@ -271,6 +288,13 @@ pub fn size(
         "  raw {} bytes · gzip -9 {} · brotli 11 {}",
         sizes.raw, sizes.gzip, sizes.brotli
     );
+    if let Some(upload) = upload {
+        let _ = writeln!(
+            out,
+            "  whole upload, as `wrangler deploy` reports it: {:.2} KiB / gzip: {:.2} KiB (the module and wrangler's {}-byte bundle of index.js)",
+            upload.total_kib, upload.gzip_kib, upload.js_bytes
+        );
+    }
     if let Some(budget) = &lab.size {
         let ratio = sizes.raw as f64 / budget.baseline_bytes as f64;
         let _ = writeln!(
@@ -281,11 +305,17 @@ pub fn size(
             budget.full_ratio * 100.0
         );
     }
-    let _ = writeln!(out, "\n  sections (before wasm-opt, names included):");
-    let mut sections: Vec<(&String, &u64)> = breakdown.sections.iter().collect();
+    let _ = writeln!(out, "\n  sections, as deployed:");
+    let mut sections: Vec<(&String, &u64)> = deployed_sections.iter().collect();
     sections.sort_by(|a, b| b.1.cmp(a.1));
     for (name, bytes) in sections.iter().take(8) {
         let _ = writeln!(out, "    {name:<22} {bytes:>9}");
+    }
+    if let Some(names) = deployed_sections.get("custom:name") {
+        let _ = writeln!(
+            out,
+            "\n  {DIM}→ custom:name ({names} bytes) is the function names: worker-build keeps them (wasm-opt --debuginfo) so a panic's stack trace in `wrangler tail` names Rust functions; `strip = true` in the profile drops most of them, and those traces with them (book/src/deploy.md#names){DIM:#}"
+        );
     }
     let data = breakdown.sections.get("data").copied().unwrap_or(0);
     let module: u64 = breakdown.sections.values().sum();
@@ -299,7 +329,7 @@ pub fn size(
     if !breakdown.named {
         let _ = writeln!(
             out,
-            "\n  The module has no function names, so code cannot be attributed to crates.\n  (`strip = true` removes them; `strip = \"debuginfo\"` keeps them and costs nothing after wasm-opt.)"
+            "\n  The module has no function names, so code cannot be attributed to crates.\n  (`strip = true` removes them; `strip = \"debuginfo\"` keeps them, in the deployed module's name section too.)"
         );
         return out;
     }
