@@ -17,6 +17,10 @@ watch lab:
 serve lab *args:
     @cargo lab serve "$@"
 
+# Run a lab with the real `wrangler dev`, its KV, D1 and lab 4's fixture loaded: `just dev lab-4`.
+dev lab *args:
+    @cargo lab dev "$@"
+
 # Where a lab's deployed bytes go: `just size lab-3`, `just size 3 --solution`.
 size lab *args:
     @cargo lab size "$@"

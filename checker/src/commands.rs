@@ -327,7 +327,10 @@ pub fn dev(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     let status = child.wait();
     processes::stop_group(pgid, std::time::Duration::from_secs(2));
     processes::unregister(pgid);
-    Ok(status.context("cannot wait for wrangler")?.code().unwrap_or(1))
+    Ok(status
+        .context("cannot wait for wrangler")?
+        .code()
+        .unwrap_or(1))
 }
 
 pub fn size(

@@ -498,8 +498,8 @@ mod tests {
                 // The deployed build uses the profile the checker grades (and so the same
                 // [package.metadata.wasm-pack.profile] table): see pipeline::deploy.
                 let profile = &lab.worker.profile;
-                let args = crate::pipeline::MetadataTable::for_profile(profile)
-                    .worker_build_args(profile);
+                let args =
+                    crate::pipeline::MetadataTable::for_profile(profile).worker_build_args(profile);
                 assert_eq!(
                     wrangler["build"]["command"].as_str(),
                     Some(

@@ -41,10 +41,7 @@ pub fn environment(root: &Path, tools: &Tools) -> Vec<(&'static str, OsString)> 
         ("CARGO_TARGET_DIR", target_dir(root).into()),
         ("CARGO_INSTALL_ROOT", tools_dir(root).into()),
         ("CARGO_NET_OFFLINE", "true".into()),
-        (
-            "PATH",
-            std::env::join_paths(path).unwrap_or_default(),
-        ),
+        ("PATH", std::env::join_paths(path).unwrap_or_default()),
         ("WRANGLER_SEND_METRICS", "false".into()),
         ("WRANGLER_SEND_ERROR_REPORTS", "false".into()),
         ("CLOUDFLARE_CF_FETCH_ENABLED", "false".into()),
@@ -78,7 +75,9 @@ pub struct Upload {
 
 /// Reads wrangler's "Total Upload: 385.70 KiB / gzip: 119.20 KiB" line.
 pub fn parse_total_upload(stdout: &str) -> Option<(f64, f64)> {
-    let line = stdout.lines().find_map(|l| l.split("Total Upload:").nth(1))?;
+    let line = stdout
+        .lines()
+        .find_map(|l| l.split("Total Upload:").nth(1))?;
     let mut numbers = line
         .split_whitespace()
         .filter_map(|word| word.parse::<f64>().ok());

@@ -159,13 +159,18 @@ fn wrangler_deploy_dry_run_uploads_the_module_the_checker_grades() {
         first_difference(&ours, &theirs)
     );
     // "Total Upload" is the module plus wrangler's own bundle of build/index.js, in KiB.
-    let js = std::fs::metadata(out.path().join("index.js")).unwrap().len();
+    let js = std::fs::metadata(out.path().join("index.js"))
+        .unwrap()
+        .len();
     let total = format!(
         "Total Upload: {:.2} KiB",
         (theirs.len() as u64 + js) as f64 / 1024.0
     );
     assert!(stdout.contains(&total), "{total} not in:\n{stdout}");
-    eprintln!("wrangler deploy --dry-run: {} B module, {total}", theirs.len());
+    eprintln!(
+        "wrangler deploy --dry-run: {} B module, {total}",
+        theirs.len()
+    );
 }
 
 #[test]
@@ -213,8 +218,10 @@ fn wrangler_dev_serves_lab_4_with_its_d1_fixture() {
         }
         std::thread::sleep(Duration::from_millis(500));
     };
-    let query = post(serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-        "params": {"name": "query_data", "arguments": {"sql": "SELECT name FROM products WHERE id = 1"}}}));
+    let query = post(
+        serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "query_data", "arguments": {"sql": "SELECT name FROM products WHERE id = 1"}}}),
+    );
     common::serve::signal(child.id(), libc::SIGINT);
     let status = common::serve::wait_timeout(&mut child, Duration::from_secs(20));
     if status.is_none() {
@@ -224,11 +231,20 @@ fn wrangler_dev_serves_lab_4_with_its_d1_fixture() {
     let _ = std::fs::remove_dir_all(crate_dir.join("build"));
     let _ = std::fs::remove_dir_all(crate_dir.join(".wrangler"));
     let (code, body) = answered.expect("wrangler dev never answered");
-    eprintln!("wrangler dev answered initialize in {:.1?}", started.elapsed());
+    eprintln!(
+        "wrangler dev answered initialize in {:.1?}",
+        started.elapsed()
+    );
     assert_eq!(code, 200, "initialize: {body}");
-    assert!(body.contains("\"protocolVersion\":\"2025-06-18\""), "{body}");
+    assert!(
+        body.contains("\"protocolVersion\":\"2025-06-18\""),
+        "{body}"
+    );
     let (_, rows) = query.expect("query_data was not answered");
-    assert!(rows.contains("Trail mug"), "the D1 fixture is not loaded: {rows}");
+    assert!(
+        rows.contains("Trail mug"),
+        "the D1 fixture is not loaded: {rows}"
+    );
     assert!(status.is_some(), "`checker dev` did not stop on Ctrl-C");
     assert!(left.is_empty(), "left running after Ctrl-C: {left:?}");
 }

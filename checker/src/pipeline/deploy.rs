@@ -53,7 +53,8 @@ pub fn bundle(root: &Path, artefact: &Artefact, tools: &Tools) -> Result<Deploym
     std::fs::write(staging.join("shim.js"), shim)?;
     esbuild(root, &staging)?;
     // worker-build's `fix_wasm_import`: wrangler's bundler does not take `import source`.
-    let js = std::fs::read_to_string(staging.join("index.js"))?.replace("import source ", "import ");
+    let js =
+        std::fs::read_to_string(staging.join("index.js"))?.replace("import source ", "import ");
     let deployment = Deployment {
         js: out.join("index.js"),
         wasm: out.join("index_bg.wasm"),
@@ -152,9 +153,8 @@ fn class_wrappers(glue: &str) -> String {
             None
         };
         if let Some(class) = class {
-            out += &format!(
-                "export const {class} = new Proxy(exports.{class}, classProxyHooks);\n"
-            );
+            out +=
+                &format!("export const {class} = new Proxy(exports.{class}, classProxyHooks);\n");
         }
     }
     out
@@ -166,7 +166,8 @@ mod tests {
 
     #[test]
     fn fetch_is_called_with_env_and_ctx_and_system_exports_are_skipped() {
-        let glue = "export function fetch(req, env, ctx) {}\nexport function __wbg_reset_state() {}\n\
+        let glue =
+            "export function fetch(req, env, ctx) {}\nexport function __wbg_reset_state() {}\n\
                     export function helper(x) {}\nexport { y as answer };\nexport class Room {\n}";
         assert_eq!(
             handlers(glue),

@@ -19,8 +19,8 @@ use crate::report::{FailureKind, Location};
 
 mod bindgen;
 mod cargo;
-mod diagnostics;
 mod deploy;
+mod diagnostics;
 mod heap_meter;
 mod producers;
 mod wasm_opt;
@@ -30,11 +30,11 @@ use bindgen::bindgen;
 pub use bindgen::BindgenMismatch;
 pub use cargo::{build_timeout, build_with_names, package_args};
 use cargo::{cargo_build, touch};
+pub use deploy::{bundle, Deployment};
 pub use diagnostics::{
     compile_failure, error_location, failure_in_output, first_error, span_location,
 };
 pub use heap_meter::HeapMeter;
-pub use deploy::{bundle, Deployment};
 pub use producers::WORKERS_RS_SDK;
 pub use wasm_opt::deployed_flags;
 pub use wasm_pack::{DeploySettings, MetadataTable};

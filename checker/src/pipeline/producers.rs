@@ -129,8 +129,7 @@ mod tests {
     #[test]
     fn a_module_without_the_section_gets_one_at_its_end() {
         let out = with_sdk_entry(&module_with(&[]), "0.8.7").unwrap();
-        let expected: &[u8] =
-            b"\x00\x21\x09producers\x01\x03sdk\x01\x0aworkers-rs\x050.8.7";
+        let expected: &[u8] = b"\x00\x21\x09producers\x01\x03sdk\x01\x0aworkers-rs\x050.8.7";
         assert_eq!(out, module_with(&[expected]));
     }
 

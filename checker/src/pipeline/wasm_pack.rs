@@ -120,7 +120,10 @@ impl DeploySettings {
         let mut bindgen_flags = Vec::new();
         for (on, flag) in [
             (debug_glue, "--debug"),
-            (!bindgen.demangle_name_section.unwrap_or(true), "--no-demangle"),
+            (
+                !bindgen.demangle_name_section.unwrap_or(true),
+                "--no-demangle",
+            ),
             (bindgen.dwarf_debug_info.unwrap_or(false), "--keep-debug"),
             (
                 bindgen.omit_default_module_path.unwrap_or(false),
@@ -201,7 +204,10 @@ mod tests {
 
     #[test]
     fn profiles_map_to_worker_build_arguments() {
-        assert_eq!(MetadataTable::for_profile("release"), MetadataTable::Release);
+        assert_eq!(
+            MetadataTable::for_profile("release"),
+            MetadataTable::Release
+        );
         assert_eq!(MetadataTable::for_profile("worker"), MetadataTable::Custom);
         assert_eq!(
             MetadataTable::Custom.worker_build_args("worker"),

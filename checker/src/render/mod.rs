@@ -311,7 +311,12 @@ pub fn size(
     for (name, bytes) in sections.iter().take(8) {
         let _ = writeln!(out, "    {name:<22} {bytes:>9}");
     }
-    if let Some(names) = deployed_sections.get("custom:name") {
+    // Shown when the names weigh something (over 5 % of the module), not for the few glue
+    // names `strip = true` leaves.
+    if let Some(names) = deployed_sections
+        .get("custom:name")
+        .filter(|n| **n * 20 > sizes.raw)
+    {
         let _ = writeln!(
             out,
             "\n  {DIM}→ custom:name ({names} bytes) is the function names: worker-build keeps them (wasm-opt --debuginfo) so a panic's stack trace in `wrangler tail` names Rust functions; `strip = true` in the profile drops most of them, and those traces with them (book/src/deploy.md#names){DIM:#}"
