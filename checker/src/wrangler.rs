@@ -60,7 +60,8 @@ pub fn wrangler(root: &Path, tools: &Tools, crate_dir: &Path) -> Command {
 
 /// The whole upload as `wrangler deploy` reports it ("Total Upload: … KiB / gzip: … KiB"):
 /// the module plus wrangler's own esbuild bundle of `index.js`, and one gzip (zlib level 6)
-/// of them together. Cloudflare's Worker size limits apply to the gzip figure.
+/// of them together. (Cloudflare's script limit is 64 MiB uncompressed since 2026-09;
+/// wrangler 4.86 still colours the gzip figure against the old 3 MB limit.)
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Upload {
     /// The `.wasm` module, bytes.

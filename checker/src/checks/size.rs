@@ -63,7 +63,7 @@ pub fn raw_bytes(ctx: &mut Context) -> Outcome {
                 if tips.is_empty() { "none recognised".to_owned() } else { tips.join("; ") }
             )
         }
-        _ => "Start with the release profile (opt-level \"z\", lto, codegen-units = 1, panic = \"abort\", and strip = \"debuginfo\" rather than true: true removes the function names, so nothing, `cargo lab size lab-3` included, can tell you which crates weigh most) and wasm-opt -Oz.".into(),
+        _ => "Start with the release profile (opt-level \"z\", lto, codegen-units = 1, panic = \"abort\", and strip = \"debuginfo\" rather than true while you measure: true removes the function names this hint needs to name the heaviest crates; `cargo lab size lab-3` builds a named copy to find them) and wasm-opt -Oz.".into(),
     };
     Outcome {
         credit,

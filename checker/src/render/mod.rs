@@ -322,8 +322,8 @@ pub fn size(
             "\n  {DIM}→ custom:name ({names} bytes) is the function names: worker-build keeps them (wasm-opt --debuginfo) so a panic's stack trace in `wrangler tail` names Rust functions; `strip = true` in the profile drops most of them, and those traces with them (book/src/deploy.md#names){DIM:#}"
         );
     }
-    let data = breakdown.sections.get("data").copied().unwrap_or(0);
-    let module: u64 = breakdown.sections.values().sum();
+    let data = deployed_sections.get("data").copied().unwrap_or(0);
+    let module: u64 = deployed_sections.values().sum();
     if data * 4 > module {
         let _ = writeln!(
             out,
