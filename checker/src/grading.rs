@@ -293,8 +293,11 @@ impl<'a> Run<'a> {
             "cargo profile `{}`; a first build takes about a minute",
             self.lab.worker.profile
         ));
-        let built = pipeline::build(self.root, self.lab, self.krate, tools);
+        let mut built = pipeline::build(self.root, self.lab, self.krate, tools);
         step.done();
+        if let (Ok(artefact), Some(_)) = (&mut built, &self.lab.size) {
+            artefact.upload = self.measure_upload(artefact, tools);
+        }
         let (artefact, failure, tools_failed) = match built {
             Ok(artefact) => (Some(artefact), None, None),
             Err(e) => match e.explain(self.root, self.lab, self.krate) {
@@ -312,6 +315,34 @@ impl<'a> Run<'a> {
         };
         self.judge_build(built);
         artefact
+    }
+
+    /// The whole upload as `wrangler deploy --dry-run` reports it, for a lab graded on size:
+    /// shown by `size.raw-bytes`, not graded. Skipped with `CHECKER_MEASURE_UPLOAD=never`
+    /// (the mutation runner, which grades hundreds of modules); a failure is a note, not a
+    /// failed check.
+    fn measure_upload(
+        &self,
+        artefact: &Artefact,
+        tools: &Tools,
+    ) -> Option<crate::wrangler::Upload> {
+        if std::env::var("CHECKER_MEASURE_UPLOAD").as_deref() == Ok("never") {
+            return None;
+        }
+        let step = steps::step("asking `wrangler deploy --dry-run` what it would upload");
+        let measured = pipeline::bundle(self.root, artefact, tools).and_then(|deployment| {
+            crate::wrangler::measure_upload(
+                self.root,
+                tools,
+                &self.krate.package,
+                &deployment,
+                &self.lab.worker.compatibility_date,
+            )
+        });
+        step.done();
+        measured
+            .map_err(|e| steps::note(format!("could not measure the whole upload: {e:#}")))
+            .ok()
     }
 
     fn judge_build(&mut self, built: Built) {

@@ -79,6 +79,27 @@ fn the_solution_is_at_most_35_percent_and_answers_every_corpus_request_the_same(
         ratio * 100.0
     );
     assert!(ratio <= 0.35, "{ratio}");
+    // The name section and the whole upload, as wrangler reports it, are shown (not graded).
+    let message = check(&report, "size.raw-bytes")["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("as deployed (function names: "),
+        "{message}"
+    );
+    let upload = message
+        .split("whole upload, as `wrangler deploy` reports it: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no whole upload in: {message}"));
+    let (total, gzip) = checker::wrangler::parse_total_upload(&format!("Total Upload: {upload}"))
+        .unwrap_or_else(|| panic!("not wrangler's figures: {upload}"));
+    // The upload is the module plus wrangler's bundle of the JS (tens of KB), and gzip shrinks it.
+    assert!(
+        total * 1024.0 > measured && total * 1024.0 < measured + 100_000.0,
+        "{message}"
+    );
+    assert!(gzip < total, "{message}");
     let behaviour = check(&report, "size.behaviour");
     let corpus = checker::checks::corpus::load_corpus(
         &checker::course::find(&common::repo_root(), "lab-3").unwrap(),

@@ -50,6 +50,14 @@ pub fn raw_bytes(ctx: &mut Context) -> Outcome {
         full_at,
         budget.zero_ratio * 100.0
     );
+    // Shown, not graded: what wrangler reports, for the student to compare.
+    let message = match &ctx.artefact.upload {
+        Some(upload) => format!(
+            "{message}; whole upload, as `wrangler deploy` reports it: {:.2} KiB / gzip: {:.2} KiB",
+            upload.total_kib, upload.gzip_kib
+        ),
+        None => message,
+    };
     let hint = match wasm_size::breakdown(&ctx.artefact.bound) {
         Ok(b) if b.named => {
             let tips: Vec<String> = b

@@ -428,7 +428,9 @@ fn grade(scratch: &Scratch, lab: &Lab, limit: Duration) -> Result<(Outcome, Opti
         .arg(&out)
         .env("COURSE_ROOT", &scratch.root)
         .env("CARGO_TARGET_DIR", &scratch.target)
-        .env("CHECKER_PROGRESS", "never");
+        .env("CHECKER_PROGRESS", "never")
+        // A wrangler run per mutant would add minutes and can catch nothing: it is not graded.
+        .env("CHECKER_MEASURE_UPLOAD", "never");
     let run = crate::processes::output_within(&mut cmd, limit).context("cannot run the checker")?;
     let report: Option<Report> = std::fs::read_to_string(&out)
         .ok()

@@ -124,6 +124,7 @@ pub(super) fn bindgen(
         bound,
         entry,
         heap_meter,
+        upload: None,
         dir,
         cargo_wasm: cargo_wasm.to_path_buf(),
         bindgen_flags: settings.bindgen_flags,

@@ -51,6 +51,9 @@ pub struct Artefact {
     pub bound: PathBuf,
     /// Whether the module counts its live heap bytes (and why not).
     pub heap_meter: HeapMeter,
+    /// The whole upload as `wrangler deploy --dry-run` reports it, when grading measured it
+    /// (labs graded on size; see `grading`).
+    pub upload: Option<crate::wrangler::Upload>,
     /// This run's directory; removed when the artefact is dropped.
     dir: PathBuf,
     /// cargo's module, before wasm-bindgen: what `deploy::bundle` binds again for the
@@ -70,6 +73,7 @@ impl Artefact {
             wasm: dir.join("index_bg.wasm"),
             bound: dir.join("index_bg.wasm"),
             heap_meter: HeapMeter::BuiltIn,
+            upload: None,
             cargo_wasm: dir.join("index_bg.wasm"),
             bindgen_flags: Vec::new(),
             dir,
