@@ -28,6 +28,7 @@ pub fn diagnose(root: &Path) -> Vec<Finding> {
     findings.push(course_node(root));
     findings.extend(npm_packages(root));
     findings.push(workerd(root));
+    findings.push(worker_build(root));
     findings.push(mdbook(root));
     findings
 }
@@ -204,6 +205,23 @@ fn workerd(root: &Path) -> Finding {
         found,
         fix: "cargo lab setup".into(),
         optional: false,
+    }
+}
+
+fn worker_build(root: &Path) -> Finding {
+    let path = bootstrap::tools_dir(root).join("bin/worker-build");
+    let wanted = bootstrap::WORKER_BUILD_VERSION;
+    let found = match fingerprint::version(&path, None) {
+        Some(v) if v == wanted => Ok(v),
+        Some(v) => Err(format!("{v} in .tools/bin, not {wanted}")),
+        None => Err("missing (.tools/bin/worker-build)".to_owned()),
+    };
+    Finding {
+        name: "worker-build".into(),
+        wanted: format!("{wanted}, for `cargo lab dev` and the deploy parity test only"),
+        found,
+        fix: "cargo lab dev <lab> (installs it)".into(),
+        optional: true,
     }
 }
 

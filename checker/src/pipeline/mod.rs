@@ -1,12 +1,15 @@
-//! Lab crate → deployable Worker.
+//! Lab crate → deployable Worker, byte for byte the module `worker-build` 0.8.7 makes with the
+//! lab's `wrangler.toml` command (`tests/deploy_parity.rs` proves it for every Worker lab).
 //!
-//! Why not worker-build: it would need another ~140 s `cargo install` on a fresh machine, it
-//! runs wasm-opt on every build (seconds per re-check), and its shim hides the instance from
-//! us. Instead the checker runs the same steps itself: `cargo build` for wasm32, then
-//! wasm-bindgen with the flags worker-build passes (`--experimental-reset-state-function
-//! --force-enable-abort-handler`), then adds an entry module it owns (`harness/entry.mjs`)
-//! that re-creates the instance after a panic, as worker-build's shim does. The result is
-//! a module Worker that `wrangler deploy` accepts as is.
+//! Why not run worker-build itself: it is another ~2-minute `cargo install` on a fresh machine,
+//! it would run wasm-opt again on every build (the checker caches it), and its shim hides the
+//! instance from us. So the checker runs worker-build's steps with worker-build's flags:
+//! `cargo build --lib` (`cargo.rs`), wasm-bindgen (`bindgen.rs`), wasm-opt as the crate's
+//! wasm-pack profile table asks, with worker-build's defaults (`wasm_pack.rs`, `wasm_opt.rs`),
+//! and the producers entry (`producers.rs`). It grades through an entry module it owns
+//! (`harness/entry.mjs`), which re-creates the instance after a panic as worker-build's shim
+//! does and can read linear memory; `deploy.rs` makes worker-build's own `build/index.js` when
+//! the upload itself is measured.
 
 use std::path::{Path, PathBuf};
 
