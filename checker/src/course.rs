@@ -61,6 +61,11 @@ pub struct Lab {
     pub worker: WorkerConfig,
     /// The graded checks, in the order they run and are reported.
     pub checks: Vec<CheckSpec>,
+    /// The order to work in: groups of checks, each with a title and the book section that
+    /// teaches it. Every check belongs to exactly one task; the first task not done is the
+    /// report's next step.
+    #[serde(default)]
+    pub tasks: Vec<TaskSpec>,
     /// Size budget, for labs graded on the size of the deployed module.
     pub size: Option<SizeConfig>,
     /// Memory budgets and workload, for labs graded on linear memory.
@@ -204,7 +209,29 @@ pub struct CheckSpec {
     pub gate: bool,
 }
 
+/// One task of a lab: a step of the work, graded by the checks it owns.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSpec {
+    /// Stable id, unique in the lab (the JSON report's `task`).
+    pub id: String,
+    /// What the student does in this step, in a few words.
+    pub title: String,
+    /// The checks that grade it, by id.
+    pub checks: Vec<String>,
+    /// The book page and anchor that teaches it, from the repository root.
+    pub doc: String,
+}
+
 impl Lab {
+    /// The task that owns a check, with its position (0-based) among the lab's tasks.
+    pub fn task_of(&self, check: &str) -> Option<(usize, &TaskSpec)> {
+        self.tasks
+            .iter()
+            .enumerate()
+            .find(|(_, task)| task.checks.iter().any(|c| c == check))
+    }
+
     pub fn crate_ref(&self, solution: bool) -> &CrateRef {
         if solution {
             &self.solution
@@ -513,6 +540,67 @@ mod tests {
                     path.display()
                 );
                 assert_eq!(wrangler["main"].as_str(), Some("build/index.js"));
+            }
+        }
+    }
+
+    /// Tasks are how a student moves through a lab: none may be missing a check or claim one
+    /// twice, and each points at a section of the book that exists.
+    #[test]
+    fn every_check_belongs_to_exactly_one_task_and_tasks_point_at_the_book() {
+        let root = root();
+        for lab in labs(&root).unwrap() {
+            assert!(!lab.tasks.is_empty(), "{}: no [[tasks]]", lab.id);
+            let mut ids = std::collections::BTreeSet::new();
+            for task in &lab.tasks {
+                assert!(ids.insert(&task.id), "{}: task {} twice", lab.id, task.id);
+                assert!(
+                    !task.checks.is_empty(),
+                    "{}: task {} owns no check",
+                    lab.id,
+                    task.id
+                );
+                for check in &task.checks {
+                    assert!(
+                        lab.checks.iter().any(|c| &c.id == check),
+                        "{}: task {} names {check}, which the lab does not run",
+                        lab.id,
+                        task.id
+                    );
+                }
+            }
+            for check in &lab.checks {
+                let owners = lab
+                    .tasks
+                    .iter()
+                    .filter(|t| t.checks.contains(&check.id))
+                    .count();
+                assert_eq!(owners, 1, "{}: {} is in {owners} tasks", lab.id, check.id);
+            }
+            for task in &lab.tasks {
+                let (page, anchor) = task.doc.split_once('#').unwrap();
+                let text = std::fs::read_to_string(root.join(page))
+                    .unwrap_or_else(|e| panic!("{}: {}: {e}", lab.id, task.doc));
+                // mdBook's heading ids: lower case, spaces to dashes, other punctuation dropped.
+                let slug = |heading: &str| -> String {
+                    heading
+                        .trim()
+                        .to_lowercase()
+                        .chars()
+                        .filter_map(|c| match c {
+                            ' ' => Some('-'),
+                            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                            _ => None,
+                        })
+                        .collect()
+                };
+                assert!(
+                    text.lines()
+                        .filter_map(|l| l.strip_prefix('#'))
+                        .any(|h| slug(h.trim_start_matches('#')) == anchor),
+                    "{}: no heading for #{anchor} in {page}",
+                    lab.id
+                );
             }
         }
     }

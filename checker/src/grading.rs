@@ -435,7 +435,10 @@ impl<'a> Run<'a> {
         recorder.keep(recording);
     }
 
-    fn report(self, started: Instant) -> Report {
+    fn report(mut self, started: Instant) -> Report {
+        for check in &mut self.results {
+            check.task = self.lab.task_of(&check.id).map(|(_, t)| t.id.clone());
+        }
         let score: f64 = self.results.iter().map(|c| c.points).sum();
         let max_score: f64 = self.results.iter().map(|c| c.max_points).sum();
         Report {
@@ -447,6 +450,7 @@ impl<'a> Run<'a> {
             passed: self.results.iter().all(|c| c.status == Status::Pass),
             score: report::round2(score),
             max_score: report::round2(max_score),
+            tasks: report::task_progress(self.lab, &self.results),
             checks: self.results,
             environment: self.environment,
             duration_ms: started.elapsed().as_millis() as u64,

@@ -25,6 +25,10 @@ pub struct Report {
     /// Sum of the points available.
     pub max_score: f64,
     pub checks: Vec<CheckResult>,
+    /// The lab's tasks in the order to work on them, each with how many of its checks pass
+    /// (added in schema version 1: readers must not require it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<TaskProgress>,
     pub environment: Environment,
     /// Wall time of the whole run, build included.
     pub duration_ms: u64,
@@ -112,6 +116,49 @@ pub struct CheckResult {
     /// (added in schema version 1: readers must not require it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_kind: Option<FailureKind>,
+    /// The id of the lab task this check belongs to (added in schema version 1: readers
+    /// must not require it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+}
+
+/// One task of the lab, as far as this run got.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TaskProgress {
+    /// The task's id (`[[tasks]]` in the lab's manifest).
+    pub id: String,
+    /// What the student does in this step.
+    pub title: String,
+    /// The book page and anchor that teaches it.
+    pub doc: String,
+    /// How many checks the task owns.
+    pub checks: usize,
+    /// How many of them pass.
+    pub passing: usize,
+}
+
+impl TaskProgress {
+    /// Every check of the task passes.
+    pub fn done(&self) -> bool {
+        self.passing == self.checks
+    }
+}
+
+/// Each task of `lab` with how many of its checks pass in `checks`, in the lab's order.
+pub fn task_progress(lab: &crate::course::Lab, checks: &[CheckResult]) -> Vec<TaskProgress> {
+    lab.tasks
+        .iter()
+        .map(|task| TaskProgress {
+            id: task.id.clone(),
+            title: task.title.clone(),
+            doc: task.doc.clone(),
+            checks: task.checks.len(),
+            passing: checks
+                .iter()
+                .filter(|c| task.checks.contains(&c.id) && c.status == Status::Pass)
+                .count(),
+        })
+        .collect()
 }
 
 /// The kinds of failure a first hint distinguishes, recorded where the failure is known

@@ -328,6 +328,7 @@ impl CheckMeta {
             duration_ms: duration.map(|d| d.as_millis() as u64),
             location: if passed { None } else { outcome.location },
             failure_kind,
+            task: None,
         }
     }
 }

@@ -63,7 +63,24 @@ pub fn human(report: &Report) -> String {
         points(report.max_score),
         report.duration_ms as f64 / 1000.0
     );
+    next_task(&mut out, &report.tasks);
     out
+}
+
+/// The step to work on: the first task not done, with how far it got and where to read.
+fn next_task(out: &mut String, tasks: &[crate::report::TaskProgress]) {
+    if let Some((i, task)) = tasks.iter().enumerate().find(|(_, t)| !t.done()) {
+        let _ = writeln!(
+            out,
+            "next: task {}/{} · {} · {} of {} checks passing · read {}",
+            i + 1,
+            tasks.len(),
+            task.title,
+            task.passing,
+            task.checks,
+            task.doc
+        );
+    }
 }
 
 /// What changed between two runs of the same lab (`watch`): the checks whose status or points
@@ -102,6 +119,7 @@ pub fn changes(previous: &Report, report: &Report) -> String {
         points(previous.score),
         report.duration_ms as f64 / 1000.0
     );
+    next_task(&mut out, &report.tasks);
     out
 }
 
@@ -385,6 +403,7 @@ mod tests {
             duration_ms: None,
             location: None,
             failure_kind: None,
+            task: None,
         }
     }
 
@@ -401,6 +420,7 @@ mod tests {
             score,
             max_score,
             checks,
+            tasks: Vec::new(),
             environment: Environment {
                 rustc: "rustc 1.95.0".into(),
                 wasm_bindgen: "0.2.130".into(),
@@ -452,6 +472,26 @@ mod tests {
 
     fn plain(text: &str) -> String {
         anstream::adapter::strip_str(text).to_string()
+    }
+
+    #[test]
+    fn the_next_step_is_the_first_task_not_done() {
+        let task = |id: &str, checks, passing| crate::report::TaskProgress {
+            id: id.into(),
+            title: format!("the {id} task"),
+            doc: format!("book/src/labs/lab-4-full-server.md#{id}"),
+            checks,
+            passing,
+        };
+        let mut r = report(vec![check("protocol.ping", Status::Fail, 0.0, 1.0, "no")]);
+        r.tasks = vec![task("http", 2, 2), task("jsonrpc", 2, 1), task("kv", 3, 0)];
+        let text = human(&r);
+        assert!(
+            text.ends_with("next: task 2/3 · the jsonrpc task · 1 of 2 checks passing · read book/src/labs/lab-4-full-server.md#jsonrpc\n"),
+            "{text}"
+        );
+        r.tasks = vec![task("http", 2, 2)];
+        assert!(!human(&r).contains("next:"));
     }
 
     #[test]
