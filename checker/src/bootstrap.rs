@@ -321,24 +321,39 @@ pub const CARGO_MUTANTS_VERSION: &str = "27.1.0";
 /// cargo-mutants in `.tools/`, installed the first time (authors and CI only: grading a lab
 /// never needs it).
 pub fn ensure_cargo_mutants(root: &Path) -> Result<PathBuf> {
-    let _lock = FileLock::acquire(&tools_dir(root).join(".bootstrap.lock"))?;
-    let wanted = CARGO_MUTANTS_VERSION;
-    let bin = tools_dir(root).join("bin").join("cargo-mutants");
     // Run as cargo runs it: `cargo-mutants mutants --version` prints `cargo-mutants 27.1.0`.
-    if fingerprint::stdout_of(Command::new(&bin).args(["mutants", "--version"]))
+    ensure_crate_tool(
+        root,
+        "cargo-mutants",
+        CARGO_MUTANTS_VERSION,
+        &["mutants", "--version"],
+    )
+}
+
+/// A binary crate's tool in `.tools/bin`, installed with `cargo install --locked` the first
+/// time: `version_args` make it print a line whose last word is its version.
+fn ensure_crate_tool(
+    root: &Path,
+    name: &str,
+    wanted: &str,
+    version_args: &[&str],
+) -> Result<PathBuf> {
+    let _lock = FileLock::acquire(&tools_dir(root).join(".bootstrap.lock"))?;
+    let bin = tools_dir(root).join("bin").join(name);
+    if fingerprint::stdout_of(Command::new(&bin).args(version_args))
         .is_some_and(|v| v.split_whitespace().last() == Some(wanted))
     {
         return Ok(bin);
     }
     let step = steps::step(format!(
-        "installing cargo-mutants {wanted} into .tools/ (one time, about 2 minutes)"
+        "installing {name} {wanted} into .tools/ (one time, about 2 minutes)"
     ));
     run(Command::new("cargo")
         .current_dir(root)
-        .args(["install", "cargo-mutants", "--locked", "--version", wanted, "--root"])
+        .args(["install", name, "--locked", "--version", wanted, "--root"])
         .arg(tools_dir(root)))
     .with_context(|| {
-        format!("could not install cargo-mutants {wanted}; run `cargo install cargo-mutants --locked --version {wanted} --root .tools` to see why")
+        format!("could not install {name} {wanted}; run `cargo install {name} --locked --version {wanted} --root .tools` to see why")
     })?;
     step.done();
     Ok(bin)
@@ -352,26 +367,7 @@ pub const WORKER_BUILD_VERSION: &str = "0.8.7";
 /// worker-build in `.tools/`, installed the first time (`--locked`): for the deploy parity
 /// test and `wrangler` runs through the course (grading never needs it).
 pub fn ensure_worker_build(root: &Path) -> Result<PathBuf> {
-    let _lock = FileLock::acquire(&tools_dir(root).join(".bootstrap.lock"))?;
-    let wanted = WORKER_BUILD_VERSION;
-    let bin = tools_dir(root).join("bin").join("worker-build");
-    if fingerprint::stdout_of(Command::new(&bin).arg("--version"))
-        .is_some_and(|v| v.trim() == wanted)
-    {
-        return Ok(bin);
-    }
-    let step = steps::step(format!(
-        "installing worker-build {wanted} into .tools/ (one time, about 2 minutes)"
-    ));
-    run(Command::new("cargo")
-        .current_dir(root)
-        .args(["install", "worker-build", "--locked", "--version", wanted, "--root"])
-        .arg(tools_dir(root)))
-    .with_context(|| {
-        format!("could not install worker-build {wanted}; run `cargo install worker-build --locked --version {wanted} --root .tools` to see why")
-    })?;
-    step.done();
-    Ok(bin)
+    ensure_crate_tool(root, "worker-build", WORKER_BUILD_VERSION, &["--version"])
 }
 
 /// Runs a command with its output shown on stderr (it is the progress; stdout may carry a

@@ -351,20 +351,7 @@ pub fn size(
     step.done();
     let sizes = wasm_size::sizes(&artefact.wasm)?;
     let deployed_sections = wasm_size::breakdown(&artefact.wasm)?.sections;
-    let step = steps::step("asking `wrangler deploy --dry-run` what it would upload");
-    let upload = pipeline::bundle(root, &artefact, &tools).and_then(|deployment| {
-        wrangler::measure_upload(
-            root,
-            &tools,
-            &krate.package,
-            &deployment,
-            &lab.worker.compatibility_date,
-        )
-    });
-    step.done();
-    let upload = upload
-        .map_err(|e| steps::note(format!("could not measure the whole upload: {e:#}")))
-        .ok();
+    let upload = wrangler::upload_of(root, &tools, &lab, krate, &artefact);
     if let Some(path) = save {
         std::fs::copy(&artefact.wasm, path)
             .with_context(|| format!("cannot write {}", path.display()))?;

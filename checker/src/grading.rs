@@ -329,20 +329,7 @@ impl<'a> Run<'a> {
         if std::env::var("CHECKER_MEASURE_UPLOAD").as_deref() == Ok("never") {
             return None;
         }
-        let step = steps::step("asking `wrangler deploy --dry-run` what it would upload");
-        let measured = pipeline::bundle(self.root, artefact, tools).and_then(|deployment| {
-            crate::wrangler::measure_upload(
-                self.root,
-                tools,
-                &self.krate.package,
-                &deployment,
-                &self.lab.worker.compatibility_date,
-            )
-        });
-        step.done();
-        measured
-            .map_err(|e| steps::note(format!("could not measure the whole upload: {e:#}")))
-            .ok()
+        crate::wrangler::upload_of(self.root, tools, self.lab, self.krate, artefact)
     }
 
     fn judge_build(&mut self, built: Built) {

@@ -74,6 +74,31 @@ pub struct Upload {
     pub gzip_kib: f64,
 }
 
+/// The whole upload of a built Worker, with a progress step: bundled as worker-build does,
+/// then measured by `measure_upload`. Shown, never graded, so a failure is a note and `None`.
+pub fn upload_of(
+    root: &Path,
+    tools: &Tools,
+    lab: &crate::course::Lab,
+    krate: &crate::course::CrateRef,
+    artefact: &crate::pipeline::Artefact,
+) -> Option<Upload> {
+    let step = crate::steps::step("asking `wrangler deploy --dry-run` what it would upload");
+    let measured = crate::pipeline::bundle(root, artefact, tools).and_then(|deployment| {
+        measure_upload(
+            root,
+            tools,
+            &krate.package,
+            &deployment,
+            &lab.worker.compatibility_date,
+        )
+    });
+    step.done();
+    measured
+        .map_err(|e| crate::steps::note(format!("could not measure the whole upload: {e:#}")))
+        .ok()
+}
+
 /// Reads wrangler's "Total Upload: 385.70 KiB / gzip: 119.20 KiB" line.
 pub fn parse_total_upload(stdout: &str) -> Option<(f64, f64)> {
     let line = stdout
