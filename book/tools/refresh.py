@@ -19,6 +19,7 @@ It runs, against the checker in target/release (or through `cargo lab` when that
 - `checker --help` and each command's `--help` → book/src/reports/help*.txt
 - `checker check lab-4 --out …` (the starting point: most checks fail)
       → book/src/reports/lab-4-start.txt (the human report the lab 4 chapter shows)
+- `checker check lab-0 --out …` (the starting point) → book/src/reports/lab-0-start.txt
 - `checker check lab-1 --out …` (the starting point) → book/src/reports/lab-1-start.txt
 - `checker check lab-2 [--solution] --out …`
       → book/src/reports/lab-2-start.txt, lab-2-solution.txt, and the memory charts those
@@ -177,6 +178,7 @@ def main():
     (reports / "lab-4-start-miss.json").write_text(json.dumps(miss, indent=2, ensure_ascii=False) + "\n")
     print("wrote book/src/reports/lab-4-start-miss.json", file=sys.stderr)
 
+    failing(reports / "lab-0-start.txt", "lab-0")
     failing(reports / "lab-1-start.txt", "lab-1")
     failing(reports / "lab-2-start.txt", "lab-2")
     passing(reports / "lab-2-solution.txt", "lab-2")

@@ -31,6 +31,10 @@ pub enum Cmd {
         /// Write the result to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Show every check's evidence, not only the current task's (human format; the
+        /// other formats always carry everything).
+        #[arg(long)]
+        all: bool,
     },
     /// Render a saved JSON report (`check --format json --out FILE`) in another format,
     /// without grading again: CI grades once and writes JUnit and a GitHub summary from it.
@@ -45,6 +49,9 @@ pub enum Cmd {
         /// Write it to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// Show every check's evidence, not only the current task's (human format).
+        #[arg(long)]
+        all: bool,
     },
     /// One table of a whole class's results, from the JSON reports CI keeps: per report the
     /// score and the checks not passing, and per lab how many pass each check.

@@ -19,6 +19,7 @@ pub fn check(
     lab: &str,
     solution: bool,
     format: Format,
+    all: bool,
     out: Option<&Path>,
 ) -> Result<i32> {
     let lab = course::find(root, lab)?;
@@ -38,7 +39,7 @@ pub fn check(
         // Progress for `list` and `hint`.
         crate::student_progress::record_or_note(root, &report);
     }
-    emit(&report, format, out)?;
+    emit(&report, format, all, out)?;
     Ok(report.exit_code())
 }
 
@@ -93,7 +94,7 @@ pub fn summary(
 }
 
 /// Renders a saved JSON report in another format; the exit status is the report's own.
-pub fn render(report_file: &Path, format: Format, out: Option<&Path>) -> Result<i32> {
+pub fn render(report_file: &Path, format: Format, all: bool, out: Option<&Path>) -> Result<i32> {
     let text = std::fs::read_to_string(report_file)
         .with_context(|| format!("cannot read {}", report_file.display()))?;
     let report: Report = serde_json::from_str(&text).with_context(|| {
@@ -109,16 +110,23 @@ pub fn render(report_file: &Path, format: Format, out: Option<&Path>) -> Result<
             report.schema_version
         );
     }
-    emit(&report, format, out)?;
+    emit(&report, format, all, out)?;
     Ok(report.exit_code())
 }
 
 /// Writes a report in `format`: to `out`, or to standard output. The GitHub format splits in
 /// two: annotations always go to standard output (only there does Actions read them), the
 /// Markdown summary to `out`, else to `$GITHUB_STEP_SUMMARY`, else to standard output.
-fn emit(report: &Report, format: Format, out: Option<&Path>) -> Result<()> {
+fn emit(report: &Report, format: Format, all: bool, out: Option<&Path>) -> Result<()> {
     let text = match format {
-        Format::Human => render::human(report),
+        Format::Human => render::human(
+            report,
+            if all {
+                render::Detail::All
+            } else {
+                render::Detail::NextTask
+            },
+        ),
         Format::Json => render::json(report),
         Format::Junit => render::junit(&[report]),
         Format::Github => {
@@ -185,10 +193,16 @@ pub fn list(root: &Path) -> Result<i32> {
                     .iter()
                     .filter(|c| c.status != crate::report::Status::Pass)
                     .count();
+                let done = lab.tasks_done(|id| {
+                    run.checks
+                        .iter()
+                        .any(|c| c.id == id && c.status == crate::report::Status::Pass)
+                });
                 format!(
-                    "{RED}✘ {}/{}{RED:#} ({failing} of {} checks not passing)",
+                    "{RED}✘ {}/{}{RED:#} ({done} of {} tasks done, {failing} of {} checks not passing)",
                     render::points(run.score),
                     render::points(run.max_score),
+                    lab.tasks.len(),
                     run.checks.len()
                 )
             }

@@ -232,6 +232,23 @@ impl Lab {
             .find(|(_, task)| task.checks.iter().any(|c| c == check))
     }
 
+    /// Where a check of this lab goes in a report (see [`crate::report::work_order`]).
+    pub fn work_position(&self, check: &str, category: crate::report::Category) -> usize {
+        crate::report::work_order(
+            category,
+            self.task_of(check).map(|(i, _)| i),
+            self.tasks.len(),
+        )
+    }
+
+    /// How many tasks are done when `passes` says which checks pass.
+    pub fn tasks_done(&self, passes: impl Fn(&str) -> bool) -> usize {
+        self.tasks
+            .iter()
+            .filter(|t| t.checks.iter().all(|c| passes(c)))
+            .count()
+    }
+
     pub fn crate_ref(&self, solution: bool) -> &CrateRef {
         if solution {
             &self.solution

@@ -98,7 +98,8 @@ fn tiers(lab: &Lab, check: &CheckSummary) -> Result<Vec<String>> {
     Ok(all)
 }
 
-/// Shows the next hint for the first check of the last run that did not pass.
+/// Shows the next hint for the first check of the last run that did not pass, in the order
+/// to work in (the current task's first miss).
 pub fn run(root: &Path, lab: &Lab) -> Result<String> {
     let mut state = student_progress::load(root);
     let entry = state.labs.entry(lab.id.clone()).or_default();
@@ -108,7 +109,14 @@ pub fn run(root: &Path, lab: &Lab) -> Result<String> {
             lab.id, lab.id
         ));
     };
-    let Some(check) = last.checks.iter().find(|c| c.status != Status::Pass) else {
+    // The first miss in the order to work in: the current task's (a state file written
+    // before reports were in that order is read in it too).
+    let Some(check) = last
+        .checks
+        .iter()
+        .filter(|c| c.status != Status::Pass)
+        .min_by_key(|c| lab.work_position(&c.id, c.category))
+    else {
         return Ok(format!(
             "{} passed every check the last time it was graded ({}/{}). Nothing to hint at; compare with solutions/ if you are curious.\n",
             lab.id,
@@ -137,8 +145,13 @@ pub fn run(root: &Path, lab: &Lab) -> Result<String> {
             all.len()
         )
     };
+    let task = lab
+        .task_of(&check.id)
+        .map_or_else(String::new, |(i, task)| {
+            format!("task {}/{} · {} · ", i + 1, lab.tasks.len(), task.title)
+        });
     Ok(format!(
-        "{} · {} {more}\n\n{}\n\nRead: book/src/{}\n",
+        "{} · {task}{} {more}\n\n{}\n\nRead: book/src/{}\n",
         lab.id, check.id, all[index], check.doc
     ))
 }

@@ -15,7 +15,8 @@ fn main() {
             solution,
             format,
             out,
-        } => commands::check(&root, &lab, solution, format, out.as_deref()),
+            all,
+        } => commands::check(&root, &lab, solution, format, all, out.as_deref()),
         cli::Cmd::List => commands::list(&root),
         cli::Cmd::Doctor => commands::doctor(&root),
         cli::Cmd::Watch { lab } => {
@@ -31,7 +32,8 @@ fn main() {
             report,
             format,
             out,
-        } => commands::render(&report, format, out.as_deref()),
+            all,
+        } => commands::render(&report, format, all, out.as_deref()),
         cli::Cmd::Setup => commands::setup(&root),
         cli::Cmd::Serve {
             lab,

@@ -144,6 +144,17 @@ impl TaskProgress {
     }
 }
 
+/// Where a check goes in a report, for a stable sort: integrity first (nothing else counts
+/// until the course's files are the course's), then task by task (the task at `task` of
+/// `tasks`), then the findings about the run as a whole, which belong to no task.
+pub fn work_order(category: Category, task: Option<usize>, tasks: usize) -> usize {
+    match (category, task) {
+        (_, Some(i)) => i + 1,
+        (Category::Integrity, None) => 0,
+        (_, None) => tasks + 1,
+    }
+}
+
 /// Each task of `lab` with how many of its checks pass in `checks`, in the lab's order.
 pub fn task_progress(lab: &crate::course::Lab, checks: &[CheckResult]) -> Vec<TaskProgress> {
     lab.tasks

@@ -127,16 +127,22 @@ impl HttpTransport {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
+        // Bytes, then text: a reply that is not UTF-8 (lab 0's echo of such bytes) is still a
+        // reply, shown with U+FFFD where its bytes are not text, as the other transport does.
         let body = response
             .body_mut()
             .with_config()
             .limit(REPLY_LIMIT)
-            .read_to_string()
+            .read_to_vec()
             .map_err(|e| match e {
                 ureq::Error::BodyExceedsLimit(_) => TransportError::TooLarge { limit: REPLY_LIMIT },
                 e => TransportError::io(e),
             })?;
-        Ok(Reply::new(status, headers, body))
+        Ok(Reply::new(
+            status,
+            headers,
+            String::from_utf8_lossy(&body).into_owned(),
+        ))
     }
 }
 

@@ -40,7 +40,7 @@ pub fn run(root: &Path, lab: &Lab) -> Result<i32> {
         let report = grading::grade_warm(root, lab, false, &reports, &mut warm);
         student_progress::record_or_note(root, &report);
         let text = match &previous {
-            None => render::human(&report),
+            None => render::human(&report, render::Detail::NextTask),
             Some(before) => render::changes(before, &report),
         };
         anstream::print!("{text}");

@@ -101,7 +101,7 @@ const STARTING_POINT_FAILURES: &[(&str, &str)] = &[
         "protocol.http-transport",
         "GET (no server stream): HTTP 404",
     ),
-    ("protocol.batches", "batch (2025-06-18): HTTP 200"),
+    ("protocol.batches", "batch (2025-03-26): HTTP 400"),
     ("protocol.discover", "\"resultType\" is a required property"),
     (
         "protocol.stateless-requests",
@@ -157,6 +157,16 @@ fn the_starting_point_fails_the_protocol_checks_and_says_why() {
         .unwrap();
     assert_eq!(human.status.code(), Some(1));
     let text = String::from_utf8(human.stdout).unwrap();
+    // The first report a student reads: the current task's evidence, a line for the rest.
+    assert!(
+        text.lines().count() <= 40,
+        "{} lines:\n{text}",
+        text.lines().count()
+    );
+    assert!(
+        text.contains("\nnext: task 1/7 · HTTP: the endpoint, its methods and headers ·"),
+        "{text}"
+    );
     insta::with_settings!({
         filters => REPORT_FILTERS.to_vec()
     }, {
@@ -206,8 +216,7 @@ fn a_compile_error_is_a_graded_build_error_with_the_first_compiler_error() {
     let marker = unique_marker("broken");
     let copy = course_copy();
     let lib = copy.path().join("labs/lab-4-full-server/src/lib.rs");
-    let source = std::fs::read_to_string(&lib).unwrap();
-    std::fs::write(&lib, source.replace("let id = message", "let id = mesage")).unwrap();
+    common::edit(&lib, "parse_body(&body)", "parse_body(&bod)");
     let target = repo_root().join("target");
     let (output, report) = grade(
         &marker,
@@ -219,7 +228,7 @@ fn a_compile_error_is_a_graded_build_error_with_the_first_compiler_error() {
     assert_eq!(build["status"], "error");
     let message = build["message"].as_str().unwrap();
     assert!(
-        message.contains("error[E0425]: cannot find value `mesage`"),
+        message.contains("error[E0425]: cannot find value `bod`"),
         "{message}"
     );
     assert!(message.contains("src/lib.rs"), "{message}");
@@ -407,5 +416,63 @@ fn a_solution_with_a_prefix_only_sql_check_fails_the_read_only_check() {
     );
     let message = guard["message"].as_str().unwrap();
     assert!(message.contains("CHANGED the database"), "{message}");
+    assert_nothing_left(&marker);
+}
+
+/// Task 1 done, and nothing else (checker/tests/fixtures/lab-4-task-1-done.rs in place of the
+/// starting point's TASK 1 section, in a copy of the course): the report moves on to task 2,
+/// with task 2's evidence and task 1 folded to its line.
+#[test]
+fn finishing_task_1_moves_the_report_on_to_task_2() {
+    let marker = unique_marker("task-1");
+    let copy = course_copy();
+    let lib = copy.path().join("labs/lab-4-full-server/src/lib.rs");
+    let source = std::fs::read_to_string(&lib).unwrap();
+    let (start, end) = (
+        source
+            .find("// ─── TASK 1 ")
+            .expect("the starting point marks task 1"),
+        source
+            .find("// ─── TASK 2 ")
+            .expect("the starting point marks task 2"),
+    );
+    let done =
+        std::fs::read_to_string(repo_root().join("checker/tests/fixtures/lab-4-task-1-done.rs"))
+            .unwrap();
+    std::fs::write(
+        &lib,
+        format!("{}{done}{}", &source[..start], &source[end..]),
+    )
+    .unwrap();
+    let output = checker(&marker)
+        .args(["check", "lab-4"])
+        .env("NO_COLOR", "1")
+        .env("COURSE_ROOT", copy.path())
+        .env("CARGO_TARGET_DIR", repo_root().join("target"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains(
+            "\n✔ task 1/7 · HTTP: the endpoint, its methods and headers · 2 of 2 checks passing\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nnext: task 2/7 · JSON-RPC errors · 0 of 1 check passing ·"),
+        "{text}"
+    );
+    assert!(text.lines().count() <= 40, "{text}");
+    insta::with_settings!({
+        filters => REPORT_FILTERS.to_vec()
+    }, {
+        insta::assert_snapshot!("task_1_done_human_report", text);
+    });
     assert_nothing_left(&marker);
 }

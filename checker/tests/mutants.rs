@@ -35,7 +35,7 @@ fn every_mutant_of_the_sample_fails_the_grader() {
         Some(0),
         "a sampled mutant survived (or the run failed): see SURVIVED above"
     );
-    for lab in ["lab-1", "lab-2", "lab-3", "lab-4"] {
+    for lab in ["lab-0", "lab-1", "lab-2", "lab-3", "lab-4"] {
         let line = stdout
             .lines()
             .find(|l| l.starts_with(&format!("{lab}: ")))
@@ -48,7 +48,7 @@ fn every_mutant_of_the_sample_fails_the_grader() {
     }
     // One progress line per graded mutant, each caught and naming the checks that caught it.
     let graded: Vec<&str> = stderr.lines().filter(|l| l.starts_with('[')).collect();
-    assert_eq!(graded.len(), 10, "{stderr}");
+    assert_eq!(graded.len(), 12, "{stderr}");
     assert!(
         graded
             .iter()

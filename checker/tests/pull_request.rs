@@ -159,7 +159,7 @@ fn a_pull_request_is_graded_and_a_tampered_one_is_flagged() {
     );
     let summary = std::fs::read_to_string(results.join("summary.md")).unwrap();
     assert!(
-        summary.contains("| ❌ | `audit.report` | 0.20 / 2 |"),
+        summary.contains("| ❌ | 3/3 audit | `audit.report` | 0.20 / 2 |"),
         "{summary}"
     );
     assert!(!summary.contains("belong to the course"), "{summary}");

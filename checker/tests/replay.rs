@@ -136,6 +136,22 @@ fn with_result(body: &str, result: serde_json::Value) -> String {
 
 const DERIVED: &[Derived] = &[
     Derived {
+        check: "runtime.hangs",
+        from: "lab-4-solution.json",
+        note: "a server whose handler never finishes one request, so workerd cancels it (the lab 4 starting point did, on 100 000 nested arrays, while it parsed bodies with req.json())",
+        mutate: |r| {
+            let reply = r
+                .earlier
+                .iter_mut()
+                .filter_map(|e| e.outcome.as_mut().ok())
+                .next()
+                .expect("the run's log has replies");
+            reply.status = 500;
+            reply.set_body("Error: The Workers runtime canceled this request because it detected that your Worker's code had hung and would never generate a response.".into());
+        },
+        expected: (Status::Fail, 0.0),
+    },
+    Derived {
         check: "build.native",
         from: "lab-1-solution.json",
         note: "a crate whose wasm32 fix broke the native build",

@@ -23,8 +23,8 @@ fn list_and_hint_follow_the_last_grade() {
     let state = dir.path().join("state.json");
 
     let before = stdout(&checker(&state, &["list"]));
-    assert_eq!(before.matches("· not started").count(), 4, "{before}");
-    assert!(before.contains("0 of 4 labs passing"), "{before}");
+    assert_eq!(before.matches("· not started").count(), 5, "{before}");
+    assert!(before.contains("0 of 5 labs passing"), "{before}");
     let nothing = stdout(&checker(&state, &["hint", "lab-1"]));
     assert!(
         nothing.contains("has not been graded yet: run `cargo lab check lab-1` first"),
@@ -42,12 +42,15 @@ fn list_and_hint_follow_the_last_grade() {
     let after = stdout(&checker(&state, &["list"]));
     let line = after.lines().find(|l| l.starts_with("lab-1")).unwrap();
     assert!(line.contains("✘ 2/11"), "{after}");
-    assert_eq!(after.matches("· not started").count(), 3, "{after}");
+    assert!(line.contains("(0 of 3 tasks done,"), "{after}");
+    assert_eq!(after.matches("· not started").count(), 4, "{after}");
 
     // The first failing check, then the next tier, then the next, then the last again.
     let first = stdout(&checker(&state, &["hint", "lab-1"]));
     assert!(
-        first.starts_with("lab-1 · build.wasm32 (hint 1 of 3;"),
+        first.starts_with(
+            "lab-1 · task 1/3 · Build for wasm32 and keep the native build · build.wasm32 (hint 1 of 3;"
+        ),
         "{first}"
     );
     assert!(
@@ -60,7 +63,9 @@ fn list_and_hint_follow_the_last_grade() {
     );
     let second = stdout(&checker(&state, &["hint", "lab-1"]));
     assert!(
-        second.starts_with("lab-1 · build.wasm32 (hint 2 of 3;"),
+        second.starts_with(
+            "lab-1 · task 1/3 · Build for wasm32 and keep the native build · build.wasm32 (hint 2 of 3;"
+        ),
         "{second}"
     );
     assert!(second.contains("--keep-going"), "{second}");

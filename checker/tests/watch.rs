@@ -77,13 +77,21 @@ fn watch_regrades_on_save_shows_what_changed_and_stops_cleanly() {
     );
 
     // A save that breaks the build: the build check changed, with the compiler's error.
-    std::fs::write(&lib, source.replace("let id = message", "let id = mesage")).unwrap();
+    assert!(
+        source.contains("parse_body(&body)"),
+        "the test's edit no longer applies"
+    );
+    std::fs::write(
+        &lib,
+        source.replace("parse_body(&body)", "parse_body(&bod)"),
+    )
+    .unwrap();
     let third = next_report(&lines);
     assert!(
         third.contains("! build") && third.contains("(was ✔ 1)"),
         "{third}"
     );
-    assert!(third.contains("cannot find value `mesage`"), "{third}");
+    assert!(third.contains("cannot find value `bod`"), "{third}");
 
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };

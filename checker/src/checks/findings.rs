@@ -70,7 +70,7 @@ pub fn hangs(ctx: &FindingsContext) -> Outcome {
     };
     Outcome::fail(
         format!(
-            "workerd cancelled {} of {} requests because their code could never finish (HTTP 500, \"your Worker's code had hung\"); the first is below",
+            "workerd cancelled {} of {} requests because their code could never finish (HTTP 500, \"your Worker's code had hung\")",
             hung.len(),
             log.len()
         ),

@@ -12,6 +12,7 @@
 pub mod build;
 pub mod corpus;
 pub mod findings;
+pub mod first_worker;
 pub mod integrity;
 pub mod library;
 pub mod mcp;
@@ -359,6 +360,9 @@ impl Registered {
 pub static REGISTRY: &[Registered] = &[
     Registered("integrity", Code::Course(integrity::integrity)),
     Registered("build", Code::Build(build::build)),
+    Registered("protocol.hello", Code::Worker(first_worker::hello)),
+    Registered("protocol.echo", Code::Worker(first_worker::echo)),
+    Registered("protocol.not-found", Code::Worker(first_worker::not_found)),
     Registered(
         "protocol.initialize",
         Code::Worker(protocol::lifecycle::initialize),

@@ -3,8 +3,8 @@
 //! - **annotations**, one `::error` workflow command per check that does not pass, on the file
 //!   the check is about, so the pull request's diff shows them (they must reach the step's
 //!   standard output);
-//! - a **step summary** in Markdown: the score, a table of every check with its points, and
-//!   how to fix each miss (for `$GITHUB_STEP_SUMMARY`).
+//! - a **step summary** in Markdown: the score, a table of every check with its task and
+//!   points, and how to fix each miss (for `$GITHUB_STEP_SUMMARY`).
 //!
 //! Workflow command syntax: <https://docs.github.com/actions/reference/workflow-commands-for-github-actions>.
 
@@ -37,8 +37,9 @@ fn annotations(report: &Report) -> String {
             let _ = write!(properties, ",line={line}");
         }
         let title = format!(
-            "{} {}: {}/{} points",
+            "{} {}{}: {}/{} points",
             report.lab,
+            task_label(report, check).map_or_else(String::new, |t| format!("task {t} ")),
             check.id,
             points(check.points),
             points(check.max_points)
@@ -51,6 +52,13 @@ fn annotations(report: &Report) -> String {
         );
     }
     out
+}
+
+/// `2/7 jsonrpc`: the check's task, its place among the lab's tasks and its id.
+fn task_label(report: &Report, check: &CheckResult) -> Option<String> {
+    let id = check.task.as_deref()?;
+    let i = report.tasks.iter().position(|t| t.id == id)?;
+    Some(format!("{}/{} {id}", i + 1, report.tasks.len()))
 }
 
 fn is_miss(check: &CheckResult) -> bool {
@@ -106,7 +114,7 @@ fn summary(report: &Report) -> String {
         report.checks.len(),
         report.duration_ms as f64 / 1000.0
     );
-    out.push_str("| | check | points | result |\n|:-:|---|--:|---|\n");
+    out.push_str("| | task | check | points | result |\n|:-:|---|---|--:|---|\n");
     for check in &report.checks {
         let icon = match check.status {
             Status::Pass => "✅",
@@ -116,7 +124,8 @@ fn summary(report: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "| {icon} | `{}` | {} / {} | {} |",
+            "| {icon} | {} | `{}` | {} / {} | {} |",
+            task_label(report, check).unwrap_or_default(),
             check.id,
             points(check.points),
             points(check.max_points),

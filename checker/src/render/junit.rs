@@ -1,6 +1,6 @@
 //! `--format junit`: one `<testsuite>` per lab, one `<testcase>` per check, for CI systems and
-//! classroom tools that read JUnit XML. Points travel as `<property>`s (per check and per lab),
-//! because JUnit itself only knows pass and fail. Written with quick-junit (nextest's JUnit
+//! classroom tools that read JUnit XML. Points and each check's lab task travel as
+//! `<property>`s (per check and per lab), because JUnit itself only knows pass and fail. Written with quick-junit (nextest's JUnit
 //! model) rather than by hand: escaping and the element order are its job.
 
 use std::time::Duration;
@@ -79,6 +79,10 @@ fn suite(report: &Report) -> TestSuite {
             Property::new("max_points", points(check.max_points)),
             Property::new("title", check.title.as_str()),
         ]);
+        // The lab task the check belongs to, as in the JSON report (none for findings).
+        if let Some(task) = &check.task {
+            case.add_property(Property::new("task", task.as_str()));
+        }
         if check.status == Status::Pass {
             case.set_system_out(check.message.as_str());
         }

@@ -10,7 +10,7 @@ pub use junit::junit;
 
 use anstyle::{AnsiColor, Style};
 
-use crate::report::{CheckResult, Report, Status};
+use crate::report::{Category, CheckResult, Report, Status};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = AnsiColor::BrightBlack.on_default();
@@ -25,9 +25,21 @@ pub fn json(report: &Report) -> String {
     text
 }
 
-/// The report for a person: one line per check with points, then the details of each miss.
+/// How much of a report [`human`] shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The current task (the first not done) with the evidence of its misses; one line per
+    /// check of the tasks after it; one line per task already done (every check's line when
+    /// all are done). What a student needs next.
+    NextTask,
+    /// Every check of every task, with the evidence of every miss (`check --all`).
+    All,
+}
+
+/// The report for a person, task by task: each task's progress, its checks with points, and
+/// the details of each miss of the current task (of every task with [`Detail::All`]).
 /// Styles are ANSI codes; the caller's stream drops them when it is not a terminal.
-pub fn human(report: &Report) -> String {
+pub fn human(report: &Report, detail: Detail) -> String {
     let mut out = String::new();
     let who = if report.solution {
         " (reference solution)"
@@ -40,8 +52,70 @@ pub fn human(report: &Report) -> String {
         report.lab, report.title, report.target
     );
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
-    for check in &report.checks {
+    let current = current_task(&report.tasks);
+    let mut hidden = 0;
+    let loose = |c: &&CheckResult| task_index(report, c).is_none();
+    // Integrity first: nothing else counts until the course's files are the course's.
+    for check in report
+        .checks
+        .iter()
+        .filter(loose)
+        .filter(|c| c.category == Category::Integrity)
+    {
         check_with_details(&mut out, check, width, "", &report.lab);
+    }
+    for (i, task) in report.tasks.iter().enumerate() {
+        let (mark, style) = if task.done() {
+            ("✔", GREEN)
+        } else if Some(i) == current {
+            ("▶", YELLOW)
+        } else {
+            ("·", DIM)
+        };
+        let _ = writeln!(
+            out,
+            "{style}{mark}{style:#} {BOLD}task {}/{} · {}{BOLD:#} · {}",
+            i + 1,
+            report.tasks.len(),
+            task.title,
+            passing_of(task)
+        );
+        // A task done while another is not folds to its line: the work is elsewhere. When
+        // every task is done, each check's line (a size, a peak) is the result to read.
+        if task.done() && detail == Detail::NextTask && current.is_some() {
+            continue;
+        }
+        for check in report
+            .checks
+            .iter()
+            .filter(|c| task_index(report, c) == Some(i))
+        {
+            if detail == Detail::All || Some(i) == current {
+                check_with_details(&mut out, check, width, "", &report.lab);
+            } else {
+                hidden += usize::from(matches!(check.status, Status::Fail | Status::Error));
+                check_line(&mut out, check, width, &short(&summary_line(check)));
+            }
+        }
+    }
+    // Then the findings about the run as a whole (a panic, a hang), which belong to no task:
+    // their first line names the cause; the current task's evidence shows its effect.
+    let mut whole_run = report
+        .checks
+        .iter()
+        .filter(loose)
+        .filter(|c| c.category != Category::Integrity)
+        .peekable();
+    if whole_run.peek().is_some() && !report.tasks.is_empty() {
+        let _ = writeln!(out, "{DIM}·{DIM:#} {BOLD}the run as a whole{BOLD:#}");
+    }
+    for check in whole_run {
+        if report.tasks.is_empty() || detail == Detail::All {
+            check_with_details(&mut out, check, width, "", &report.lab);
+        } else {
+            hidden += usize::from(matches!(check.status, Status::Fail | Status::Error));
+            check_line(&mut out, check, width, &summary_line(check));
+        }
     }
     let failing = report
         .checks
@@ -51,8 +125,13 @@ pub fn human(report: &Report) -> String {
     let verdict = if report.passed {
         format!("{GREEN}all {} checks pass{GREEN:#}", report.checks.len())
     } else {
+        let noun = if report.checks.len() == 1 {
+            "check"
+        } else {
+            "checks"
+        };
         format!(
-            "{RED}{failing} of {} checks not passing{RED:#}",
+            "{RED}{failing} of {} {noun} not passing{RED:#}",
             report.checks.len()
         )
     };
@@ -64,31 +143,75 @@ pub fn human(report: &Report) -> String {
         report.duration_ms as f64 / 1000.0
     );
     next_task(&mut out, &report.tasks);
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "{DIM}(the details of the other misses: `cargo lab check {} --all`){DIM:#}",
+            report.lab
+        );
+    }
     out
+}
+
+/// The position of the first task not done, if any.
+fn current_task(tasks: &[crate::report::TaskProgress]) -> Option<usize> {
+    tasks.iter().position(|t| !t.done())
+}
+
+/// The position of the task a check belongs to, among the report's tasks.
+fn task_index(report: &Report, check: &CheckResult) -> Option<usize> {
+    let task = check.task.as_deref()?;
+    report.tasks.iter().position(|t| t.id == task)
+}
+
+/// `1 of 2 checks passing`, `0 of 1 check passing`.
+fn passing_of(task: &crate::report::TaskProgress) -> String {
+    let noun = if task.checks == 1 { "check" } else { "checks" };
+    format!("{} of {} {noun} passing", task.passing, task.checks)
+}
+
+/// A check's summary cut for a one-line mention: up to the first `;` (a tally's count), and
+/// at most a terminal's width.
+fn short(summary: &str) -> String {
+    const MAX: usize = 90;
+    let head = summary.split("; ").next().unwrap_or_default();
+    // "the wasm tests did not run:" announces lines that are not shown here.
+    let head = head.strip_suffix(':').unwrap_or(head);
+    if head.chars().count() > MAX {
+        head.chars().take(MAX - 1).collect::<String>() + "…"
+    } else {
+        head.to_owned()
+    }
 }
 
 /// The step to work on: the first task not done, with how far it got and where to read.
 fn next_task(out: &mut String, tasks: &[crate::report::TaskProgress]) {
-    if let Some((i, task)) = tasks.iter().enumerate().find(|(_, t)| !t.done()) {
+    if let Some(i) = current_task(tasks) {
+        let task = &tasks[i];
         let _ = writeln!(
             out,
-            "next: task {}/{} · {} · {} of {} checks passing · read {}",
+            "next: task {}/{} · {} · {} · read {}",
             i + 1,
             tasks.len(),
             task.title,
-            task.passing,
-            task.checks,
+            passing_of(task),
             task.doc
         );
     }
 }
 
 /// What changed between two runs of the same lab (`watch`): the checks whose status or points
-/// moved, with the details of those that now miss, then the score. Unchanged checks are left
-/// out; if nothing moved, one line says so.
+/// moved (with the details of those of the current task that now miss), then the score.
+/// Unchanged checks are left out; if nothing moved, one line says so. When a task is done
+/// and the work moves on, the new current task's misses follow, with their details.
 pub fn changes(previous: &Report, report: &Report) -> String {
     let mut out = String::new();
     let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let current = current_task(&report.tasks);
+    let in_focus = |check: &CheckResult| {
+        let task = task_index(report, check);
+        task.is_none() || task == current
+    };
     let mut moved = 0;
     for check in &report.checks {
         let before = previous.checks.iter().find(|c| c.id == check.id);
@@ -100,16 +223,45 @@ pub fn changes(previous: &Report, report: &Report) -> String {
             || "new".to_owned(),
             |b| format!("was {} {}", status_mark(b.status).0, points(b.points)),
         );
-        check_with_details(
-            &mut out,
-            check,
-            width,
-            &format!(" {DIM}({was}){DIM:#}"),
-            &report.lab,
-        );
+        let suffix = format!(" {DIM}({was}){DIM:#}");
+        if in_focus(check) {
+            check_with_details(&mut out, check, width, &suffix, &report.lab);
+        } else {
+            check_line(
+                &mut out,
+                check,
+                width,
+                &format!("{}{suffix}", short(&summary_line(check))),
+            );
+        }
     }
     if moved == 0 {
         let _ = writeln!(out, "  {DIM}no check changed{DIM:#}");
+    }
+    let was_current = current_task(&previous.tasks).and_then(|i| previous.tasks.get(i));
+    let now_current = current.map(|i| &report.tasks[i]);
+    if let Some(task) = now_current.filter(|t| was_current.map(|w| &w.id) != Some(&t.id)) {
+        let i = current.unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{YELLOW}▶{YELLOW:#} {BOLD}now task {}/{} · {}{BOLD:#} · {}",
+            i + 1,
+            report.tasks.len(),
+            task.title,
+            passing_of(task)
+        );
+        for check in report.checks.iter().filter(|c| {
+            task_index(report, c) == current && matches!(c.status, Status::Fail | Status::Error)
+        }) {
+            let already = previous
+                .checks
+                .iter()
+                .find(|c| c.id == check.id)
+                .is_some_and(|b| b.status == check.status && b.points == check.points);
+            if already {
+                check_with_details(&mut out, check, width, "", &report.lab);
+            }
+        }
     }
     let _ = writeln!(
         out,
@@ -131,18 +283,27 @@ fn check_with_details(
     suffix: &str,
     lab: &str,
 ) {
-    let (mark, style) = status_mark(check.status);
-    let _ = writeln!(
+    check_line(
         out,
-        "  {style}{mark}{style:#} {:<width$}  {:>5}/{:<5} {}{suffix}",
-        check.id,
-        points(check.points),
-        points(check.max_points),
-        summary_line(check),
+        check,
+        width,
+        &format!("{}{suffix}", summary_line(check)),
     );
     if matches!(check.status, Status::Fail | Status::Error) {
         details(out, check, lab);
     }
+}
+
+/// One check's line: mark, id, points, then `text`.
+fn check_line(out: &mut String, check: &CheckResult, width: usize, text: &str) {
+    let (mark, style) = status_mark(check.status);
+    let _ = writeln!(
+        out,
+        "  {style}{mark}{style:#} {:<width$}  {:>5}/{:<5} {text}",
+        check.id,
+        points(check.points),
+        points(check.max_points),
+    );
 }
 
 fn status_mark(status: Status) -> (&'static str, Style) {
@@ -202,7 +363,12 @@ fn details(out: &mut String, check: &CheckResult, lab: &str) {
         let _ = writeln!(out, "{pad}{YELLOW}hint:{YELLOW:#} {hint}");
     }
     if let Some(evidence) = &check.evidence {
-        let _ = writeln!(out, "{pad}{DIM}sent:{DIM:#}      {}", evidence.request);
+        let sent = if evidence.request.is_empty() {
+            "(no body)"
+        } else {
+            &evidence.request
+        };
+        let _ = writeln!(out, "{pad}{DIM}sent:{DIM:#}      {sent}");
         // A response of several lines (a list of misses) keeps the column.
         let response = evidence
             .response
@@ -379,7 +545,7 @@ pub fn size(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Budget, Category, Environment, Evidence, Measure, SCHEMA_VERSION};
+    use crate::report::{Budget, Environment, Evidence, Measure, SCHEMA_VERSION};
 
     fn check(id: &str, status: Status, points: f64, max_points: f64, message: &str) -> CheckResult {
         CheckResult {
@@ -476,22 +642,166 @@ mod tests {
 
     #[test]
     fn the_next_step_is_the_first_task_not_done() {
-        let task = |id: &str, checks, passing| crate::report::TaskProgress {
+        let mut r = report(vec![check("protocol.ping", Status::Fail, 0.0, 1.0, "no")]);
+        r.tasks = vec![task("http", 2, 2), task("jsonrpc", 2, 1), task("kv", 3, 0)];
+        let text = human(&r, Detail::NextTask);
+        assert!(
+            text.contains("\nnext: task 2/3 · the jsonrpc task · 1 of 2 checks passing · read book/src/labs/lab-4-full-server.md#jsonrpc\n"),
+            "{text}"
+        );
+        r.tasks = vec![task("http", 2, 2)];
+        assert!(!human(&r, Detail::NextTask).contains("next:"));
+    }
+
+    fn task(id: &str, checks: usize, passing: usize) -> crate::report::TaskProgress {
+        crate::report::TaskProgress {
             id: id.into(),
             title: format!("the {id} task"),
             doc: format!("book/src/labs/lab-4-full-server.md#{id}"),
             checks,
             passing,
+        }
+    }
+
+    /// Three tasks: `http` done, `jsonrpc` half done (its miss has evidence), `tools` not
+    /// started (its miss has evidence too), and a finding about the whole run.
+    fn tasked() -> Report {
+        let with_task = |mut c: CheckResult, task: &str| {
+            c.task = Some(task.into());
+            c
         };
-        let mut r = report(vec![check("protocol.ping", Status::Fail, 0.0, 1.0, "no")]);
-        r.tasks = vec![task("http", 2, 2), task("jsonrpc", 2, 1), task("kv", 3, 0)];
-        let text = human(&r);
-        assert!(
-            text.ends_with("next: task 2/3 · the jsonrpc task · 1 of 2 checks passing · read book/src/labs/lab-4-full-server.md#jsonrpc\n"),
-            "{text}"
+        let evidence = |sent: &str| Evidence {
+            request: sent.into(),
+            response: "HTTP 200 {}".into(),
+            expected: Some("an error".into()),
+            reproduce: "curl …".into(),
+        };
+        let mut errors = check(
+            "protocol.jsonrpc-errors",
+            Status::Fail,
+            0.0,
+            2.0,
+            "0 of 7 cases right; malformed JSON: HTTP 500",
         );
-        r.tasks = vec![task("http", 2, 2)];
-        assert!(!human(&r).contains("next:"));
+        errors.evidence = Some(evidence("{\"jsonrpc\":"));
+        let mut tools = check(
+            "protocol.tools-kv",
+            Status::Fail,
+            0.0,
+            2.0,
+            "0 of 10 cases right; store_value writes KV: no content",
+        );
+        tools.evidence = Some(evidence("tools/call store_value"));
+        let mut hangs = check(
+            "runtime.hangs",
+            Status::Fail,
+            0.0,
+            0.0,
+            "workerd cancelled 1 of 9 requests",
+        );
+        hangs.category = Category::Robustness;
+        hangs.evidence = Some(evidence("[[[["));
+        let mut r = report(vec![
+            check("integrity", Status::Pass, 0.0, 0.0, "unchanged"),
+            with_task(check("build", Status::Pass, 1.0, 1.0, "built"), "http"),
+            with_task(
+                check("protocol.ping", Status::Pass, 1.0, 1.0, "answers"),
+                "jsonrpc",
+            ),
+            with_task(errors, "jsonrpc"),
+            with_task(tools, "tools"),
+            hangs,
+        ]);
+        r.checks[0].category = Category::Integrity;
+        r.tasks = vec![
+            task("http", 1, 1),
+            task("jsonrpc", 2, 1),
+            task("tools", 1, 0),
+        ];
+        r
+    }
+
+    #[test]
+    fn human_shows_evidence_for_the_current_task_only() {
+        let text = plain(&human(&tasked(), Detail::NextTask));
+        assert_eq!(text.matches("sent:").count(), 1, "{text}");
+        assert!(text.contains("sent:      {\"jsonrpc\":"), "{text}");
+        assert!(
+            !text.contains("  ✔ build"),
+            "a task done while another is not folds to its line:\n{text}"
+        );
+        assert!(text.contains("0 of 1 check passing"), "{text}");
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn human_all_shows_every_miss_with_its_evidence() {
+        let text = plain(&human(&tasked(), Detail::All));
+        assert_eq!(text.matches("sent:").count(), 3, "{text}");
+        assert!(text.contains("  ✔ build"), "{text}");
+        assert!(!text.contains("--all"), "{text}");
+    }
+
+    #[test]
+    fn watch_moves_on_to_the_next_task_with_its_evidence() {
+        let before = tasked();
+        let mut after = tasked();
+        for c in &mut after.checks {
+            if c.id == "protocol.jsonrpc-errors" {
+                c.status = Status::Pass;
+                c.points = 2.0;
+                c.evidence = None;
+            }
+        }
+        after.tasks[1].passing = 2;
+        let text = plain(&changes(&before, &after));
+        assert!(text.contains("now task 3/3 · the tools task"), "{text}");
+        assert!(
+            text.contains("sent:      tools/call store_value"),
+            "the new task's miss did not move, and is shown with its evidence:\n{text}"
+        );
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn ci_formats_carry_every_check_and_its_task() {
+        let report = tasked();
+        let xml = junit(&[&report]);
+        assert_eq!(xml.matches("<testcase ").count(), 6);
+        assert!(
+            xml.contains(r#"<property name="task" value="jsonrpc"/>"#),
+            "{xml}"
+        );
+        let rendered = github(&report);
+        assert!(
+            rendered
+                .annotations
+                .contains("title=lab-4 task 2/3 jsonrpc protocol.jsonrpc-errors%3A 0/2 points"),
+            "{}",
+            rendered.annotations
+        );
+        assert!(
+            rendered
+                .summary
+                .contains("| ❌ | 3/3 tools | `protocol.tools-kv` |"),
+            "{}",
+            rendered.summary
+        );
+        let json: Report = serde_json::from_str(&json(&report)).unwrap();
+        assert_eq!(json.checks[3].task.as_deref(), Some("jsonrpc"));
+    }
+
+    #[test]
+    fn a_one_line_mention_stops_at_the_tally() {
+        assert_eq!(
+            short("0 of 7 cases right; malformed JSON: HTTP 500"),
+            "0 of 7 cases right"
+        );
+        assert_eq!(
+            short("the wasm tests did not run:"),
+            "the wasm tests did not run"
+        );
+        assert_eq!(short(&"x".repeat(200)).chars().count(), 90);
     }
 
     #[test]
@@ -506,12 +816,12 @@ mod tests {
                 "answered 2025-11-25",
             ),
         ]);
-        insta::assert_snapshot!(plain(&human(&report)));
+        insta::assert_snapshot!(plain(&human(&report, Detail::NextTask)));
     }
 
     #[test]
     fn human_protocol_miss_shows_evidence_hint_and_partial_credit() {
-        insta::assert_snapshot!(plain(&human(&protocol_miss())));
+        insta::assert_snapshot!(plain(&human(&protocol_miss(), Detail::NextTask)));
     }
 
     fn build_error() -> Report {
@@ -537,7 +847,7 @@ mod tests {
     fn human_build_error_skips_the_rest() {
         let report = build_error();
         assert_eq!(report.exit_code(), 2);
-        insta::assert_snapshot!(plain(&human(&report)));
+        insta::assert_snapshot!(plain(&human(&report, Detail::NextTask)));
     }
 
     #[test]
