@@ -48,3 +48,7 @@ test:
 # Build the course book into book/book (installs mdbook into .tools/ the first time).
 book:
     @book/build.sh
+
+# Put a lab back to its starting point (your files are backed up first): `just reset lab-0`.
+reset lab *args:
+    @cargo lab reset "$@"

@@ -87,6 +87,18 @@ pub enum Cmd {
     },
     /// List the labs.
     List,
+    /// Put a lab back to the starting point the course shipped, to start over. Your files are
+    /// copied under target/checker/backups/ first (the command says where), and your progress
+    /// and hints for the lab are forgotten. Asks first; `--yes` does not ask.
+    ///
+    /// Exit status: 0 when the lab was reset (or you said no), 2 when it could not be.
+    Reset {
+        /// The lab: `lab-0`, `0` or `first-worker`.
+        lab: String,
+        /// Reset without asking (for scripts; without a terminal, nothing is reset without it).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Install what grading needs into this repository, ahead of time: the wasm32 target,
     /// the npm packages (Miniflare, workerd, binaryen) and wasm-bindgen-cli into `.tools/`.
     /// `check` does the same on first use; this is for CI caches and slow networks.

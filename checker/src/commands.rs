@@ -46,6 +46,9 @@ pub fn check(
 /// The course's own files against their recorded hashes; `--write` records them.
 pub fn integrity(root: &Path, write: bool) -> Result<i32> {
     if write {
+        // The starting points first: their record is a course file the list hashes.
+        crate::reset::write_record(root)?;
+        anstream::println!("wrote {}", crate::reset::RECORD);
         crate::integrity::write_list(root)?;
         anstream::println!("wrote {}", crate::integrity::LIST);
         return Ok(0);
@@ -230,6 +233,29 @@ pub fn list(root: &Path) -> Result<i32> {
         render::points(available)
     );
     anstream::println!("Grade one with `cargo lab check <lab>` (or `just check <lab>`); `cargo lab hint <lab>` when stuck.");
+    Ok(0)
+}
+
+pub fn reset(root: &Path, lab: &str, yes: bool) -> Result<i32> {
+    let lab = course::find(root, lab)?;
+    let Some(done) = crate::reset::reset(root, &lab, yes)? else {
+        anstream::println!("{} left as it is", lab.lab.dir);
+        return Ok(0);
+    };
+    crate::student_progress::forget(root, &lab.id)?;
+    anstream::println!(
+        "reset {} to its starting point ({} files)
+your {} files are in {}
+`cargo lab check {}` grades it from the start",
+        done.dir,
+        done.restored,
+        done.backed_up,
+        done.backup
+            .strip_prefix(root)
+            .unwrap_or(&done.backup)
+            .display(),
+        lab.id
+    );
     Ok(0)
 }
 

@@ -23,6 +23,7 @@ pub mod processes;
 pub mod render;
 pub mod replay;
 pub mod report;
+pub mod reset;
 pub mod rubric;
 pub mod runtime;
 pub mod schema;

@@ -120,6 +120,15 @@ fn failure(check: &CheckSummary) -> (Option<crate::report::FailureKind>, String)
     (check.failure_kind, text)
 }
 
+/// Forgets a lab's last result and hints (`reset`): `list` shows it not started.
+pub fn forget(root: &Path, lab: &str) -> Result<()> {
+    let mut state = load(root);
+    if state.labs.remove(lab).is_some() {
+        save(root, &state)?;
+    }
+    Ok(())
+}
+
 pub fn record(root: &Path, report: &Report) -> Result<()> {
     let mut state = load(root);
     let lab = state.labs.entry(report.lab.clone()).or_default();
