@@ -58,8 +58,9 @@ function withReadings(response) {
   const { bytes, pages, heap_live } = readings();
   const tagged = new Response(response.body, response);
   tagged.headers.set("x-course-wasm-memory", String(bytes));
-  tagged.headers.set("x-course-wasm-pages", pages === null ? "" : String(pages));
-  tagged.headers.set("x-course-heap-live", heap_live === null ? "" : String(heap_live));
+  // Only the readings this lab has: a header with no value tells a student nothing.
+  if (pages !== null) tagged.headers.set("x-course-wasm-pages", String(pages));
+  if (heap_live !== null) tagged.headers.set("x-course-heap-live", String(heap_live));
   return tagged;
 }
 

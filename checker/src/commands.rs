@@ -244,9 +244,7 @@ pub fn reset(root: &Path, lab: &str, yes: bool) -> Result<i32> {
     };
     crate::student_progress::forget(root, &lab.id)?;
     anstream::println!(
-        "reset {} to its starting point ({} files)
-your {} files are in {}
-`cargo lab check {}` grades it from the start",
+        "reset {} to its starting point ({} files)\nyour {} files are in {} (under target/: a `cargo clean` deletes them)\n`cargo lab check {}` grades it from the start",
         done.dir,
         done.restored,
         done.backed_up,
@@ -295,12 +293,18 @@ pub fn serve(root: &Path, lab: &str, solution: bool, port: u16) -> Result<i32> {
     server.start(&lab, &artefact, port).with_context(|| {
         format!("cannot serve on 127.0.0.1:{port} (is another server using the port? try --port)")
     })?;
-    anstream::println!(
-        "{} is serving MCP at {}",
-        krate.dir,
-        server.endpoint(MCP_PATH)
-    );
-    anstream::println!("Point an MCP client (Streamable HTTP) at it. Press Ctrl-C to stop.");
+    if lab.worker.mcp {
+        anstream::println!(
+            "{} is serving MCP at {}",
+            krate.dir,
+            server.endpoint(MCP_PATH)
+        );
+        anstream::println!("Point an MCP client (Streamable HTTP) at it. Press Ctrl-C to stop.");
+    } else {
+        let url = server.endpoint("/");
+        anstream::println!("{} is serving plain HTTP at {url}", krate.dir);
+        anstream::println!("Try `curl -si {url}`. Press Ctrl-C to stop.");
+    }
     server.wait()?;
     unreachable!("Server::wait returns only with an error")
 }

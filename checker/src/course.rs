@@ -119,6 +119,14 @@ pub struct WorkerConfig {
     /// SQL run against the first D1 binding before grading (schema and seed rows), relative
     /// to the manifest.
     pub d1_fixture: Option<String>,
+    /// Whether the Worker speaks MCP at `/mcp` (true unless the lab says otherwise): what
+    /// `serve` tells the student to point at it. Lab 0 answers plain HTTP at `/`.
+    #[serde(default = "speaks_mcp")]
+    pub mcp: bool,
+}
+
+fn speaks_mcp() -> bool {
+    true
 }
 
 /// `[size]`: the starting point's deployed size and the pins it was measured under.

@@ -32,7 +32,7 @@ fn first_tier(kind: Kind) -> &'static str {
         Kind::CompileError => "The compiler stopped. Read only the first error: its `-->` line names the file and line. An error inside a dependency (a path under ~/.cargo/registry) is fixed in your Cargo.toml, not in that file.",
         Kind::RuntimeTrap => "It compiled, then panicked inside the wasm instance. The Rust panic message (printed before `RuntimeError: unreachable`) names what gave up: often a std API that exists on wasm32 only to fail. Find its call in your sources.",
         Kind::BudgetMiss => "It works, but costs more than the budget. Measure before changing anything, change one thing at a time, and measure again: the report prints the measurement against the budget each run.",
-        Kind::ProtocolError => "A reply broke the MCP contract. Run the `reproduce:` line from `cargo lab check` against `cargo lab serve`, compare the reply with the spec section the report names, and fix the first case that fails before the others.",
+        Kind::ProtocolError => "A reply is not what the protocol asks for. Run the `reproduce:` line from `cargo lab check` against `cargo lab serve`, compare the reply with the report's `expected:` line (and the spec section, when the report names one), and fix the first case that fails before the others.",
         Kind::Other => "Read the check's message and hint in `cargo lab check`: they say what was expected and what happened.",
     }
 }
