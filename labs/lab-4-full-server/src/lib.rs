@@ -129,10 +129,10 @@ fn initialize(_params: &Value) -> Answer {
     }))
 }
 
-/// A JSON array of messages: answered under 2024-11-05 and 2025-03-26, refused by later
-/// revisions.
+/// A JSON array of messages: answered under 2025-03-26, the one revision with batches, and
+/// refused by later ones.
 async fn legacy_batch(_batch: Vec<Value>, _version: &str, _env: &Env) -> Result<Response> {
-    // Wrong: the two revisions that have batches get no answers.
+    // Wrong: 2025-03-26, the revision that has batches, gets no answers either.
     Response::error("batches are not supported", 400)
 }
 

@@ -263,7 +263,7 @@ async fn legacy(message: Value, version: &'static str, env: &Env) -> Result<Resp
     match message {
         // ANCHOR: batches
         Value::Array(batch) => {
-            // JSON-RPC batches existed in 2024-11-05 and 2025-03-26 only.
+            // JSON-RPC batches exist in 2025-03-26 only (2024-11-05 is answered alike).
             if version >= "2025-06-18" || batch.is_empty() {
                 let err = RpcError::new(
                     INVALID_REQUEST,

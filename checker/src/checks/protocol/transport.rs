@@ -226,7 +226,8 @@ pub fn http_rules(ctx: &mut Context) -> Outcome {
     )
 }
 
-/// JSON-RPC batches: accepted by 2024-11-05 and 2025-03-26, refused from 2025-06-18.
+/// JSON-RPC batches: accepted by 2025-03-26 (the revision that added them), refused from
+/// 2025-06-18 (which removed them). 2024-11-05 had none; nothing is sent under it.
 pub fn batches(ctx: &mut Context) -> Outcome {
     // Long on purpose: one tally case per batch rule in each revision (allowed in 2025-03-26
     // only), each its own request.
@@ -325,6 +326,6 @@ pub fn batches(ctx: &mut Context) -> Outcome {
 
     tally.outcome(
         "batches answered under 2025-03-26, refused under 2025-06-18",
-        "Read the MCP-Protocol-Version header: 2024-11-05 and 2025-03-26 allow arrays of messages; later revisions do not.",
+        "Read the MCP-Protocol-Version header: 2025-03-26 allows arrays of messages; 2025-06-18 and later do not.",
     )
 }
