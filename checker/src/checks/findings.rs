@@ -42,7 +42,7 @@ pub fn isolate_limit(ctx: &FindingsContext) -> Outcome {
         evidence: Some(exchange.evidence_expecting("linear memory below 128 MiB")),
         ..Outcome::fail(
             format!(
-                "request {n} of the run took linear memory to {:.1} MiB: production would have killed the isolate (128 MiB, JavaScript heap included), and every request it was serving with it; local workerd does not enforce the limit",
+                "request {n} of the run took linear memory to {:.1} MiB, past the 128 MiB an isolate may use (JavaScript heap included): in production the runtime may cancel this request and others the isolate is serving; local workerd does not enforce the limit",
                 bytes as f64 / (1024.0 * 1024.0)
             ),
             "Find what that request allocates at once: a buffer sized by the input, a whole body copied, a collection that is never bounded.",
