@@ -122,6 +122,13 @@ pub struct CheckResult {
     pub task: Option<String>,
 }
 
+impl CheckResult {
+    /// It ran and missed (`fail`), or could not run (`error`): what reports explain.
+    pub fn is_miss(&self) -> bool {
+        matches!(self.status, Status::Fail | Status::Error)
+    }
+}
+
 /// One task of the lab, as far as this run got.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TaskProgress {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{assert_nothing_left, check, course_copy, edit, repo_root, unique_marker, MARKER_VAR};
+use common::{assert_nothing_left, check, edit, repo_root, unique_marker, MARKER_VAR};
 
 fn checker(marker: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_checker"));
@@ -93,24 +93,13 @@ fn the_solution_passes_every_check() {
 #[test]
 fn an_echo_that_reads_text_fails_on_bytes_that_are_not_utf8() {
     let marker = unique_marker("lab-0-text-echo");
-    let copy = course_copy();
+    let copy =
+        common::course_copy_with_solution_renamed("lab-0-first-worker", "solution-lab-0-text-echo");
     edit(
         &copy.path().join("solutions/lab-0-first-worker/src/lib.rs"),
         "let body = req.bytes().await?;\n    let headers = Headers::new();\n    headers.set(\"Content-Type\", &content_type)?;\n    Ok(Response::from_bytes(body)?.with_headers(headers))",
         "let body = req.text().await?;\n    let headers = Headers::new();\n    headers.set(\"Content-Type\", &content_type)?;\n    Ok(Response::ok(body)?.with_headers(headers))",
     );
-    // A package name of its own, so the mutant never takes the real solution's place in the
-    // shared target directory while other tests grade it.
-    for file in [
-        "solutions/lab-0-first-worker/Cargo.toml",
-        "checker/labs/lab-0-first-worker/lab.toml",
-    ] {
-        edit(
-            &copy.path().join(file),
-            "\"solution-lab-0-first-worker\"",
-            "\"solution-lab-0-text-echo\"",
-        );
-    }
     let target = repo_root().join("target");
     let (output, report) = grade(
         &marker,

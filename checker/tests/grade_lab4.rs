@@ -368,7 +368,8 @@ fn ctrl_c_while_the_runtime_starts_leaves_nothing_running() {
 fn a_solution_with_a_prefix_only_sql_check_fails_the_read_only_check() {
     let marker = unique_marker("prefix-guard");
     let (_, _) = grade(&marker, &["check", "lab-4", "--solution"], &[]);
-    let copy = course_copy();
+    let copy =
+        common::course_copy_with_solution_renamed("lab-4-full-server", "solution-lab-4-mutant");
     let tools = copy.path().join("solutions/lab-4-full-server/src/tools.rs");
     let source = std::fs::read_to_string(&tools).unwrap();
     let naive = source
@@ -385,22 +386,6 @@ fn a_solution_with_a_prefix_only_sql_check_fails_the_read_only_check() {
         "the mutation applies to the solution as it is"
     );
     std::fs::write(&tools, naive).unwrap();
-    // A package name of its own, so the mutant's module never takes the real solution's file
-    // name in the shared target directory while the other tests grade it.
-    for file in [
-        "solutions/lab-4-full-server/Cargo.toml",
-        "checker/labs/lab-4-full-server/lab.toml",
-    ] {
-        let path = copy.path().join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        let renamed = text.replacen(
-            "\"solution-lab-4-full-server\"",
-            "\"solution-lab-4-mutant\"",
-            1,
-        );
-        assert_ne!(renamed, text, "{file} names the solution package");
-        std::fs::write(&path, renamed).unwrap();
-    }
     let target = repo_root().join("target");
     let (output, report) = grade(
         &marker,

@@ -30,7 +30,7 @@ pub fn github(report: &Report) -> Github {
 
 fn annotations(report: &Report) -> String {
     let mut out = String::new();
-    for check in report.checks.iter().filter(|c| is_miss(c)) {
+    for check in report.checks.iter().filter(|c| c.is_miss()) {
         let at = location(report, check);
         let mut properties = format!("file={}", property(&at.path));
         if let Some(line) = at.line {
@@ -59,10 +59,6 @@ fn task_label(report: &Report, check: &CheckResult) -> Option<String> {
     let id = check.task.as_deref()?;
     let i = report.tasks.iter().position(|t| t.id == id)?;
     Some(format!("{}/{} {id}", i + 1, report.tasks.len()))
-}
-
-fn is_miss(check: &CheckResult) -> bool {
-    matches!(check.status, Status::Fail | Status::Error)
 }
 
 /// The file a miss is about: the one the check named, or the file of the lab where such a
@@ -132,7 +128,7 @@ fn summary(report: &Report) -> String {
             cell(check.message.lines().next().unwrap_or_default())
         );
     }
-    let misses: Vec<&CheckResult> = report.checks.iter().filter(|c| is_miss(c)).collect();
+    let misses: Vec<&CheckResult> = report.checks.iter().filter(|c| c.is_miss()).collect();
     if !misses.is_empty() {
         let _ = writeln!(
             out,

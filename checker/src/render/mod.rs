@@ -93,7 +93,7 @@ pub fn human(report: &Report, detail: Detail) -> String {
             if detail == Detail::All || Some(i) == current {
                 check_with_details(&mut out, check, width, "", &report.lab);
             } else {
-                hidden += usize::from(matches!(check.status, Status::Fail | Status::Error));
+                hidden += usize::from(check.is_miss());
                 check_line(&mut out, check, width, &short(&summary_line(check)));
             }
         }
@@ -113,7 +113,7 @@ pub fn human(report: &Report, detail: Detail) -> String {
         if report.tasks.is_empty() || detail == Detail::All {
             check_with_details(&mut out, check, width, "", &report.lab);
         } else {
-            hidden += usize::from(matches!(check.status, Status::Fail | Status::Error));
+            hidden += usize::from(check.is_miss());
             check_line(&mut out, check, width, &summary_line(check));
         }
     }
@@ -250,9 +250,11 @@ pub fn changes(previous: &Report, report: &Report) -> String {
             task.title,
             passing_of(task)
         );
-        for check in report.checks.iter().filter(|c| {
-            task_index(report, c) == current && matches!(c.status, Status::Fail | Status::Error)
-        }) {
+        for check in report
+            .checks
+            .iter()
+            .filter(|c| task_index(report, c) == current && c.is_miss())
+        {
             let already = previous
                 .checks
                 .iter()
@@ -289,7 +291,7 @@ fn check_with_details(
         width,
         &format!("{}{suffix}", summary_line(check)),
     );
-    if matches!(check.status, Status::Fail | Status::Error) {
+    if check.is_miss() {
         details(out, check, lab);
     }
 }

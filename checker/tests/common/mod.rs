@@ -123,6 +123,22 @@ pub fn course_copy() -> tempfile::TempDir {
     copy
 }
 
+/// A copy of the course (see [`course_copy`]) in which the reference solution of the lab
+/// whose crate directory is `dir` (`lab-4-full-server`) has the package name `renamed`: a
+/// mutated solution then never takes the real one's file names in the shared target directory
+/// while other tests grade it.
+pub fn course_copy_with_solution_renamed(dir: &str, renamed: &str) -> tempfile::TempDir {
+    let copy = course_copy();
+    let package = format!("\"solution-{dir}\"");
+    for file in [
+        format!("solutions/{dir}/Cargo.toml"),
+        format!("checker/labs/{dir}/lab.toml"),
+    ] {
+        edit(&copy.path().join(file), &package, &format!("\"{renamed}\""));
+    }
+    copy
+}
+
 /// One check of a JSON report, by id.
 pub fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
     report["checks"]
