@@ -12,24 +12,39 @@ use serde::Deserialize;
 /// (used by tests that grade a copy of the course).
 ///
 /// Otherwise the checkout `cargo run` (so `cargo lab`) ran from, which cargo names at run
-/// time; the path compiled into the binary is the fallback. Checkouts sharing a target
+/// time; then the path compiled into the binary, if it is still a course; then the
+/// checkout the current directory is in. Checkouts sharing a target
 /// directory share one binary, and cargo reuses it as fresh when the sources match: it may
 /// have been compiled in another checkout, or in a scratch copy deleted since.
 pub fn root() -> PathBuf {
     if let Some(dir) = std::env::var_os("COURSE_ROOT") {
         return PathBuf::from(dir);
     }
+    let is_course = |root: &Path| crate::integrity::list_path(root).is_file();
     let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
-    let checker = running
-        .filter(|dir| {
-            dir.parent()
-                .is_some_and(|root| crate::integrity::list_path(root).is_file())
-        })
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    checker
+    if let Some(root) = running
+        .as_deref()
+        .and_then(Path::parent)
+        .filter(|root| is_course(root))
+    {
+        return root.to_path_buf();
+    }
+    let compiled = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("the checker crate sits inside the repository")
-        .to_path_buf()
+        .expect("the checker crate sits inside the repository");
+    if is_course(compiled) {
+        return compiled.to_path_buf();
+    }
+    // The binary was run directly (`target/release/checker`) after being compiled in a
+    // scratch copy since deleted: the checkout the command runs in is the course.
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            cwd.ancestors()
+                .find(|dir| is_course(dir))
+                .map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| compiled.to_path_buf())
 }
 
 /// Where the course's lab manifests and fixtures live.

@@ -117,6 +117,121 @@ fn the_book_builds_cleanly_and_every_include_link_and_anchor_resolves() {
     );
 }
 
+/// Files outside `solutions/` that show a lab's answer: a page before the lab may not use
+/// them either. (Everything under `solutions/<lab>/` counts, and so do these.)
+const SOLUTION_ARTEFACTS: &[(&str, &[&str])] = &[
+    // The size figure draws the reference solution's bar next to the starting point's.
+    (
+        "lab-3-size-reduction",
+        &["figures/lab-3-size.svg", "reports/lab-3-solution"],
+    ),
+    (
+        "lab-2-memory-profiling",
+        &["figures/lab-2-solution", "reports/lab-2-solution"],
+    ),
+];
+
+/// The pages of SUMMARY.md, in reading order (paths relative to book/src).
+fn reading_order(src: &Path) -> Vec<String> {
+    let summary = std::fs::read_to_string(src.join("SUMMARY.md")).unwrap();
+    summary
+        .lines()
+        .filter_map(|line| {
+            let start = line.find("](")? + 2;
+            let end = start + line[start..].find(')')?;
+            Some(line[start..end].to_owned())
+        })
+        .collect()
+}
+
+/// Every file a page pulls in or shows: `{{#include …}}` targets and `![…](…)` images.
+fn referenced_files(page: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (open, close) in [("{{#include ", "}}"), ("](", ")")] {
+        let mut rest = page;
+        while let Some(at) = rest.find(open) {
+            rest = &rest[at + open.len()..];
+            if let Some(end) = rest.find(close) {
+                found.push(rest[..end].trim().to_owned());
+            }
+        }
+    }
+    found
+}
+
+/// No spoilers (issue 20): a page that comes before a lab's chapter in the reading order may
+/// not include that lab's solution code, its solution reports or figures, or the solution's
+/// graded measurement. The debrief pages come after their lab, so they may.
+#[test]
+fn no_page_before_a_lab_shows_that_labs_solution() {
+    let src = root().join("book/src");
+    let order = reading_order(&src);
+    let position = |page: &str| order.iter().position(|p| p == page);
+    // lab-3's graded size, as the solution report the book shows measured it: 292,230.
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(src.join("reports/lab-3-solution.json")).unwrap(),
+    )
+    .unwrap();
+    let raw = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "size.raw-bytes")
+        .and_then(|c| c["measured"]["value"].as_f64())
+        .expect("the lab-3 solution report has size.raw-bytes") as u64;
+    let raw_text = {
+        let digits = raw.to_string();
+        let mut out = String::new();
+        for (i, d) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(d);
+        }
+        out
+    };
+
+    let labs: Vec<&String> = order
+        .iter()
+        .filter(|p| p.starts_with("labs/lab-") && !p.contains("debrief"))
+        .collect();
+    assert!(
+        labs.len() >= 5,
+        "SUMMARY.md lists the lab chapters: {order:?}"
+    );
+    let mut problems = Vec::new();
+    for lab_page in labs {
+        let lab = lab_page.trim_start_matches("labs/").trim_end_matches(".md");
+        let chapter = position(lab_page).unwrap();
+        let mut patterns = vec![format!("solutions/{lab}/")];
+        for (name, extra) in SOLUTION_ARTEFACTS {
+            if *name == lab {
+                patterns.extend(extra.iter().map(|e| e.to_string()));
+            }
+        }
+        for page in &order[..chapter] {
+            let text = std::fs::read_to_string(src.join(page)).unwrap();
+            for file in referenced_files(&text) {
+                if let Some(p) = patterns.iter().find(|p| file.contains(p.as_str())) {
+                    problems.push(format!(
+                        "{page} comes before {lab_page} but shows `{file}` ({p})"
+                    ));
+                }
+            }
+            if lab == "lab-3-size-reduction" && text.contains(&raw_text) {
+                problems.push(format!(
+                    "{page} comes before {lab_page} but quotes the solution's size, {raw_text}"
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "answers shown before their lab:\n{}",
+        problems.join("\n")
+    );
+}
+
 /// Every `{{#include path}}` / `{{#include path:anchor}}` / `{{#include path:from:to}}` in the
 /// sources names a file that exists, and a named anchor that the file opens, closes and fills.
 /// (mdbook reports a missing file, but silently includes nothing for a missing anchor.)

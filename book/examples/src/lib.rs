@@ -10,8 +10,11 @@
 
 pub mod concurrency;
 pub mod crypto;
+pub mod errors;
+pub mod http_rules;
 pub mod ids;
 pub mod parsing;
+pub mod replies;
 pub mod streaming;
 pub mod timing;
 mod worker;

@@ -1,6 +1,26 @@
-//! A large response sent as it is produced, instead of built in memory first.
+//! Bodies as streams: a request body read with a cap, and a large response sent as it is
+//! produced, instead of built in memory first.
 
-use worker::{Headers, Response};
+use futures::StreamExt;
+use worker::{Headers, Request, Response};
+
+// ANCHOR: read-capped
+/// Reads the request body, giving up (`None`) as soon as it passes `limit` bytes. A client
+/// that sends no `Content-Length`, or a false one, cannot make this buffer more than the
+/// limit plus one chunk.
+pub async fn read_capped(req: &mut Request, limit: usize) -> worker::Result<Option<Vec<u8>>> {
+    let mut body = Vec::new();
+    let mut chunks = req.stream()?;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+// ANCHOR_END: read-capped
 
 // ANCHOR: ndjson
 /// Sends `rows` as newline-delimited JSON. Each row is serialised when the runtime asks
@@ -24,6 +44,25 @@ where
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
     use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn post(body: &str) -> worker::Request {
+        let mut init = worker::RequestInit::new();
+        init.with_method(worker::Method::Post)
+            .with_body(Some(wasm_bindgen::JsValue::from_str(body)));
+        worker::Request::new_with_init("https://example.com/", &init).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_body_within_the_limit_is_read_whole() {
+        let body = super::read_capped(&mut post("hello"), 5).await.unwrap();
+        assert_eq!(body.as_deref(), Some(&b"hello"[..]));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_body_past_the_limit_is_refused() {
+        let body = super::read_capped(&mut post("hello!"), 5).await.unwrap();
+        assert_eq!(body, None);
+    }
 
     #[wasm_bindgen_test]
     async fn rows_arrive_one_per_line() {

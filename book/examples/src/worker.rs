@@ -12,7 +12,11 @@ use crate::timing::Timer;
 #[event(fetch)]
 async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
     let ms = Duration::from_millis;
-    match req.path().as_str() {
+    // ANCHOR: route
+    // `path()` cuts the path out of the URL the runtime already parsed: no URL parser linked.
+    let path = req.path();
+    // ANCHOR_END: route
+    match path.as_str() {
         "/join" => {
             let _timer = Timer::start("three delays, joined");
             let started = Date::now().as_millis();
