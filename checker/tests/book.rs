@@ -93,6 +93,7 @@ fn the_book_builds_cleanly_and_every_include_link_and_anchor_resolves() {
     );
 
     let mut problems = Vec::new();
+    check_diagrams(&root, &mut problems);
     check_includes(&root.join("book/src"), &mut problems);
     let site = Site::load(&root.join("book/book"));
     check_links(&site, &mut problems);
@@ -115,6 +116,40 @@ fn the_book_builds_cleanly_and_every_include_link_and_anchor_resolves() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The diagrams are drawn by `book/tools/diagrams.py`: each committed SVG is what the script
+/// draws now (`--check`), and each is shown by some page.
+fn check_diagrams(root: &Path, problems: &mut Vec<String>) {
+    let check = Command::new("python3")
+        .arg(root.join("book/tools/diagrams.py"))
+        .arg("--check")
+        .output()
+        .expect("cannot run python3 book/tools/diagrams.py --check");
+    if !check.status.success() {
+        problems.push(format!(
+            "diagrams: {}",
+            String::from_utf8_lossy(&check.stderr).trim()
+        ));
+    }
+    let src = root.join("book/src");
+    let pages: String = files(&src, "md")
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let diagrams: Vec<PathBuf> = files(&src.join("figures"), "svg")
+        .into_iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("diagram-"))
+        .collect();
+    if diagrams.len() < 4 {
+        problems.push(format!("expected the four diagrams, found {diagrams:?}"));
+    }
+    for diagram in diagrams {
+        let name = diagram.file_name().unwrap().to_string_lossy().into_owned();
+        if !pages.contains(&format!("figures/{name}")) {
+            problems.push(format!("figures/{name} is drawn but no page shows it"));
+        }
+    }
 }
 
 /// Files outside `solutions/` that show a lab's answer: a page before the lab may not use

@@ -1,4 +1,5 @@
-//! Code the course book shows for topics that no lab covers (yet). Each piece sits between
+//! The code the course book's concept pages show: examples of each idea that are not any
+//! lab's answer (the labs' solutions appear only after their lab). Each piece sits between
 //! `ANCHOR` comments and is included into a page by name, so what the book shows is what
 //! compiles here. Check it with (from the repository root):
 //!
