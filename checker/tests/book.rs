@@ -139,7 +139,12 @@ fn check_diagrams(root: &Path, problems: &mut Vec<String>) {
         .collect();
     let diagrams: Vec<PathBuf> = files(&src.join("figures"), "svg")
         .into_iter()
-        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("diagram-"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("diagram-")
+        })
         .collect();
     if diagrams.len() < 4 {
         problems.push(format!("expected the four diagrams, found {diagrams:?}"));
