@@ -1,0 +1,115 @@
+//! A class's copy of the course (`.ci/class-template`): no answers in it, every grading file
+//! intact, lab 1's audit key withheld but never replaceable, and a lab graded there the way
+//! a student would (the instructor guide's "Running a graded class" relies on all of it).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn checker(course: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(args)
+        .env("COURSE_ROOT", course)
+        .env("CHECKER_STATE", course.join("target-state.json"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the checker runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn a_class_copy_has_no_answers_and_still_grades() {
+    let root = common::repo_root();
+    common::ensure_tools();
+    let scratch = tempfile::tempdir().unwrap();
+    let class = scratch.path().join("class");
+    let made = Command::new("bash")
+        .arg(root.join(".ci/class-template"))
+        .arg(&class)
+        .current_dir(&root)
+        .output()
+        .expect("cannot run .ci/class-template");
+    assert!(made.status.success(), "{}", text(&made));
+
+    // No answers.
+    for gone in [
+        "solutions",
+        "checker/mutants",
+        "checker/tests",
+        "checker/labs/lab-1-crate-audit/audit-key.toml",
+    ] {
+        assert!(
+            !class.join(gone).exists(),
+            "{gone} is still in the class copy"
+        );
+    }
+    let workspace = std::fs::read_to_string(class.join("Cargo.toml")).unwrap();
+    assert!(!workspace.contains("solutions/"), "{workspace}");
+    let mut pages = Vec::new();
+    collect_pages(&class.join("book/src"), &mut pages);
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for line in text.lines() {
+            assert!(
+                !(line.contains("{{#include") && line.contains("solutions/")),
+                "{} still includes solution code: {line}",
+                page.display()
+            );
+        }
+    }
+    // The tools the checkout installed, as a student's first run would have installed them.
+    for tool in [".tools", "node_modules"] {
+        std::os::unix::fs::symlink(root.join(tool), class.join(tool)).unwrap();
+    }
+
+    // Every grading file is the course's: the key may be missing, but not different.
+    let intact = checker(&class, &["integrity"]);
+    assert!(intact.status.success(), "{}", text(&intact));
+    let key = class.join("checker/labs/lab-1-crate-audit/audit-key.toml");
+    std::fs::write(&key, "[[problem]]\nname = \"nothing\"\n").unwrap();
+    let planted = checker(&class, &["integrity"]);
+    assert_eq!(planted.status.code(), Some(1), "{}", text(&planted));
+    assert!(
+        text(&planted).contains("audit-key.toml was modified"),
+        "{}",
+        text(&planted)
+    );
+    std::fs::remove_file(&key).unwrap();
+
+    // Lab 1 grades there: every check runs as usual, and the audit file is reported as not
+    // gradable in this copy (exit 2), with where it is graded.
+    let graded = checker(&class, &["check", "lab-1", "--format", "json"]);
+    let report = common::json_report(&graded);
+    assert_eq!(graded.status.code(), Some(2), "{report:#}");
+    assert_eq!(common::check(&report, "integrity")["status"], "pass");
+    assert_eq!(common::check(&report, "build.native")["status"], "pass");
+    let audit = common::check(&report, "audit.report");
+    assert_eq!(audit["status"], "error", "{audit:#}");
+    assert!(
+        audit["message"]
+            .as_str()
+            .unwrap()
+            .contains("kept by your instructor"),
+        "{audit:#}"
+    );
+}
+
+fn collect_pages(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_pages(&path, out);
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+}
