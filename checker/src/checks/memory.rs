@@ -32,7 +32,7 @@ pub const ISOLATE_LIMIT: u64 = 128 * 1024 * 1024;
 
 /// The first reply of the run after which linear memory was past `limit`, with that reading:
 /// a safety net for labs not graded on memory (a request that allocates a gigabyte works in
-/// local workerd, which enforces no limit, and would be killed in production).
+/// local workerd, which enforces no limit, and deployed may have its requests cancelled).
 pub fn first_over(log: &[Exchange], limit: u64) -> Option<(usize, &Exchange, u64)> {
     log.iter().enumerate().find_map(|(i, e)| {
         reading(e)
@@ -319,7 +319,7 @@ pub fn growth(ctx: &mut Context) -> Outcome {
         .or_else(|| heap.evidence());
     if let Some((n, exchange)) = killed {
         message = format!(
-            "request {n} took linear memory to {} — past the {} an isolate may use: production would have killed it. {message}",
+            "request {n} took linear memory to {} — past the {} an isolate may use: deployed, the runtime may cancel this request and others the isolate is serving (error 1102). {message}",
             mib(reading(&exchange).map_or(0, |r| r.bytes)),
             mib(cfg.limit_bytes)
         );
@@ -450,7 +450,7 @@ pub fn limit(ctx: &mut Context) -> Outcome {
         Some(&(i, bytes)) => Outcome {
             credit: 0.0,
             message: format!(
-                "would be killed in production: after this request linear memory was {} (limit {} per isolate, JS heap included; local workerd does not enforce it)",
+                "past the limit: after this request linear memory was {} (limit {} per isolate, JS heap included; deployed, the runtime may cancel requests, error 1102; local workerd does not enforce it)",
                 mib(bytes),
                 mib(cfg.limit_bytes)
             ),
