@@ -66,6 +66,18 @@ fn a_class_copy_has_no_answers_and_still_grades() {
             );
         }
     }
+    for debrief in [
+        "book/src/labs/lab-3-debrief.md",
+        "book/src/concepts/server.md",
+    ] {
+        let text = std::fs::read_to_string(class.join(debrief)).unwrap();
+        assert!(
+            text.starts_with("# ")
+                && text.contains("after the lab's deadline")
+                && text.lines().count() < 6,
+            "{debrief} still has the debrief:\n{text}"
+        );
+    }
     // The tools the checkout installed, as a student's first run would have installed them.
     for tool in [".tools", "node_modules"] {
         std::os::unix::fs::symlink(root.join(tool), class.join(tool)).unwrap();
