@@ -119,7 +119,9 @@ def event_loop():
     """async.md: two requests on one thread, interleaved at their awaits."""
     s = []
     left, unit = 190, 52  # x of time 0, pixels per step
-    lanes = [("request A: your Rust", 60), ("request B: your Rust", 120), ("runtime: I/O in flight", 180)]
+    a_rust, a_io, b_rust, b_io = 60, 120, 180, 240
+    lanes = [("request A: your Rust", a_rust), ("runtime: A's I/O", a_io),
+             ("request B: your Rust", b_rust), ("runtime: B's I/O", b_io)]
     for name, y in lanes:
         s.append(text(175, y + 5, name, anchor="end", size=12, weight="bold"))
         s.append(f'<line x1="{left}" y1="{y}" x2="{left + 10.5 * unit}" y2="{y}" stroke="#ddd"/>')
@@ -127,17 +129,19 @@ def event_loop():
     def run(lane_y, start, end, label, fill="rust"):
         return box(left + start * unit, lane_y - 14, (end - start) * unit, 28, [label], fill=fill, size=12)
 
-    s.append(run(60, 0, 2, "parse, check"))
-    s.append(run(180, 2, 6.5, "KV get for A", fill="runtime"))
-    s.append(run(120, 2.5, 4.5, "parse, check"))
-    s.append(run(180, 6.5, 9.5, "fetch for B", fill="runtime"))
-    s.append(run(60, 6.5, 8, "reply A"))
-    s.append(run(120, 9.5, 10.5, "reply B"))
-    s.append(arrow(left + 2 * unit, 74, left + 2 * unit, 166, label=".await", label_dx=-24, colour=BLUE))
-    s.append(arrow(left + 6.5 * unit, 166, left + 6.5 * unit, 74, label="resumes", label_dx=-30, colour=BLUE))
-    s.append(arrow(left + 4.5 * unit, 134, left + 4.5 * unit, 166, label=".await", label_dx=24, colour=BLUE))
-    s.append(arrow(left + 9.5 * unit, 166, left + 9.5 * unit, 134, label="resumes", label_dx=-30, colour=BLUE))
-    s.append(arrow(left, 222, left + 10.6 * unit, 222, label="time", label_dx=250, label_dy=16, colour=MUTED))
+    s.append(run(a_rust, 0, 2, "parse, check"))
+    s.append(run(a_io, 2, 6.5, "KV get for A", fill="runtime"))
+    s.append(run(b_rust, 2.5, 4.5, "parse, check"))
+    s.append(run(b_io, 4.5, 9.5, "fetch for B", fill="runtime"))
+    s.append(run(a_rust, 6.5, 8, "reply A"))
+    s.append(run(b_rust, 9.5, 10.5, "reply B"))
+    for x, top, bottom in [(2, a_rust, a_io), (4.5, b_rust, b_io)]:
+        s.append(arrow(left + x * unit, top + 14, left + x * unit, bottom - 16, label=".await", label_dx=-26, label_dy=4, colour=BLUE))
+    for x, top, bottom in [(6.5, a_rust, a_io), (9.5, b_rust, b_io)]:
+        s.append(arrow(left + x * unit, bottom - 14, left + x * unit, top + 16, label="resumes", label_dx=-32, label_dy=4, colour=BLUE))
+    s.append(f'<rect x="{left + 4.5 * unit}" y="98" width="{2 * unit}" height="160" fill="{BLUE}" opacity="0.07"/>')
+    s.append(text(left + 5.5 * unit, 275, "both I/Os in flight", size=12, fill=BLUE))
+    s.append(arrow(left, 292, left + 10.6 * unit, 292, label="time", label_dx=250, label_dy=16, colour=MUTED))
     notes = [
         "One thread: at most one orange bar runs at any moment. An .await that waits on I/O hands",
         "the thread back to the event loop, which runs another request's code meanwhile.",
@@ -145,14 +149,14 @@ def event_loop():
         "A loop that never awaits holds the thread: every other request in the isolate waits.",
     ]
     for i, line in enumerate(notes):
-        s.append(text(30, 262 + i * 19, line, anchor="start", size=13))
+        s.append(text(30, 332 + i * 19, line, anchor="start", size=13))
     return svg(
-        "event-loop", 345,
+        "event-loop", 412,
         "Two requests sharing one isolate's thread",
         "Request A's Rust code runs, then awaits a KV read; while the read is in flight request "
-        "B's code runs and awaits a fetch. A resumes when its read completes and replies, then B "
-        "resumes and replies. Only one piece of Rust runs at a time; CPU time counts only the "
-        "time spent running.",
+        "B's code runs and awaits a fetch, so both I/O operations are in flight at once. A resumes "
+        "when its read completes and replies, then B resumes and replies. Only one piece of Rust "
+        "runs at a time; CPU time counts only the time spent running.",
         s,
     )
 
@@ -173,7 +177,7 @@ def linear_memory():
     s.append(text(30, y - 10, "address 0", anchor="start", size=12, fill=MUTED))
     s.append(text(180, y - 10, "1 MiB", anchor="middle", size=12, fill=MUTED))
     s.append(text(300, y - 10, "__heap_base", anchor="middle", size=12, fill=MUTED))
-    s.append(text(560, y - 10, "memory size", anchor="middle", size=12, fill=MUTED))
+    s.append(text(560, y - 10, "initial size", anchor="middle", size=12, fill=MUTED))
     s.append(arrow(565, y + h + 20, 725, y + h + 20, label="grows; never shrinks", label_dy=16, colour=BLUE))
     s.append(text(30, 190, "The memory size only goes up: after a 40 MiB peak, it stays at least 40 MiB for the", anchor="start"))
     s.append(text(30, 209, "life of the instance. That high-water mark, plus the JavaScript heap, counts against", anchor="start"))
@@ -192,7 +196,7 @@ def linear_memory():
 
 
 def build_pipeline():
-    """deploy.md: from `cargo build` to what `wrangler deploy` uploads."""
+    """toolchain.md: from `cargo build` to what `wrangler deploy` uploads."""
     s = []
     steps = [
         ("1. cargo build", ["for wasm32,", "with your profile"], "rust"),
@@ -207,7 +211,7 @@ def build_pipeline():
         s.append(box(bx, y, w, 70, lines, fill=fill, title=title, size=12))
         if i:
             s.append(arrow(bx - gap, y + 35, bx - 1, y + 35))
-    s.append(text(20, 25, "worker-build (the [build] command of wrangler.toml), and the checker with the same pinned tools:", anchor="start", size=12, fill=MUTED))
+    s.append(text(20, 25, "worker-build (the [build] command of wrangler.toml); the checker makes the same .wasm with the same pinned tools:", anchor="start", size=12, fill=MUTED))
     s.append(box(330, 160, 210, 50, ["build/index_bg.wasm"], fill="rust", title="the module"))
     s.append(box(570, 160, 170, 50, ["build/index.js"], fill="js", title="the JavaScript"))
     s.append(arrow(533, 112, 470, 158, colour=MUTED))
@@ -223,7 +227,7 @@ def build_pipeline():
         "worker-build runs cargo build for wasm32-unknown-unknown, wasm-bindgen, wasm-opt with "
         "the crate's flags or -O plus --debuginfo, adds a producers entry, and bundles the shim "
         "and glue with esbuild. The result is build/index_bg.wasm and build/index.js, which "
-        "wrangler deploy uploads; the checker builds the same module with the same tools.",
+        "wrangler deploy uploads; the checker builds the same module with the same tools (its own entry module replaces the JavaScript).",
         s,
     )
 

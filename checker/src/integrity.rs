@@ -60,6 +60,50 @@ const COURSE_PATHS: &[&str] = &[
 /// they must be the course's, so a student cannot plant a key of their own.
 pub const WITHHELD: &[&str] = &["checker/labs/lab-1-crate-audit/audit-key.toml"];
 
+/// The environment variable a class's CI hands lab 1's audit key in: the key file, base64.
+pub const AUDIT_KEY_VAR: &str = "COURSE_AUDIT_KEY_B64";
+
+/// The key handed in [`AUDIT_KEY_VAR`], decoded (`None` when none was handed, or it is not
+/// base64). Taken once, by [`take_handed_key`].
+static HANDED_KEY: std::sync::OnceLock<Option<Vec<u8>>> = std::sync::OnceLock::new();
+
+/// Takes the audit key out of the environment before the checker starts any process, so
+/// that nothing it runs — a student's build script or tests included — inherits it; the key
+/// is never written to disk either. `main` calls it first, while the process has one thread.
+pub fn take_handed_key() {
+    use base64::Engine as _;
+    let handed = std::env::var(AUDIT_KEY_VAR).ok();
+    if handed.is_some() {
+        std::env::remove_var(AUDIT_KEY_VAR);
+    }
+    let _ = HANDED_KEY.set(handed.and_then(|text| {
+        base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .ok()
+    }));
+}
+
+/// A withheld course file's bytes: from disk when present, else from the CI's hand when it
+/// is the course's (its hash is the recorded one). `Err` says why there is none.
+pub fn withheld_file(root: &Path, path: &str) -> std::result::Result<Vec<u8>, String> {
+    if let Ok(bytes) = std::fs::read(root.join(path)) {
+        return Ok(bytes);
+    }
+    let Some(handed) = HANDED_KEY.get().cloned().flatten() else {
+        return Err(format!(
+            "{path} is not in this copy of the course, and no {AUDIT_KEY_VAR} was handed"
+        ));
+    };
+    let recorded = recorded(root).map_err(|e| format!("{e:#}"))?;
+    if recorded.get(path) == Some(&hash(&handed)) {
+        Ok(handed)
+    } else {
+        Err(format!(
+            "the key handed in {AUDIT_KEY_VAR} is not the course's {path}"
+        ))
+    }
+}
+
 /// One file that is not what the course shipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {

@@ -6,6 +6,9 @@ use clap::Parser;
 
 fn main() {
     // Long on purpose: one arm per command of clap's enum; each only calls its command.
+    // First, before any thread or child process: no process the checker starts may see a
+    // key a class's CI hands it.
+    checker::integrity::take_handed_key();
     processes::install_interrupt_handler();
     let cli = cli::Cli::parse();
     let root = course::root();

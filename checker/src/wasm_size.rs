@@ -186,7 +186,7 @@ pub fn hint_for(owner: &str) -> Option<(&'static str, &'static str)> {
             "labs/lab-3-size-reduction.md#formatting",
         ),
         "serde_json" | "serde" | "serde_core" | "indexmap" | "hashbrown" => (
-            "serde_json: build replies with fewer generic paths (one Value type, data instead of code for static lists); measure features such as preserve_order both ways — here it is smaller with it",
+            "serde_json: build replies with fewer generic paths (one Value type, data instead of code for static lists); measure features such as preserve_order both ways",
             "labs/lab-3-size-reduction.md#serde",
         ),
         _ => return None,

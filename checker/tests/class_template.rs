@@ -113,6 +113,71 @@ fn a_class_copy_has_no_answers_and_still_grades() {
             .contains("kept by your instructor"),
         "{audit:#}"
     );
+
+    // A class's CI hands the key in COURSE_AUDIT_KEY_B64: the audit is then graded, and
+    // nothing the checker runs sees the key. The student's crate gets a build script that
+    // records whether the variable reached it.
+    let seen = scratch.path().join("seen.txt");
+    std::fs::write(
+        class.join("labs/lab-1-crate-audit/build.rs"),
+        format!(
+            "fn main() {{ std::fs::write({:?}, if std::env::var_os(\"COURSE_AUDIT_KEY_B64\").is_some() {{ \"present\" }} else {{ \"absent\" }}).unwrap(); }}\n",
+            seen
+        ),
+    )
+    .unwrap();
+    let key = std::fs::read(root.join("checker/labs/lab-1-crate-audit/audit-key.toml")).unwrap();
+    let handed = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(key)
+    };
+    let graded = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["check", "lab-1", "--format", "json"])
+        .env("COURSE_ROOT", &class)
+        .env("CHECKER_STATE", class.join("target-state.json"))
+        .env("COURSE_AUDIT_KEY_B64", &handed)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let report = common::json_report(&graded);
+    let audit = common::check(&report, "audit.report");
+    assert_eq!(
+        audit["status"], "fail",
+        "graded with the handed key: {audit:#}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap(),
+        "absent",
+        "the student's build script saw the key"
+    );
+    assert!(
+        !class
+            .join("checker/labs/lab-1-crate-audit/audit-key.toml")
+            .exists(),
+        "the handed key was written to disk"
+    );
+    // A key that is not the course's is refused, whatever it says.
+    let forged = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode("[[problem]]\nname = \"x\"\n")
+    };
+    let graded = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["check", "lab-1", "--format", "json"])
+        .env("COURSE_ROOT", &class)
+        .env("CHECKER_STATE", class.join("target-state.json"))
+        .env("COURSE_AUDIT_KEY_B64", forged)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let report = common::json_report(&graded);
+    let audit = common::check(&report, "audit.report");
+    assert!(
+        audit["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not the course's"),
+        "{audit:#}"
+    );
 }
 
 fn collect_pages(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
