@@ -198,17 +198,14 @@ fn runtime_traps(src: &Path) -> Result<Vec<Finding>> {
     for file in rust_files(src) {
         let text = std::fs::read_to_string(&file).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
+        let native_only = native_only_lines(&lines);
         for (i, line) in lines.iter().enumerate() {
+            if native_only[i] {
+                continue;
+            }
             let code = line.split("//").next().unwrap_or("");
             for trap in knowledge::TRAPS {
-                if !code.contains(trap.pattern) {
-                    continue;
-                }
-                // A use under `cfg(not(target_arch = "wasm32"))` a few lines up is fine.
-                let gated = lines[i.saturating_sub(6)..i]
-                    .iter()
-                    .any(|l| l.contains("not(target_arch = \"wasm32\")"));
-                if !gated {
+                if code.contains(trap.pattern) {
                     findings.push(Finding {
                         name: trap.pattern.to_owned(),
                         kind: Kind::Runtime,
@@ -221,6 +218,56 @@ fn runtime_traps(src: &Path) -> Result<Vec<Finding>> {
         }
     }
     Ok(findings)
+}
+
+/// Which lines belong to an item under `#[cfg(not(target_arch = "wasm32"))]`: from the
+/// attribute to the end of the item it is on — the closing brace that matches the item's
+/// first one, or its `;` when it has no braces (a `use`, a statement). A line scan, not a
+/// parser: braces inside strings and other `cfg` forms (`cfg_if!`, `cfg!(…)`) are not
+/// understood. Comments are ignored.
+fn native_only_lines(lines: &[&str]) -> Vec<bool> {
+    let mut gated = vec![false; lines.len()];
+    let mut i = 0;
+    while i < lines.len() {
+        let code = lines[i].split("//").next().unwrap_or("");
+        if !(code.contains("#[cfg(") && code.contains("not(target_arch = \"wasm32\")")) {
+            i += 1;
+            continue;
+        }
+        // From the attribute to the end of its item.
+        let mut depth = 0usize;
+        let mut opened = false;
+        let mut j = i;
+        'item: while j < lines.len() {
+            gated[j] = true;
+            let code = lines[j].split("//").next().unwrap_or("");
+            // The attribute line itself holds no part of the item.
+            let body = if j == i {
+                code.rsplit(']').next().unwrap_or("")
+            } else {
+                code
+            };
+            for c in body.chars() {
+                match c {
+                    '{' => {
+                        depth += 1;
+                        opened = true;
+                    }
+                    '}' => {
+                        depth = depth.saturating_sub(1);
+                        if opened && depth == 0 {
+                            break 'item;
+                        }
+                    }
+                    ';' if !opened => break 'item,
+                    _ => {}
+                }
+            }
+            j += 1;
+        }
+        i = j + 1;
+    }
+    gated
 }
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
@@ -271,5 +318,27 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].name, "Instant::now");
         assert!(found[0].location.ends_with("lib.rs:1"));
+    }
+
+    #[test]
+    fn a_native_only_item_is_skipped_to_its_closing_brace_however_long() {
+        let dir = tempfile::tempdir().unwrap();
+        let filler = "    let x = 1;\n".repeat(12);
+        std::fs::write(
+            dir.path().join("lib.rs"),
+            format!(
+                "#[cfg(not(target_arch = \"wasm32\"))]\nfn native() {{\n{filler}    if true {{ x(); }}\n    std::thread::sleep(d);\n}}\n\
+                 #[cfg(not(target_arch = \"wasm32\"))]\nuse std::time::Instant;\n\
+                 fn wasm_too() {{\n    std::thread::sleep(d);\n}}\n"
+            ),
+        )
+        .unwrap();
+        let found = runtime_traps(dir.path()).unwrap();
+        assert_eq!(
+            found.len(),
+            1,
+            "only the call outside the gated items: {found:?}"
+        );
+        assert!(found[0].location.ends_with(":21"), "{found:?}");
     }
 }
