@@ -142,6 +142,20 @@ pub enum Cmd {
         #[arg(long, value_name = "FILE")]
         save: Option<PathBuf>,
     },
+    /// Measure lab 4's Worker against the course's TypeScript SDK v2 reference server, in the
+    /// same Miniflare and the same run: module and bundle size (raw and gzip), cold start,
+    /// requests per second with 1 and 8 clients, and workerd CPU per request above a
+    /// constant-answer Worker's. Read the ratios; absolute times depend on the machine.
+    Bench {
+        /// The lab: `lab-4`, `4` or `full-server` (the TypeScript reference has lab 4's tools).
+        lab: String,
+        /// Measure the reference solution instead of your lab.
+        #[arg(long)]
+        solution: bool,
+        /// `human` (a table) or `json` (the comparison, for tools).
+        #[arg(long, value_enum, default_value = "human")]
+        format: BenchFormat,
+    },
     /// Will a crate build and run on wasm32 in Workers? Builds it for wasm32, names each
     /// dependency that breaks with the path that brings it in and the known fix, and points
     /// at std APIs in its sources that compile but fail at run time in a Worker.
@@ -245,6 +259,14 @@ pub struct MutantsArgs {
     /// separated by tabs (every mutant is checked to apply first).
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BenchFormat {
+    /// A table of both servers' figures and their ratios.
+    Human,
+    /// The comparison as JSON (`schema_version` 1).
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

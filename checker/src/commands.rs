@@ -586,6 +586,103 @@ fn explain_build(
     }
 }
 
+/// `checker bench`: the lab's deployed Worker against the TypeScript reference (see `bench`).
+pub fn bench(
+    root: &Path,
+    lab: &str,
+    solution: bool,
+    format: crate::cli::BenchFormat,
+) -> Result<i32> {
+    let lab = course::find(root, lab)?;
+    anyhow::ensure!(
+        lab.id == "lab-4",
+        "bench compares lab 4's tools with the course's TypeScript reference; {} has other tools (try `cargo lab bench lab-4`)",
+        lab.id
+    );
+    let krate = lab.crate_ref(solution);
+    let tools = bootstrap::ensure(root)?;
+    let worker = &lab.worker;
+    let step = steps::step(format!("building {} as it would be deployed", krate.dir));
+    let built = pipeline::build_deployed(root, &lab, krate, &tools);
+    let Some(artefact) = explain_build(root, &lab, krate, built)? else {
+        return Ok(NOT_GRADABLE);
+    };
+    step.done();
+
+    let step = steps::step("bundling the TypeScript reference (esbuild --minify)");
+    let out_dir = pipeline::target_dir(root).join("checker").join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let bundle = out_dir.join("ts-reference.js");
+    let esbuild = std::process::Command::new(root.join("node_modules/.bin/esbuild"))
+        .arg(root.join("checker/bench/ts-reference.mjs"))
+        .args([
+            "--bundle",
+            "--minify",
+            "--format=esm",
+            "--platform=neutral",
+            "--conditions=workerd,worker,browser",
+            "--main-fields=module,main",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", bundle.display()))
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("cannot run esbuild from node_modules (run `cargo lab setup`)")?;
+    anyhow::ensure!(
+        esbuild.status.success(),
+        "esbuild could not bundle checker/bench/ts-reference.mjs:\n{}",
+        String::from_utf8_lossy(&esbuild.stderr).trim()
+    );
+    step.done();
+
+    let config = serde_json::json!({
+        "rust": artefact.entry,
+        "ts": bundle,
+        "compatibilityDate": worker.compatibility_date,
+        "kv": worker.kv,
+        "d1": worker.d1,
+        "requests": 1000,
+        "seconds": 2,
+        // /proc/<pid>/stat counts CPU in USER_HZ ticks, 100 a second on Linux.
+        "clockTicks": 100,
+    });
+    let step = steps::step("measuring both servers and the floor (about 40 s)");
+    let mut node = std::process::Command::new(&tools.node);
+    node.arg(root.join("checker/harness/bench.mjs"))
+        .arg(config.to_string())
+        .current_dir(root);
+    let run = processes::output_within(&mut node, std::time::Duration::from_secs(300))
+        .context("cannot run checker/harness/bench.mjs")?;
+    anyhow::ensure!(
+        !run.timed_out,
+        "the bench did not finish within 5 minutes:\n{}",
+        String::from_utf8_lossy(&run.output.stderr).trim()
+    );
+    anyhow::ensure!(
+        run.output.status.success(),
+        "the bench failed:\n{}",
+        String::from_utf8_lossy(&run.output.stderr).trim()
+    );
+    step.done();
+    let readings: crate::bench::Readings =
+        serde_json::from_slice(&run.output.stdout).context("the bench printed no readings")?;
+    let comparison = crate::bench::compare(
+        &lab.id,
+        &krate.dir,
+        wasm_size::sizes(&artefact.wasm)?,
+        wasm_size::sizes(&bundle)?,
+        &readings,
+    )?;
+    match format {
+        crate::cli::BenchFormat::Human => anstream::print!("{}", crate::bench::human(&comparison)),
+        crate::cli::BenchFormat::Json => {
+            anstream::println!("{}", serde_json::to_string_pretty(&comparison)?)
+        }
+    }
+    Ok(0)
+}
+
 /// `checker mutants`: see `mutants::run`.
 #[allow(clippy::too_many_arguments)]
 pub fn mutants(root: &Path, args: crate::cli::MutantsArgs) -> Result<i32> {

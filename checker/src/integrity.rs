@@ -46,6 +46,7 @@ const COURSE_PATHS: &[&str] = &[
     "checker/src",
     "checker/labs",
     "checker/harness",
+    "checker/bench",
     "checker/mcp-schema",
     "checker/probe/Cargo.toml",
     "checker/probe/src",

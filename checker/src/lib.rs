@@ -3,6 +3,7 @@
 //! recorded exchanges (`replay`).
 
 pub mod audit;
+pub mod bench;
 pub mod bootstrap;
 pub mod checks;
 pub mod cli;

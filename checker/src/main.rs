@@ -55,6 +55,11 @@ fn main() {
             top,
             save,
         } => commands::size(&root, &lab, solution, top, save.as_deref()),
+        cli::Cmd::Bench {
+            lab,
+            solution,
+            format,
+        } => commands::bench(&root, &lab, solution, format),
         cli::Cmd::Record { lab, solution } => commands::record(&root, &lab, solution),
         cli::Cmd::Corpus { lab, write } => commands::corpus(&root, &lab, write),
         cli::Cmd::Integrity { write } => commands::integrity(&root, write),

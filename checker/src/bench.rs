@@ -1,0 +1,310 @@
+//! `cargo lab bench`: a lab's Worker against the course's TypeScript reference (lab 4's tools
+//! on the official MCP TypeScript SDK v2, `checker/bench/ts-reference.mjs`), in the same
+//! Miniflare, in one run. `harness/bench.mjs` measures; this module turns its readings into
+//! the comparison (a pure [`compare`], unit-tested on fixed readings) and renders it.
+//!
+//! Ratios are what to read: absolute times depend on the machine and on whatever else runs on
+//! it, but both servers meet the same conditions in the same run. CPU per request is workerd's
+//! process CPU time over the requests, minus the same figure for a Worker that returns a
+//! constant (the floor: what any request costs the runtime itself).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::wasm_size::Sizes;
+
+/// The methods measured, as `harness/bench.mjs` names them.
+pub const METHODS: [&str; 2] = ["tools/list", "get_value"];
+
+/// What `harness/bench.mjs` prints.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Readings {
+    /// workerd's npm version.
+    pub workerd: String,
+    /// Miniflare's npm version.
+    pub miniflare: String,
+    /// `rust` and `ts`.
+    pub servers: BTreeMap<String, ServerReadings>,
+    /// CPU per request of the constant-answer Worker (`None` where /proc is missing).
+    pub floor_cpu_ms_per_request: Option<f64>,
+}
+
+/// One server's readings.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerReadings {
+    /// Median time from a fresh runtime to its first reply.
+    pub cold_start_ms: f64,
+    /// By method (see [`METHODS`]).
+    pub methods: BTreeMap<String, MethodReadings>,
+}
+
+/// One method on one server.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MethodReadings {
+    /// workerd CPU time per request, floor included.
+    pub cpu_ms_per_request: Option<f64>,
+    /// Requests per second by number of clients in flight ("1", "8").
+    pub requests_per_second: BTreeMap<String, f64>,
+}
+
+/// One figure for both servers, and the Rust one as a share of the TypeScript one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Pair {
+    pub rust: f64,
+    pub ts: f64,
+    /// `rust / ts`: below 1 the Rust server needs less (for sizes, times and CPU), or serves
+    /// fewer requests (for requests per second).
+    pub ratio: f64,
+}
+
+impl Pair {
+    pub fn new(rust: f64, ts: f64) -> Self {
+        let ratio = if ts == 0.0 { f64::NAN } else { rust / ts };
+        Pair {
+            rust,
+            ts,
+            ratio: (ratio * 1000.0).round() / 1000.0,
+        }
+    }
+}
+
+/// One method, compared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodComparison {
+    pub method: String,
+    /// CPU per request above the floor, ms (`None` where it could not be read).
+    pub cpu_ms_above_floor: Option<Pair>,
+    /// Requests per second with one client.
+    pub requests_per_second_1: Pair,
+    /// Requests per second with eight clients in flight.
+    pub requests_per_second_8: Pair,
+}
+
+/// The whole comparison: what `--format json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub schema_version: u32,
+    pub lab: String,
+    /// The crate measured (`labs/…` or `solutions/…`).
+    pub target: String,
+    pub workerd: String,
+    pub miniflare: String,
+    /// The deployed module against the bundle, bytes.
+    pub size_raw: Pair,
+    pub size_gzip: Pair,
+    pub cold_start_ms: Pair,
+    pub floor_cpu_ms_per_request: Option<f64>,
+    pub methods: Vec<MethodComparison>,
+    /// How to read it.
+    pub note: String,
+}
+
+/// The note every comparison carries.
+pub const NOTE: &str = "Read the ratios (Rust ÷ TypeScript), not the absolute figures: both servers ran in the same Miniflare in the same run, but times depend on the machine and on what else runs on it. CPU is workerd's process CPU time per request minus a constant-answer Worker's. Requests per second are bounded by the client on a small machine.";
+
+/// The comparison of one run's readings, with the two servers' sizes.
+pub fn compare(
+    lab: &str,
+    target: &str,
+    rust_size: Sizes,
+    ts_size: Sizes,
+    readings: &Readings,
+) -> anyhow::Result<Comparison> {
+    let server = |name: &str| {
+        readings
+            .servers
+            .get(name)
+            .ok_or_else(|| anyhow::anyhow!("the bench run has no readings for `{name}`"))
+    };
+    let (rust, ts) = (server("rust")?, server("ts")?);
+    let mut methods = Vec::new();
+    for method in METHODS {
+        let reading = |s: &ServerReadings| {
+            s.methods
+                .get(method)
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("the bench run did not measure `{method}`"))
+        };
+        let (r, t) = (reading(rust)?, reading(ts)?);
+        let above = |cpu: Option<f64>| Some((cpu? - readings.floor_cpu_ms_per_request?).max(0.0));
+        let rps = |m: &MethodReadings, clients: &str| {
+            m.requests_per_second.get(clients).copied().unwrap_or(0.0)
+        };
+        methods.push(MethodComparison {
+            method: method.to_owned(),
+            cpu_ms_above_floor: match (above(r.cpu_ms_per_request), above(t.cpu_ms_per_request)) {
+                (Some(r), Some(t)) => Some(Pair::new(round3(r), round3(t))),
+                _ => None,
+            },
+            requests_per_second_1: Pair::new(rps(&r, "1"), rps(&t, "1")),
+            requests_per_second_8: Pair::new(rps(&r, "8"), rps(&t, "8")),
+        });
+    }
+    Ok(Comparison {
+        schema_version: 1,
+        lab: lab.to_owned(),
+        target: target.to_owned(),
+        workerd: readings.workerd.clone(),
+        miniflare: readings.miniflare.clone(),
+        size_raw: Pair::new(rust_size.raw as f64, ts_size.raw as f64),
+        size_gzip: Pair::new(rust_size.gzip as f64, ts_size.gzip as f64),
+        cold_start_ms: Pair::new(rust.cold_start_ms, ts.cold_start_ms),
+        floor_cpu_ms_per_request: readings.floor_cpu_ms_per_request.map(round3),
+        methods,
+        note: NOTE.to_owned(),
+    })
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// The comparison as a table for a person.
+pub fn human(c: &Comparison) -> String {
+    let mut out = format!(
+        "{} ({}) against the TypeScript SDK v2 reference, in Miniflare {} (workerd {})\n\n",
+        c.lab, c.target, c.miniflare, c.workerd
+    );
+    out.push_str(&format!(
+        "  {:<34} {:>12} {:>12} {:>8}\n",
+        "", "Rust", "TypeScript", "ratio"
+    ));
+    let row = |name: &str, p: Pair, unit: &str| {
+        format!(
+            "  {:<34} {:>12} {:>12} {:>8.2}\n",
+            name,
+            format!("{}{unit}", trim(p.rust)),
+            format!("{}{unit}", trim(p.ts)),
+            p.ratio
+        )
+    };
+    out.push_str(&row("module / bundle, raw", c.size_raw, " B"));
+    out.push_str(&row("module / bundle, gzip -9", c.size_gzip, " B"));
+    out.push_str(&row("cold start (first reply)", c.cold_start_ms, " ms"));
+    for m in &c.methods {
+        let cpu = format!("{}: CPU above the floor", m.method);
+        match m.cpu_ms_above_floor {
+            Some(p) => out.push_str(&row(&cpu, p, " ms")),
+            None => out.push_str(&format!("  {cpu:<34} not measured (needs Linux /proc)\n")),
+        }
+        out.push_str(&row(
+            &format!("{}: requests/s, 1 client", m.method),
+            m.requests_per_second_1,
+            "",
+        ));
+        out.push_str(&row(
+            &format!("{}: requests/s, 8 clients", m.method),
+            m.requests_per_second_8,
+            "",
+        ));
+    }
+    if let Some(floor) = c.floor_cpu_ms_per_request {
+        out.push_str(&format!(
+            "\n  floor: a constant-answer Worker costs workerd {floor} ms of CPU per request\n"
+        ));
+    }
+    out.push_str(&format!("\n{}\n", c.note));
+    out
+}
+
+/// A figure without a useless fraction: bytes and requests are whole, milliseconds keep three
+/// decimals.
+fn trim(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn readings() -> Readings {
+        serde_json::from_str(
+            r#"{"workerd":"1.20260426.1","miniflare":"4.20260426.0","floor_cpu_ms_per_request":0.3,
+            "servers":{
+              "rust":{"cold_start_ms":400,"methods":{
+                "tools/list":{"cpu_ms_per_request":0.5,"requests_per_second":{"1":600,"8":900}},
+                "get_value":{"cpu_ms_per_request":0.7,"requests_per_second":{"1":500,"8":800}}}},
+              "ts":{"cold_start_ms":500,"methods":{
+                "tools/list":{"cpu_ms_per_request":0.8,"requests_per_second":{"1":400,"8":600}},
+                "get_value":{"cpu_ms_per_request":1.1,"requests_per_second":{"1":300,"8":500}}}}}}"#,
+        )
+        .unwrap()
+    }
+
+    fn size(raw: u64, gzip: u64) -> Sizes {
+        Sizes {
+            raw,
+            gzip,
+            brotli: 0,
+        }
+    }
+
+    #[test]
+    fn cpu_is_compared_above_the_floor_and_ratios_are_rust_over_typescript() {
+        let c = compare(
+            "lab-4",
+            "solutions/x",
+            size(200, 100),
+            size(800, 200),
+            &readings(),
+        )
+        .unwrap();
+        assert_eq!(c.size_raw, Pair::new(200.0, 800.0));
+        assert_eq!(c.size_raw.ratio, 0.25);
+        assert_eq!(c.size_gzip.ratio, 0.5);
+        assert_eq!(c.cold_start_ms.ratio, 0.8);
+        let list = &c.methods[0];
+        assert_eq!(list.method, "tools/list");
+        // (0.5 − 0.3) ÷ (0.8 − 0.3)
+        assert_eq!(list.cpu_ms_above_floor, Some(Pair::new(0.2, 0.5)));
+        assert_eq!(list.cpu_ms_above_floor.unwrap().ratio, 0.4);
+        assert_eq!(list.requests_per_second_8.ratio, 1.5);
+        let get = &c.methods[1];
+        assert_eq!(get.cpu_ms_above_floor.unwrap().ratio, 0.5);
+    }
+
+    #[test]
+    fn without_proc_there_is_no_cpu_figure_and_the_rest_stands() {
+        let mut r = readings();
+        r.floor_cpu_ms_per_request = None;
+        let c = compare("lab-4", "labs/x", size(1, 1), size(2, 2), &r).unwrap();
+        assert!(c.methods.iter().all(|m| m.cpu_ms_above_floor.is_none()));
+        assert!(human(&c).contains("not measured (needs Linux /proc)"));
+        assert_eq!(c.methods[0].requests_per_second_1.ratio, 1.5);
+    }
+
+    #[test]
+    fn missing_readings_are_an_error_not_a_zero() {
+        let mut r = readings();
+        r.servers.remove("ts");
+        assert!(compare("lab-4", "labs/x", size(1, 1), size(2, 2), &r).is_err());
+    }
+
+    #[test]
+    fn the_table_names_every_figure_and_says_how_to_read_it() {
+        let c = compare(
+            "lab-4",
+            "solutions/x",
+            size(200, 100),
+            size(800, 200),
+            &readings(),
+        )
+        .unwrap();
+        let table = human(&c);
+        for needle in [
+            "module / bundle, raw",
+            "cold start",
+            "tools/list: CPU above the floor",
+            "get_value: requests/s, 8 clients",
+            "Read the ratios",
+            "0.25",
+        ] {
+            assert!(table.contains(needle), "{needle}:\n{table}");
+        }
+    }
+}
