@@ -70,9 +70,19 @@ function cpuMs(pid) {
   }
 }
 
+// Every runtime started and not yet disposed: on a failure, all of them are stopped before
+// this process exits, so no workerd outlives the bench.
+const live = new Set();
+
 async function start(server) {
   const before = new Set(children());
   const mf = new Miniflare(options(server));
+  live.add(mf);
+  const dispose = mf.dispose.bind(mf);
+  mf.dispose = async () => {
+    live.delete(mf);
+    await dispose();
+  };
   const url = await mf.ready;
   const pid = children().find((p) => !before.has(p)) ?? null;
   return { mf, endpoint: new URL("/mcp", url).href, pid };
@@ -173,5 +183,6 @@ try {
 } catch (error) {
   const cause = error?.cause ? ` (caused by: ${error.cause?.message ?? error.cause})` : "";
   process.stderr.write(`bench failed: ${error?.stack ?? error}${cause}\n`);
+  await Promise.allSettled([...live].map((mf) => mf.dispose()));
   process.exit(1);
 }

@@ -31,8 +31,10 @@ fn ratio_holds(pair: &Value, what: &str) {
 #[test]
 fn bench_compares_the_solution_with_the_typescript_reference_in_one_run() {
     common::ensure_tools();
+    let marker = common::unique_marker("bench");
     let output = Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(["bench", "lab-4", "--solution", "--format", "json"])
+        .env(common::MARKER_VAR, &marker)
         .stdin(Stdio::null())
         .output()
         .expect("the checker runs");
@@ -73,4 +75,7 @@ fn bench_compares_the_solution_with_the_typescript_reference_in_one_run() {
         c["floor_cpu_ms_per_request"].as_f64().unwrap() > 0.0,
         "{c:#}"
     );
+    // Nine runtimes were started (three cold starts for each server, two measured, one
+    // floor): none outlives the command.
+    common::assert_nothing_left(&marker);
 }
