@@ -244,16 +244,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn cpu_is_compared_above_the_floor_and_ratios_are_rust_over_typescript() {
-        let c = compare(
+    /// The fixed readings, with a 200-byte module (100 gzip) against an 800-byte bundle (200).
+    fn sample() -> Comparison {
+        compare(
             "lab-4",
             "solutions/x",
             size(200, 100),
             size(800, 200),
             &readings(),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn cpu_is_compared_above_the_floor_and_ratios_are_rust_over_typescript() {
+        let c = sample();
         assert_eq!(c.size_raw, Pair::new(200.0, 800.0));
         assert_eq!(c.size_raw.ratio, 0.25);
         assert_eq!(c.size_gzip.ratio, 0.5);
@@ -287,14 +292,7 @@ mod tests {
 
     #[test]
     fn the_table_names_every_figure_and_says_how_to_read_it() {
-        let c = compare(
-            "lab-4",
-            "solutions/x",
-            size(200, 100),
-            size(800, 200),
-            &readings(),
-        )
-        .unwrap();
+        let c = sample();
         let table = human(&c);
         for needle in [
             "module / bundle, raw",
