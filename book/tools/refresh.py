@@ -16,6 +16,8 @@ It runs, against the checker in target/release (or through `cargo lab` when that
       → book/src/reports/lab-3-solution.json (the JSON report the reference chapter shows)
 - `checker list` → book/src/reports/list.txt
 - `checker check lab-4 --format json` → book/src/reports/lab-4-start-miss.json (one failed check)
+- `checker bench lab-4 --solution` → book/src/reports/bench-lab-4-solution.txt (the reference
+  solution against the TypeScript SDK v2 reference, in the same Miniflare)
 - `checker --help` and each command's `--help` → book/src/reports/help*.txt
 - `checker check lab-4 --out …` (the starting point: most checks fail)
       → book/src/reports/lab-4-start.txt (the human report the lab 4 chapter shows)
@@ -185,6 +187,10 @@ def main():
     for chart in ["lab-2-memory.svg", "lab-2-solution-memory.svg"]:
         (reports / chart).replace(figures / chart)
         print(f"wrote book/src/figures/{chart}", file=sys.stderr)
+
+    # The complete-server page shows one bench run: figures vary from run to run, ratios less.
+    (reports / "bench-lab-4-solution.txt").write_text(checker("bench", "lab-4", "--solution").stdout)
+    print("wrote book/src/reports/bench-lab-4-solution.txt", file=sys.stderr)
 
     # The command reference quotes the checker's own help.
     for command in [[], ["check"], ["list"], ["watch"], ["hint"], ["reset"], ["doctor"], ["render"], ["summary"], ["setup"], ["serve"], ["dev"], ["size"], ["bench"], ["audit"], ["rubric"]]:

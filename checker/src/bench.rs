@@ -5,8 +5,10 @@
 //!
 //! Ratios are what to read: absolute times depend on the machine and on whatever else runs on
 //! it, but both servers meet the same conditions in the same run. CPU per request is workerd's
-//! process CPU time over the requests, minus the same figure for a Worker that returns a
-//! constant (the floor: what any request costs the runtime itself).
+//! process CPU time over the requests, minus the same figure for a JavaScript Worker that
+//! answers a constant after the same storage I/O (the floor: what the runtime, and in
+//! Miniflare the KV simulation running inside it, spend on any such request). Deployed, KV is
+//! a service of its own and its work is not the Worker's CPU time, so it is not the server's.
 
 use std::collections::BTreeMap;
 
@@ -26,8 +28,9 @@ pub struct Readings {
     pub miniflare: String,
     /// `rust` and `ts`.
     pub servers: BTreeMap<String, ServerReadings>,
-    /// CPU per request of the constant-answer Worker (`None` where /proc is missing).
-    pub floor_cpu_ms_per_request: Option<f64>,
+    /// By method: CPU per request of the constant-answer Worker, which does the same KV read
+    /// for `get_value` (`None` where /proc is missing).
+    pub floor_cpu_ms_per_request: BTreeMap<String, Option<f64>>,
 }
 
 /// One server's readings.
@@ -73,6 +76,8 @@ impl Pair {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MethodComparison {
     pub method: String,
+    /// The floor's CPU per request for this method, ms (`None` where it could not be read).
+    pub floor_cpu_ms_per_request: Option<f64>,
     /// CPU per request above the floor, ms (`None` where it could not be read).
     pub cpu_ms_above_floor: Option<Pair>,
     /// Requests per second with one client.
@@ -94,14 +99,13 @@ pub struct Comparison {
     pub size_raw: Pair,
     pub size_gzip: Pair,
     pub cold_start_ms: Pair,
-    pub floor_cpu_ms_per_request: Option<f64>,
     pub methods: Vec<MethodComparison>,
     /// How to read it.
     pub note: String,
 }
 
 /// The note every comparison carries.
-pub const NOTE: &str = "Read the ratios (Rust ÷ TypeScript), not the absolute figures: both servers ran in the same Miniflare in the same run, but times depend on the machine and on what else runs on it. CPU is workerd's process CPU time per request minus a constant-answer Worker's. Requests per second are bounded by the client on a small machine.";
+pub const NOTE: &str = "Read the ratios (Rust ÷ TypeScript), not the absolute figures: both servers ran in the same Miniflare in the same run, but times depend on the machine and on what else runs on it. CPU is workerd's process CPU time per request minus the floor's: a JavaScript Worker that answers a constant after the same KV read (in Miniflare KV runs inside workerd; deployed, its work is not the Worker's). Requests per second are bounded by the client on a small machine.";
 
 /// The comparison of one run's readings, with the two servers' sizes.
 pub fn compare(
@@ -127,12 +131,18 @@ pub fn compare(
                 .ok_or_else(|| anyhow::anyhow!("the bench run did not measure `{method}`"))
         };
         let (r, t) = (reading(rust)?, reading(ts)?);
-        let above = |cpu: Option<f64>| Some((cpu? - readings.floor_cpu_ms_per_request?).max(0.0));
+        let floor = readings
+            .floor_cpu_ms_per_request
+            .get(method)
+            .copied()
+            .flatten();
+        let above = |cpu: Option<f64>| Some((cpu? - floor?).max(0.0));
         let rps = |m: &MethodReadings, clients: &str| {
             m.requests_per_second.get(clients).copied().unwrap_or(0.0)
         };
         methods.push(MethodComparison {
             method: method.to_owned(),
+            floor_cpu_ms_per_request: floor.map(round3),
             cpu_ms_above_floor: match (above(r.cpu_ms_per_request), above(t.cpu_ms_per_request)) {
                 (Some(r), Some(t)) => Some(Pair::new(round3(r), round3(t))),
                 _ => None,
@@ -142,7 +152,7 @@ pub fn compare(
         });
     }
     Ok(Comparison {
-        schema_version: 1,
+        schema_version: 2,
         lab: lab.to_owned(),
         target: target.to_owned(),
         workerd: readings.workerd.clone(),
@@ -150,7 +160,6 @@ pub fn compare(
         size_raw: Pair::new(rust_size.raw as f64, ts_size.raw as f64),
         size_gzip: Pair::new(rust_size.gzip as f64, ts_size.gzip as f64),
         cold_start_ms: Pair::new(rust.cold_start_ms, ts.cold_start_ms),
-        floor_cpu_ms_per_request: readings.floor_cpu_ms_per_request.map(round3),
         methods,
         note: NOTE.to_owned(),
     })
@@ -199,9 +208,15 @@ pub fn human(c: &Comparison) -> String {
             "",
         ));
     }
-    if let Some(floor) = c.floor_cpu_ms_per_request {
+    let floors: Vec<String> = c
+        .methods
+        .iter()
+        .filter_map(|m| Some(format!("{} {} ms", m.method, m.floor_cpu_ms_per_request?)))
+        .collect();
+    if !floors.is_empty() {
         out.push_str(&format!(
-            "\n  floor: a constant-answer Worker costs workerd {floor} ms of CPU per request\n"
+            "\n  floor, CPU per request of a constant answer (after the same KV read): {}\n",
+            floors.join(", ")
         ));
     }
     out.push_str(&format!("\n{}\n", c.note));
@@ -224,7 +239,8 @@ mod tests {
 
     fn readings() -> Readings {
         serde_json::from_str(
-            r#"{"workerd":"1.20260426.1","miniflare":"4.20260426.0","floor_cpu_ms_per_request":0.3,
+            r#"{"workerd":"1.20260426.1","miniflare":"4.20260426.0",
+            "floor_cpu_ms_per_request":{"tools/list":0.3,"get_value":0.5},
             "servers":{
               "rust":{"cold_start_ms":400,"methods":{
                 "tools/list":{"cpu_ms_per_request":0.5,"requests_per_second":{"1":600,"8":900}},
@@ -269,14 +285,20 @@ mod tests {
         assert_eq!(list.cpu_ms_above_floor, Some(Pair::new(0.2, 0.5)));
         assert_eq!(list.cpu_ms_above_floor.unwrap().ratio, 0.4);
         assert_eq!(list.requests_per_second_8.ratio, 1.5);
+        // Each method above its own floor: get_value's includes the KV read.
+        // (0.7 − 0.5) ÷ (1.1 − 0.5)
         let get = &c.methods[1];
-        assert_eq!(get.cpu_ms_above_floor.unwrap().ratio, 0.5);
+        assert_eq!(get.floor_cpu_ms_per_request, Some(0.5));
+        assert_eq!(get.cpu_ms_above_floor, Some(Pair::new(0.2, 0.6)));
+        assert_eq!(get.cpu_ms_above_floor.unwrap().ratio, 0.333);
     }
 
     #[test]
     fn without_proc_there_is_no_cpu_figure_and_the_rest_stands() {
         let mut r = readings();
-        r.floor_cpu_ms_per_request = None;
+        r.floor_cpu_ms_per_request
+            .values_mut()
+            .for_each(|floor| *floor = None);
         let c = compare("lab-4", "labs/x", size(1, 1), size(2, 2), &r).unwrap();
         assert!(c.methods.iter().all(|m| m.cpu_ms_above_floor.is_none()));
         assert!(human(&c).contains("not measured (needs Linux /proc)"));
@@ -299,6 +321,7 @@ mod tests {
             "cold start",
             "tools/list: CPU above the floor",
             "get_value: requests/s, 8 clients",
+            "tools/list 0.3 ms, get_value 0.5 ms",
             "Read the ratios",
             "0.25",
         ] {

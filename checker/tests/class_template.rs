@@ -54,6 +54,7 @@ fn a_class_copy_has_no_answers_and_still_grades() {
     }
     let workspace = std::fs::read_to_string(class.join("Cargo.toml")).unwrap();
     assert!(!workspace.contains("solutions/"), "{workspace}");
+    assert!(!workspace.contains("package.solution-"), "{workspace}");
     let mut pages = Vec::new();
     collect_pages(&class.join("book/src"), &mut pages);
     for page in &pages {

@@ -31,7 +31,7 @@ pub(super) fn cargo_build(
     krate: &CrateRef,
     features: &[&str],
 ) -> Result<(PathBuf, bool), BuildError> {
-    cargo_build_in(root, profile, krate, &target_dir(root), features, &[])
+    cargo_build_in(root, profile, krate, &target_dir(root), features, &[], &[])
 }
 
 /// For size analysis only: the crate built with its function names kept (`strip` forced to
@@ -43,6 +43,13 @@ pub fn build_with_names(root: &Path, lab: &Lab, krate: &CrateRef) -> Result<Path
         lab.worker.profile.to_ascii_uppercase().replace('-', "_")
     );
     let target = target_dir(root).join("checker").join("named");
+    // A package override (`[profile.worker.package.<name>] strip = true`, as lab 4's reference
+    // solution has) is not reached by the variable; a `--config` profile is, and wins over the
+    // manifest's.
+    let package_override = format!(
+        "profile.{}.package.{}.strip=\"debuginfo\"",
+        lab.worker.profile, krate.package
+    );
     cargo_build_in(
         root,
         &lab.worker.profile,
@@ -50,6 +57,7 @@ pub fn build_with_names(root: &Path, lab: &Lab, krate: &CrateRef) -> Result<Path
         &target,
         &[],
         &[(variable, "debuginfo".into())],
+        &["--config".into(), package_override],
     )
     .map(|(wasm, _)| wasm)
 }
@@ -61,6 +69,7 @@ fn cargo_build_in(
     target: &Path,
     features: &[&str],
     env: &[(String, String)],
+    args: &[String],
 ) -> Result<(PathBuf, bool), BuildError> {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root)
@@ -76,6 +85,7 @@ fn cargo_build_in(
         ])
         .args(package_args(root, krate))
         .args(features.iter().flat_map(|f| ["--features", f]))
+        .args(args)
         // A standalone crate would otherwise build into a target directory of its own.
         .env("CARGO_TARGET_DIR", target)
         // What worker-build 0.8.7 sets (its `cargo_build_wasm`): the #[wasm_bindgen] macro

@@ -6,6 +6,7 @@
 
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use futures_util::StreamExt;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use worker::{Env, Headers, Method, Request, Response, Result};
 
@@ -110,14 +111,14 @@ async fn post(req: &mut Request, env: &Env) -> Result<Response> {
         return too_large();
     }
     let headers = McpHeaders::read(req.headers())?;
-    let Some(body) = read_capped(req).await? else {
+    let Some(body) = read_capped(req, declared).await? else {
         return too_large();
     };
     let message: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
             let err = RpcError::new(PARSE_ERROR, format!("parse error: {e}"));
-            return json(400, &jsonrpc::error(Value::Null, err));
+            return json(400, &jsonrpc::error(&Value::Null, &err));
         }
     };
     // A modern request's header is compared with its body first (a header that differs is
@@ -128,7 +129,7 @@ async fn post(req: &mut Request, env: &Env) -> Result<Response> {
     }
     if let Some(v) = headers.protocol_version.as_deref() {
         if !mcp::is_supported(v) {
-            return json(400, &unsupported_version(request_id(&message), v));
+            return json(400, &unsupported_version(&request_id(&message), v));
         }
     }
     let version = headers
@@ -169,11 +170,11 @@ async fn modern(
             INVALID_REQUEST,
             "batches are not accepted by this protocol version",
         );
-        return json(400, &jsonrpc::error(Value::Null, err));
+        return json(400, &jsonrpc::error(&Value::Null, &err));
     }
     let incoming = match jsonrpc::parse_message(&message) {
         Ok(incoming) => incoming,
-        Err((id, err)) => return json(400, &jsonrpc::error(id, err)),
+        Err((id, err)) => return json(400, &jsonrpc::error(&id, &err)),
     };
     let id = incoming.id.clone().unwrap_or(Value::Null);
     // ANCHOR: missing-meta
@@ -191,7 +192,7 @@ async fn modern(
             INVALID_PARAMS,
             format!("{what}: a 2026-07-28 request names its protocol version there"),
         );
-        return json(400, &jsonrpc::error(id, err));
+        return json(400, &jsonrpc::error(&id, &err));
     }
     // ANCHOR_END: missing-meta
     // ANCHOR: header-validation
@@ -201,7 +202,7 @@ async fn modern(
         return mismatch(id, &format!("MCP-Protocol-Version header {:?} does not match the body's protocol version {version:?}", headers.protocol_version.as_deref().unwrap_or("(missing)")));
     }
     let Some(era) = mcp::MODERN_VERSIONS.iter().find(|v| **v == version) else {
-        return json(400, &unsupported_version(id, &version));
+        return json(400, &unsupported_version(&id, &version));
     };
     if headers.method.as_deref() != Some(incoming.method.as_str()) {
         return mismatch(
@@ -246,14 +247,14 @@ async fn modern(
                     mcp::META_CLIENT_CAPABILITIES
                 ),
             );
-            return json(400, &jsonrpc::error(id, err));
+            return json(400, &jsonrpc::error(&id, &err));
         }
     }
     match mcp::dispatch(incoming, Era::Modern(era), env).await {
         None => accepted(),
         Some(reply) => {
-            let not_found = reply.pointer("/error/code") == Some(&json!(jsonrpc::METHOD_NOT_FOUND));
-            json(if not_found { 404 } else { 200 }, &reply)
+            let not_found = reply.error_code == Some(jsonrpc::METHOD_NOT_FOUND);
+            json(if not_found { 404 } else { 200 }, &reply.json)
         }
     }
 }
@@ -269,37 +270,40 @@ async fn legacy(message: Value, version: &'static str, env: &Env) -> Result<Resp
                     INVALID_REQUEST,
                     "batches are not accepted by this protocol version",
                 );
-                return json(400, &jsonrpc::error(Value::Null, err));
+                return json(400, &jsonrpc::error(&Value::Null, &err));
             }
             let mut replies = Vec::new();
             for item in &batch {
                 if let Some(reply) = legacy_one(item, version, env).await {
-                    replies.push(reply);
+                    replies.push(reply.json);
                 }
             }
             if replies.is_empty() {
                 return accepted();
             }
-            json(200, &Value::Array(replies))
+            json(200, &jsonrpc::serialize(&replies))
         }
         // ANCHOR_END: batches
         single => match jsonrpc::parse_message(&single) {
             Ok(incoming) => match mcp::dispatch(incoming, Era::Legacy(version), env).await {
-                Some(reply) => json(200, &reply),
+                Some(reply) => json(200, &reply.json),
                 None => accepted(),
             },
             // A JSON-RPC response sent to us needs no answer, like a notification.
             Err(_) if is_response(&single) => accepted(),
-            Err((id, err)) => json(400, &jsonrpc::error(id, err)),
+            Err((id, err)) => json(400, &jsonrpc::error(&id, &err)),
         },
     }
 }
 
-async fn legacy_one(message: &Value, version: &'static str, env: &Env) -> Option<Value> {
+async fn legacy_one(message: &Value, version: &'static str, env: &Env) -> Option<mcp::Reply> {
     match jsonrpc::parse_message(message) {
         Ok(incoming) => mcp::dispatch(incoming, Era::Legacy(version), env).await,
         Err(_) if is_response(message) => None,
-        Err((id, err)) => Some(jsonrpc::error(id, err)),
+        Err((id, err)) => Some(mcp::Reply {
+            json: jsonrpc::error(&id, &err),
+            error_code: Some(err.code),
+        }),
     }
 }
 
@@ -316,25 +320,32 @@ fn request_id(message: &Value) -> Value {
 }
 
 // ANCHOR: unsupported-version
-fn unsupported_version(id: Value, requested: &str) -> Value {
+fn unsupported_version(id: &Value, requested: &str) -> Box<RawValue> {
     let mut err = RpcError::new(
         UNSUPPORTED_PROTOCOL_VERSION,
         format!("unsupported protocol version {requested:?}"),
     );
     err.data = Some(json!({ "requested": requested, "supported": mcp::supported_versions() }));
-    jsonrpc::error(id, err)
+    jsonrpc::error(id, &err)
 }
 // ANCHOR_END: unsupported-version
 
 fn mismatch(id: Value, why: &str) -> Result<Response> {
     let err = RpcError::new(HEADER_MISMATCH, format!("header mismatch: {why}"));
-    json(400, &jsonrpc::error(id, err))
+    json(400, &jsonrpc::error(&id, &err))
 }
 
 // ANCHOR: read-capped
-/// Reads the body, stopping as soon as it passes the limit (`None`): a client that sends
-/// no Content-Length cannot make us buffer more than the limit.
-async fn read_capped(req: &mut Request) -> Result<Option<Vec<u8>>> {
+/// Reads the body, stopping as soon as it passes the limit (`None`). A body whose length was
+/// declared, and checked against the limit, is read in one piece: the runtime delivers no more
+/// than the Content-Length it framed the request with. Without one the body is streamed and
+/// counted, so a client that sends no Content-Length cannot make us buffer more than the limit.
+async fn read_capped(req: &mut Request, declared: Option<usize>) -> Result<Option<Vec<u8>>> {
+    if declared.is_some() {
+        // One promise instead of a stream read per chunk: the cheaper path for every request
+        // a client library sends.
+        return Ok(Some(req.bytes().await?));
+    }
     let mut body = Vec::new();
     let mut stream = req.stream()?;
     while let Some(chunk) = stream.next().await {
@@ -400,8 +411,12 @@ fn plain(status: u16, text: &str) -> Result<Response> {
     Ok(Response::ok(text)?.with_status(status))
 }
 
-fn json(status: u16, body: &Value) -> Result<Response> {
-    Ok(Response::from_json(body)?.with_status(status))
+/// A JSON reply. The body is already JSON text: it is sent as it is, not serialized again.
+fn json(status: u16, body: &RawValue) -> Result<Response> {
+    Ok(Response::builder()
+        .with_status(status)
+        .with_header("Content-Type", "application/json")?
+        .fixed(body.get().as_bytes().to_vec()))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! JSON-RPC 2.0 framing: what a message is, and the error objects the spec defines.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 // ANCHOR: error-object
 pub const PARSE_ERROR: i64 = -32700;
@@ -90,10 +91,43 @@ pub fn parse_message(msg: &Value) -> Result<Incoming, (Value, RpcError)> {
     })
 }
 
-pub fn result(id: Value, result: Value) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id, "result": result })
+// ANCHOR: envelope
+/// A reply as it goes on the wire. Typed rather than a `json!` tree: the result (or error) is
+/// serialized into the reply as it is, with no intermediate `Value` to build and drop, and a
+/// result that never changes can be serialized once and reused (`mcp::tools_list`).
+#[derive(Serialize)]
+struct Reply<'a> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a RpcError>,
 }
 
-pub fn error(id: Value, error: RpcError) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id, "error": error })
+/// A reply carrying a result that is already JSON text.
+pub fn result(id: &Value, result: &RawValue) -> Box<RawValue> {
+    serialize(&Reply {
+        jsonrpc: "2.0",
+        id,
+        result: Some(result),
+        error: None,
+    })
+}
+
+/// A reply carrying an error.
+pub fn error(id: &Value, error: &RpcError) -> Box<RawValue> {
+    serialize(&Reply {
+        jsonrpc: "2.0",
+        id,
+        result: None,
+        error: Some(error),
+    })
+}
+// ANCHOR_END: envelope
+
+/// JSON text of a value. Only maps with string keys and finite numbers are serialized here, and
+/// serde_json cannot fail on those.
+pub fn serialize<T: Serialize + ?Sized>(value: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("replies are plain JSON")
 }

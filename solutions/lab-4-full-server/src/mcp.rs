@@ -8,7 +8,10 @@
 //!
 //! Nothing is kept between requests, so each request carries everything it needs.
 
-use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+use serde_json::value::RawValue;
+use serde_json::{json, Map, Value};
 use worker::Env;
 
 use crate::jsonrpc::{self, Incoming, RpcError, METHOD_NOT_FOUND};
@@ -79,18 +82,32 @@ fn server_info() -> Value {
 const INSTRUCTIONS: &str = "Query the read-only D1 database with query_data; keep small notes in KV with store_value, get_value and list_keys.";
 
 // ANCHOR: dispatch
+/// A reply, serialized and ready to send.
+pub struct Reply {
+    pub json: Box<RawValue>,
+    /// The error code when the reply is an error (a modern request's -32601 is sent as 404).
+    pub error_code: Option<i64>,
+}
+
 /// Handles one request or notification; `None` means "no reply" (a notification).
-pub async fn dispatch(msg: Incoming, era: Era, env: &Env) -> Option<Value> {
+pub async fn dispatch(msg: Incoming, era: Era, env: &Env) -> Option<Reply> {
     let Incoming { id, method, params } = msg;
     if method.starts_with("notifications/") {
         return None;
     }
     let version = era.version();
     let outcome = match (era, method.as_str()) {
+        // The tool list is the same for every request of an era: served from its JSON text.
+        (_, "tools/list") => {
+            let json = jsonrpc::result(&id?, tools_list(era));
+            return Some(Reply {
+                json,
+                error_code: None,
+            });
+        }
         (Era::Legacy(_), "initialize") => initialize(&params),
-        (Era::Legacy(_), "ping") => Ok(json!({})),
+        (Era::Legacy(_), "ping") => Ok(Value::Object(Map::new())),
         (Era::Modern(_), "server/discover") => Ok(discover()),
-        (_, "tools/list") => Ok(json!({ "tools": tools::definitions(version) })),
         (_, "tools/call") => tools::call(&params, version, env).await,
         (_, other) => Err(RpcError::new(
             METHOD_NOT_FOUND,
@@ -99,10 +116,36 @@ pub async fn dispatch(msg: Incoming, era: Era, env: &Env) -> Option<Value> {
     };
     let id = id?;
     Some(match outcome {
-        Ok(result) => jsonrpc::result(id, decorate(result, era, &method)),
-        Err(e) => jsonrpc::error(id, e),
+        Ok(result) => Reply {
+            json: jsonrpc::result(&id, &jsonrpc::serialize(&decorate(result, era, &method))),
+            error_code: None,
+        },
+        Err(e) => Reply {
+            json: jsonrpc::error(&id, &e),
+            error_code: Some(e.code),
+        },
     })
 }
+// ANCHOR_END: dispatch
+
+// ANCHOR: tools-list
+/// The `tools/list` result of an era, serialized the first time it is asked for in this
+/// isolate and reused by every later request: nothing in it depends on the request.
+fn tools_list(era: Era) -> &'static RawValue {
+    static MODERN: OnceLock<Box<RawValue>> = OnceLock::new();
+    static STRUCTURED: OnceLock<Box<RawValue>> = OnceLock::new();
+    static PLAIN: OnceLock<Box<RawValue>> = OnceLock::new();
+    let cell = match era {
+        Era::Modern(_) => &MODERN,
+        Era::Legacy(v) if tools::has_structured_output(v) => &STRUCTURED,
+        Era::Legacy(_) => &PLAIN,
+    };
+    cell.get_or_init(|| {
+        let result = json!({ "tools": tools::definitions(era.version()) });
+        jsonrpc::serialize(&decorate(result, era, "tools/list"))
+    })
+}
+// ANCHOR_END: tools-list
 // ANCHOR_END: dispatch
 
 // ANCHOR: decorate

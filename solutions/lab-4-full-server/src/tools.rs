@@ -21,106 +21,31 @@ const KV_BINDING: &str = "KV";
 const D1_BINDING: &str = "DB";
 
 /// `outputSchema` and `structuredContent` exist from revision 2025-06-18 on.
-fn has_structured_output(version: &str) -> bool {
+pub fn has_structured_output(version: &str) -> bool {
     version >= "2025-06-18"
 }
 
-pub fn definitions(version: &str) -> Vec<Value> {
-    let mut tools = vec![
-        json!({
-            "name": "query_data",
-            "title": "Query the database",
-            "description": format!("Run one read-only SQL query (SELECT or WITH … SELECT) against the D1 database. Use ? placeholders and pass values in `params`. At most {MAX_ROWS} rows are returned."),
-            "inputSchema": {
-                "type": "object",
-                "properties": {
-                    "sql": { "type": "string", "minLength": 1, "description": "One SELECT statement." },
-                    "params": {
-                        "type": "array",
-                        "items": { "type": ["string", "number", "boolean", "null"] },
-                        "description": "Values bound to the ? placeholders, in order."
-                    }
-                },
-                "required": ["sql"],
-                "additionalProperties": false
-            },
-            "outputSchema": {
-                "type": "object",
-                "properties": {
-                    "rows": { "type": "array", "items": { "type": "object" } },
-                    "truncated": { "type": "boolean" }
-                },
-                "required": ["rows", "truncated"]
-            },
-            "annotations": { "readOnlyHint": true, "openWorldHint": false }
-        }),
-        json!({
-            "name": "store_value",
-            "title": "Store a value",
-            "description": "Store a text value under a key in KV, optionally expiring after ttl_seconds.",
-            "inputSchema": {
-                "type": "object",
-                "properties": {
-                    "key": { "type": "string", "minLength": 1, "maxLength": MAX_KEY_BYTES },
-                    "value": { "type": "string", "maxLength": MAX_VALUE_BYTES },
-                    "ttl_seconds": { "type": "integer", "minimum": MIN_TTL_SECONDS }
-                },
-                "required": ["key", "value"],
-                "additionalProperties": false
-            },
-            "outputSchema": {
-                "type": "object",
-                "properties": { "key": { "type": "string" }, "stored": { "type": "boolean" } },
-                "required": ["key", "stored"]
-            },
-            "annotations": { "readOnlyHint": false, "destructiveHint": true, "idempotentHint": true, "openWorldHint": false }
-        }),
-        json!({
-            "name": "get_value",
-            "title": "Read a value",
-            "description": "Read the text value stored under a key in KV.",
-            "inputSchema": {
-                "type": "object",
-                "properties": { "key": { "type": "string", "minLength": 1, "maxLength": MAX_KEY_BYTES } },
-                "required": ["key"],
-                "additionalProperties": false
-            },
-            "outputSchema": {
-                "type": "object",
-                "properties": { "key": { "type": "string" }, "found": { "type": "boolean" }, "value": { "type": ["string", "null"] } },
-                "required": ["key", "found", "value"]
-            },
-            "annotations": { "readOnlyHint": true, "openWorldHint": false }
-        }),
-        json!({
-            "name": "list_keys",
-            "title": "List keys",
-            "description": "List the keys stored in KV, optionally only those with a prefix.",
-            "inputSchema": {
-                "type": "object",
-                "properties": {
-                    "prefix": { "type": "string", "maxLength": MAX_KEY_BYTES },
-                    "limit": { "type": "integer", "minimum": 1, "maximum": 1000 }
-                },
-                "additionalProperties": false
-            },
-            "outputSchema": {
-                "type": "object",
-                "properties": { "keys": { "type": "array", "items": { "type": "string" } }, "complete": { "type": "boolean" } },
-                "required": ["keys", "complete"]
-            },
-            "annotations": { "readOnlyHint": true, "openWorldHint": false }
-        }),
-    ];
+// ANCHOR: definitions
+/// The tools as `tools/list` shows them, newest revision first: data, not code. `json!`
+/// would compile these ninety lines into code that builds the same tree on every call;
+/// as JSON text they cost their bytes once, and `mcp::tools_list` parses them once.
+const DEFINITIONS: &str = include_str!("tools.json");
+
+/// The tool definitions a client of `version` understands.
+pub fn definitions(version: &str) -> Value {
+    let mut tools: Value =
+        serde_json::from_slice(DEFINITIONS.as_bytes()).expect("tools.json is JSON");
     if !has_structured_output(version) {
-        for tool in &mut tools {
-            let tool = tool.as_object_mut().expect("tool definitions are objects");
-            tool.remove("outputSchema");
-            tool.remove("title");
+        for tool in tools.as_array_mut().into_iter().flatten() {
+            if let Some(tool) = tool.as_object_mut() {
+                tool.remove("outputSchema");
+                tool.remove("title");
+            }
         }
     }
     tools
 }
+// ANCHOR_END: definitions
 
 // ANCHOR: tool-error
 /// A tool failure the model can read and act on.
@@ -295,4 +220,62 @@ async fn list_keys(args: &Map<String, Value>, env: &Env) -> Result<Value, ToolEr
     let page = list.execute().await?;
     let keys: Vec<String> = page.keys.into_iter().map(|k| k.name).collect();
     Ok(json!({ "keys": keys, "complete": page.list_complete }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(tools: &Value, tool: &str, field: &str) -> Value {
+        let tool = tools.as_array().unwrap().iter().find(|t| t["name"] == tool);
+        tool.unwrap()["inputSchema"]["properties"][field].clone()
+    }
+
+    /// tools.json is data the compiler does not see: it must state the limits the code enforces.
+    #[test]
+    fn the_definitions_state_the_limits_the_code_enforces() {
+        let tools = definitions("2026-07-28");
+        for (tool, field) in [
+            ("store_value", "key"),
+            ("get_value", "key"),
+            ("list_keys", "prefix"),
+        ] {
+            assert_eq!(
+                input(&tools, tool, field)["maxLength"],
+                MAX_KEY_BYTES,
+                "{tool}.{field}"
+            );
+        }
+        assert_eq!(
+            input(&tools, "store_value", "value")["maxLength"],
+            MAX_VALUE_BYTES
+        );
+        assert_eq!(
+            input(&tools, "store_value", "ttl_seconds")["minimum"],
+            MIN_TTL_SECONDS
+        );
+        let query = &tools[0];
+        assert_eq!(query["name"], "query_data");
+        let description = query["description"].as_str().unwrap();
+        assert!(
+            description.contains(&format!("At most {MAX_ROWS} rows")),
+            "{description}"
+        );
+    }
+
+    #[test]
+    fn revisions_before_2025_06_18_get_no_output_schemas_or_titles() {
+        for tool in definitions("2025-03-26").as_array().unwrap() {
+            assert!(
+                tool.get("outputSchema").is_none() && tool.get("title").is_none(),
+                "{tool}"
+            );
+        }
+        for tool in definitions("2025-06-18").as_array().unwrap() {
+            assert!(
+                tool["outputSchema"].is_object() && tool["title"].is_string(),
+                "{tool}"
+            );
+        }
+    }
 }
