@@ -138,6 +138,23 @@ async function throughput(endpoint, name, clients) {
   return Math.round(done / ((performance.now() - t0) / 1000));
 }
 
+// What a reply says, reduced to what both servers must agree on for their figures to measure
+// the same work: the names `tools/list` lists, the fields `get_value`'s text carries (a server
+// that answers without reading KV is not doing what the floor subtracts). null if unreadable.
+function essence(name, text) {
+  try {
+    // The SDK may frame its one reply as a server-sent event: `data: {…}`.
+    const data = text.split("\n").filter((line) => line.startsWith("data: "));
+    const message = data.length ? data.map((line) => line.slice(6)).join("\n") : text;
+    const result = JSON.parse(message).result;
+    if (name === "tools/list") return JSON.stringify(result.tools.map((tool) => tool.name).sort());
+    const fields = JSON.parse(result.content[0].text);
+    return JSON.stringify(Object.keys(fields).sort().map((key) => [key, fields[key]]));
+  } catch {
+    return null;
+  }
+}
+
 async function cpuPerRequest(running, name) {
   const before = cpuMs(running.pid);
   if (before === null) return null;
@@ -151,8 +168,10 @@ async function measure(server, methods) {
     const out = {};
     for (const name of methods) {
       progress(`  ${server}: ${name}`);
-      for (let i = 0; i < 100; i++) await send(running.endpoint, name); // warm-up
+      for (let i = 0; i < 99; i++) await send(running.endpoint, name); // warm-up
+      const reply = essence(name, await send(running.endpoint, name));
       out[name] = {
+        reply,
         cpu_ms_per_request: await cpuPerRequest(running, name),
         requests_per_second: {
           1: await throughput(running.endpoint, name, 1),

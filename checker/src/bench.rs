@@ -47,6 +47,10 @@ pub struct ServerReadings {
 pub struct MethodReadings {
     /// workerd CPU time per request, floor included.
     pub cpu_ms_per_request: Option<f64>,
+    /// What the reply says, reduced to what both servers must agree on (the tool names, the
+    /// fields of `get_value`'s text); `None` when it could not be read.
+    #[serde(default)]
+    pub reply: Option<String>,
     /// Requests per second by number of clients in flight ("1", "8").
     pub requests_per_second: BTreeMap<String, f64>,
 }
@@ -76,6 +80,9 @@ impl Pair {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MethodComparison {
     pub method: String,
+    /// Whether the server answered what the reference answers: if not, its figures measure
+    /// other work (a lab that lists one tool, or answers `get_value` without reading KV).
+    pub reply_matches_reference: bool,
     /// The floor's CPU per request for this method, ms (`None` where it could not be read).
     pub floor_cpu_ms_per_request: Option<f64>,
     /// CPU per request above the floor, ms (`None` where it could not be read).
@@ -142,6 +149,7 @@ pub fn compare(
         };
         methods.push(MethodComparison {
             method: method.to_owned(),
+            reply_matches_reference: r.reply.is_some() && r.reply == t.reply,
             floor_cpu_ms_per_request: floor.map(round3),
             cpu_ms_above_floor: match (above(r.cpu_ms_per_request), above(t.cpu_ms_per_request)) {
                 (Some(r), Some(t)) => Some(Pair::new(round3(r), round3(t))),
@@ -208,6 +216,12 @@ pub fn human(c: &Comparison) -> String {
             "",
         ));
     }
+    for m in c.methods.iter().filter(|m| !m.reply_matches_reference) {
+        out.push_str(&format!(
+            "\n  ! {}: this Worker's reply is not the reference's, so its figures measure other work; `cargo lab check {}` shows what is missing\n",
+            m.method, c.lab
+        ));
+    }
     let floors: Vec<String> = c
         .methods
         .iter()
@@ -243,11 +257,11 @@ mod tests {
             "floor_cpu_ms_per_request":{"tools/list":0.3,"get_value":0.5},
             "servers":{
               "rust":{"cold_start_ms":400,"methods":{
-                "tools/list":{"cpu_ms_per_request":0.5,"requests_per_second":{"1":600,"8":900}},
-                "get_value":{"cpu_ms_per_request":0.7,"requests_per_second":{"1":500,"8":800}}}},
+                "tools/list":{"cpu_ms_per_request":0.5,"requests_per_second":{"1":600,"8":900},"reply":"[\"a\",\"b\"]"},
+                "get_value":{"cpu_ms_per_request":0.7,"requests_per_second":{"1":500,"8":800},"reply":"[]"}}},
               "ts":{"cold_start_ms":500,"methods":{
-                "tools/list":{"cpu_ms_per_request":0.8,"requests_per_second":{"1":400,"8":600}},
-                "get_value":{"cpu_ms_per_request":1.1,"requests_per_second":{"1":300,"8":500}}}}}}"#,
+                "tools/list":{"cpu_ms_per_request":0.8,"requests_per_second":{"1":400,"8":600},"reply":"[\"a\",\"b\"]"},
+                "get_value":{"cpu_ms_per_request":1.1,"requests_per_second":{"1":300,"8":500},"reply":"[[\"found\",false]]"}}}}}"#,
         )
         .unwrap()
     }
@@ -303,6 +317,29 @@ mod tests {
         assert!(c.methods.iter().all(|m| m.cpu_ms_above_floor.is_none()));
         assert!(human(&c).contains("not measured (needs Linux /proc)"));
         assert_eq!(c.methods[0].requests_per_second_1.ratio, 1.5);
+    }
+
+    #[test]
+    fn a_reply_unlike_the_references_is_flagged() {
+        let c = sample();
+        assert!(c.methods[0].reply_matches_reference);
+        assert!(!c.methods[1].reply_matches_reference);
+        let table = human(&c);
+        assert!(
+            table.contains("! get_value: this Worker's reply is not the reference's"),
+            "{table}"
+        );
+        assert!(!table.contains("! tools/list"), "{table}");
+    }
+
+    #[test]
+    fn an_unreadable_reply_matches_nothing() {
+        let mut r = readings();
+        for server in r.servers.values_mut() {
+            server.methods.get_mut("tools/list").unwrap().reply = None;
+        }
+        let c = compare("lab-4", "labs/x", size(1, 1), size(2, 2), &r).unwrap();
+        assert!(!c.methods[0].reply_matches_reference);
     }
 
     #[test]

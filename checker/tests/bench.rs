@@ -63,6 +63,8 @@ fn bench_compares_the_solution_with_the_typescript_reference_in_one_run() {
         .collect();
     assert_eq!(names, ["tools/list", "get_value"]);
     for m in methods {
+        // The reference solution answers what the TypeScript reference answers.
+        assert_eq!(m["reply_matches_reference"], true, "{m}");
         for key in ["requests_per_second_1", "requests_per_second_8"] {
             ratio_holds(&m[key], key);
         }

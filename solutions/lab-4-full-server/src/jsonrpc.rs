@@ -96,7 +96,7 @@ pub fn parse_message(msg: &Value) -> Result<Incoming, (Value, RpcError)> {
 /// serialized into the reply as it is, with no intermediate `Value` to build and drop, and a
 /// result that never changes can be serialized once and reused (`mcp::tools_list`).
 #[derive(Serialize)]
-struct Reply<'a> {
+struct Envelope<'a> {
     jsonrpc: &'static str,
     id: &'a Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,7 +107,7 @@ struct Reply<'a> {
 
 /// A reply carrying a result that is already JSON text.
 pub fn result(id: &Value, result: &RawValue) -> Box<RawValue> {
-    serialize(&Reply {
+    serialize(&Envelope {
         jsonrpc: "2.0",
         id,
         result: Some(result),
@@ -117,7 +117,7 @@ pub fn result(id: &Value, result: &RawValue) -> Box<RawValue> {
 
 /// A reply carrying an error.
 pub fn error(id: &Value, error: &RpcError) -> Box<RawValue> {
-    serialize(&Reply {
+    serialize(&Envelope {
         jsonrpc: "2.0",
         id,
         result: None,
