@@ -288,4 +288,7 @@ pub enum Format {
     /// For GitHub Actions: `::error` annotations on standard output, and a Markdown summary
     /// written to `--out`, else appended to `$GITHUB_STEP_SUMMARY` when set, else printed.
     Github,
+    /// Exercism's test-runner `results.json` (version 3): one test per check, in order, each
+    /// linked to its lab task.
+    Exercism,
 }

@@ -132,6 +132,7 @@ fn emit(report: &Report, format: Format, all: bool, out: Option<&Path>) -> Resul
         ),
         Format::Json => render::json(report),
         Format::Junit => render::junit(&[report]),
+        Format::Exercism => render::exercism(report),
         Format::Github => {
             let rendered = render::github(report);
             print(&rendered.annotations)?;

@@ -30,6 +30,70 @@ fn grade(marker: &str, args: &[&str], envs: &[(&str, &std::path::Path)]) -> (Out
     (output, report)
 }
 
+/// The JSON report of a run as Exercism's `results.json` (`checker render --format exercism`,
+/// from the same report), checked against the interface's rules
+/// (exercism/docs, building/tooling/test-runners/interface.md).
+fn exercism_of(marker: &str, output: &Output) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("report.json");
+    std::fs::write(&saved, &output.stdout).unwrap();
+    let rendered = checker(marker)
+        .args(["render"])
+        .arg(&saved)
+        .args(["--format", "exercism"])
+        .output()
+        .unwrap();
+    let results: Value = serde_json::from_slice(&rendered.stdout).expect("results.json is JSON");
+    let report = common::json_report(output);
+    assert_eq!(results["version"], 3);
+    let status = results["status"].as_str().unwrap();
+    assert!(["pass", "fail", "error"].contains(&status), "{results:#}");
+    // A message is required on error, and null or absent otherwise.
+    assert_eq!(
+        results["message"].is_string(),
+        status == "error",
+        "{results:#}"
+    );
+    let tests = results["tests"].as_array().unwrap();
+    // In the order of the tests file: the lab's checks, as the report lists them.
+    let names: Vec<&str> = tests.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    let checks: Vec<String> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}: {}",
+                c["id"].as_str().unwrap(),
+                c["title"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(names, checks);
+    for test in tests {
+        assert!(
+            ["pass", "fail", "error"].contains(&test["status"].as_str().unwrap()),
+            "{test:#}"
+        );
+        assert!(
+            test.get("output")
+                .is_none_or(|o| o.as_str().is_some_and(|o| o.chars().count() <= 500)),
+            "output is limited to 500 characters: {test:#}"
+        );
+        assert!(
+            test.get("task_id")
+                .is_none_or(|t| t.as_u64().is_some_and(|n| n >= 1)),
+            "{test:#}"
+        );
+    }
+    assert_eq!(
+        status == "pass",
+        tests.iter().all(|t| t["status"] == "pass"),
+        "{results:#}"
+    );
+    results
+}
+
 /// What the starting point must fail, and a phrase of the reason each gives.
 const STARTING_POINT_FAILURES: &[(&str, &str)] = &[
     ("protocol.hello", "GET /: Content-Type: text/plain"),
@@ -66,6 +130,9 @@ fn the_starting_point_fails_each_task_for_its_reason() {
         .map(|t| t["id"].as_str().unwrap())
         .collect();
     assert_eq!(tasks, ["hello", "echo", "not-found"]);
+    let results = exercism_of(&marker, &output);
+    assert_eq!(results["status"], "fail");
+    insta::assert_json_snapshot!("lab-0-starting-point-exercism", results);
 
     let human = checker(&marker).args(["check", "0"]).output().unwrap();
     let text = String::from_utf8(human.stdout).unwrap();
@@ -85,6 +152,9 @@ fn the_solution_passes_every_check() {
     for c in report["checks"].as_array().unwrap() {
         assert_eq!(c["status"], "pass", "{c:#}");
     }
+    let results = exercism_of(&marker, &output);
+    assert_eq!(results["status"], "pass");
+    insta::assert_json_snapshot!("lab-0-solution-exercism", results);
     assert_nothing_left(&marker);
 }
 

@@ -1,10 +1,12 @@
 //! Renderings of a [`Report`]. Every format reads the same result.
 
+pub mod exercism;
 mod github;
 mod junit;
 
 use std::fmt::Write as _;
 
+pub use exercism::exercism;
 pub use github::github;
 pub use junit::junit;
 
@@ -857,6 +859,90 @@ mod tests {
         let xml = junit(&[&protocol_miss()]);
         assert_eq!(xml.matches("<testcase ").count(), 3);
         insta::assert_snapshot!(xml);
+    }
+
+    /// The protocol miss with its checks in two lab tasks (`build` in the first), as a real
+    /// report has them.
+    fn protocol_miss_with_tasks() -> Report {
+        let mut report = protocol_miss();
+        let task = |id: &str, checks: usize, passing: usize| crate::report::TaskProgress {
+            id: id.into(),
+            title: format!("the {id} task"),
+            doc: "book/src/labs/lab-4-full-server.md".into(),
+            checks,
+            passing,
+        };
+        report.tasks = vec![task("http", 1, 1), task("lifecycle", 2, 0)];
+        for (i, check) in report.checks.iter_mut().enumerate() {
+            check.task = Some(if i == 0 { "http" } else { "lifecycle" }.into());
+        }
+        report
+    }
+
+    #[test]
+    fn exercism_protocol_miss_is_a_fail_with_a_test_per_check_in_order() {
+        let report = protocol_miss_with_tasks();
+        let results = exercism::results(&report);
+        assert_eq!(results.version, 3);
+        assert_eq!(results.status, exercism::Outcome::Fail);
+        assert_eq!(results.message, None, "a message only for status error");
+        let names: Vec<&str> = results.tests.iter().map(|t| t.name.as_str()).collect();
+        let ids: Vec<String> = report
+            .checks
+            .iter()
+            .map(|c| format!("{}: {}", c.id, c.title))
+            .collect();
+        assert_eq!(names, ids, "tests in the lab's order");
+        let tasks: Vec<Option<usize>> = results.tests.iter().map(|t| t.task_id).collect();
+        assert_eq!(tasks, [Some(1), Some(2), Some(2)]);
+        for test in &results.tests {
+            assert_eq!(
+                test.message.is_some(),
+                test.status != exercism::Outcome::Pass,
+                "{test:?}"
+            );
+        }
+        insta::assert_snapshot!(exercism(&report));
+    }
+
+    #[test]
+    fn exercism_all_passing_is_a_pass_without_messages() {
+        let report = report(vec![
+            check("build", Status::Pass, 1.0, 1.0, "built"),
+            check(
+                "protocol.initialize",
+                Status::Pass,
+                2.0,
+                2.0,
+                "answered 2025-11-25",
+            ),
+        ]);
+        let results = exercism::results(&report);
+        assert_eq!(results.status, exercism::Outcome::Pass);
+        assert!(results
+            .tests
+            .iter()
+            .all(|t| t.message.is_none() && t.task_id.is_none()));
+        insta::assert_snapshot!(exercism(&report));
+    }
+
+    #[test]
+    fn exercism_build_error_is_an_error_with_the_compiler_message() {
+        let results = exercism::results(&build_error());
+        assert_eq!(results.status, exercism::Outcome::Error);
+        let message = results
+            .message
+            .as_deref()
+            .expect("required when status is error");
+        assert!(
+            message.contains("error[E0425]: cannot find value `x`"),
+            "{message}"
+        );
+        assert!(results
+            .tests
+            .iter()
+            .all(|t| t.status == exercism::Outcome::Error));
+        insta::assert_snapshot!(exercism(&build_error()));
     }
 
     #[test]
