@@ -193,7 +193,7 @@ def main():
     print("wrote book/src/reports/bench-lab-4-solution.txt", file=sys.stderr)
 
     # The command reference quotes the checker's own help.
-    for command in [[], ["check"], ["list"], ["watch"], ["hint"], ["reset"], ["doctor"], ["render"], ["summary"], ["setup"], ["serve"], ["dev"], ["size"], ["bench"], ["audit"], ["rubric"]]:
+    for command in [[], ["check"], ["list"], ["watch"], ["hint"], ["reset"], ["progress"], ["doctor"], ["render"], ["summary"], ["setup"], ["serve"], ["dev"], ["size"], ["bench"], ["audit"], ["rubric"]]:
         name = "-".join(["help"] + command) + ".txt"
         (reports / name).write_text(checker(*command, "--help").stdout)
     print("wrote book/src/reports/help*.txt", file=sys.stderr)

@@ -99,6 +99,21 @@ pub enum Cmd {
         #[arg(long)]
         yes: bool,
     },
+    /// Take your progress (each lab's last result and the hints you have seen) to another
+    /// checkout: `--export FILE` writes it, `--import FILE` merges it into this one's. Moving
+    /// between a Codespace and a laptop: export on one, copy or commit the file, import on the
+    /// other. Merging keeps the more recent result of each lab and every hint seen.
+    ///
+    /// Exit status: 0 done, 2 the file could not be read or written.
+    #[command(group(clap::ArgGroup::new("direction").required(true).args(["export", "import"])))]
+    Progress {
+        /// Write this checkout's progress to FILE (`-` for standard output).
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
+        /// Merge the progress in FILE into this checkout's.
+        #[arg(long, value_name = "FILE")]
+        import: Option<PathBuf>,
+    },
     /// Install what grading needs into this repository, ahead of time: the wasm32 target,
     /// the npm packages (Miniflare, workerd, binaryen) and wasm-bindgen-cli into `.tools/`.
     /// `check` does the same on first use; this is for CI caches and slow networks.

@@ -587,6 +587,49 @@ fn explain_build(
     }
 }
 
+/// `checker progress`: export this checkout's progress, or merge an export into it.
+pub fn progress(root: &Path, export: Option<&Path>, import: Option<&Path>) -> Result<i32> {
+    use crate::student_progress as progress;
+    if let Some(file) = export {
+        let state = progress::load(root);
+        let labs = state.labs.len();
+        let text = serde_json::to_string_pretty(&progress::export(state))? + "\n";
+        if file == Path::new("-") {
+            anstream::print!("{text}");
+        } else {
+            std::fs::write(file, text)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            anstream::println!(
+                "progress of {labs} lab(s) written to {}; on the other checkout: cargo lab progress --import {}",
+                file.display(),
+                file.display()
+            );
+        }
+    }
+    if let Some(file) = import {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let exported = progress::parse_export(&text)
+            .with_context(|| format!("{} was not imported", file.display()))?;
+        let mut state = progress::load(root);
+        let changed = progress::merge(&mut state, exported.labs);
+        if changed.is_empty() {
+            anstream::println!(
+                "{}: nothing new; your progress is unchanged",
+                file.display()
+            );
+        } else {
+            progress::save(root, &state)?;
+            anstream::println!(
+                "progress merged from {}: {} (`cargo lab list` shows it)",
+                file.display(),
+                changed.join(", ")
+            );
+        }
+    }
+    Ok(0)
+}
+
 /// `checker bench`: the lab's deployed Worker against the TypeScript reference (see `bench`).
 pub fn bench(
     root: &Path,

@@ -22,6 +22,9 @@ fn main() {
         } => commands::check(&root, &lab, solution, format, all, out.as_deref()),
         cli::Cmd::List => commands::list(&root),
         cli::Cmd::Reset { lab, yes } => commands::reset(&root, &lab, yes),
+        cli::Cmd::Progress { export, import } => {
+            commands::progress(&root, export.as_deref(), import.as_deref())
+        }
         cli::Cmd::Doctor => commands::doctor(&root),
         cli::Cmd::Watch { lab } => {
             course::find(&root, &lab).and_then(|lab| watch::run(&root, &lab))

@@ -166,10 +166,147 @@ pub fn record(root: &Path, report: &Report) -> Result<()> {
     save(root, &state)
 }
 
+// ANCHOR: travel
+/// What `progress --export` writes and `--import` reads: the state, with a marker and a
+/// version so that a wrong file is refused rather than merged.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Exported {
+    /// Always [`EXPORT_FORMAT`].
+    pub format: String,
+    /// Always [`EXPORT_VERSION`].
+    pub version: u32,
+    #[serde(default)]
+    pub labs: BTreeMap<String, LabState>,
+}
+
+pub const EXPORT_FORMAT: &str = "rust-mcp-labs progress";
+pub const EXPORT_VERSION: u32 = 1;
+
+pub fn export(state: State) -> Exported {
+    Exported {
+        format: EXPORT_FORMAT.to_owned(),
+        version: EXPORT_VERSION,
+        labs: state.labs,
+    }
+}
+
+/// Reads an export, refusing anything else.
+pub fn parse_export(text: &str) -> Result<Exported> {
+    let exported: Exported = serde_json::from_str(text)
+        .context("not a progress file (make one with `cargo lab progress --export FILE`)")?;
+    anyhow::ensure!(
+        exported.format == EXPORT_FORMAT,
+        "not a progress file: its format is {:?}, not {EXPORT_FORMAT:?}",
+        exported.format
+    );
+    anyhow::ensure!(
+        exported.version == EXPORT_VERSION,
+        "this progress file is version {}; this checker reads version {EXPORT_VERSION} (update the course)",
+        exported.version
+    );
+    Ok(exported)
+}
+
+/// Merges progress made elsewhere into this state, so that nothing either side knew is lost:
+/// per lab, the more recent graded run wins, and for each check the larger count of hints
+/// shown (a hint seen on either machine stays seen). Returns the labs whose state changed.
+pub fn merge(state: &mut State, other: BTreeMap<String, LabState>) -> Vec<String> {
+    let mut changed = Vec::new();
+    for (lab, theirs) in other {
+        let ours = state.labs.entry(lab.clone()).or_default();
+        let mut moved = false;
+        let newer = match (&ours.last, &theirs.last) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(a), Some(b)) => b.checked_at > a.checked_at,
+        };
+        if newer {
+            ours.last = theirs.last;
+            moved = true;
+        }
+        for (check, shown) in theirs.hints_shown {
+            let count = ours.hints_shown.entry(check).or_insert(0);
+            if shown > *count {
+                *count = shown;
+                moved = true;
+            }
+        }
+        if moved {
+            changed.push(lab);
+        }
+    }
+    changed
+}
+// ANCHOR_END: travel
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::{Category, FailureKind};
+
+    fn lab(checked_at: Option<u64>, hints: &[(&str, usize)]) -> LabState {
+        LabState {
+            last: checked_at.map(|t| LastRun {
+                checked_at: t,
+                ..run(failing("x"))
+            }),
+            hints_shown: hints.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+
+    #[test]
+    fn merging_keeps_the_newer_run_and_every_hint_seen() {
+        let mut state = State::default();
+        state
+            .labs
+            .insert("lab-1".into(), lab(Some(100), &[("a", 2), ("b", 1)]));
+        state.labs.insert("lab-2".into(), lab(Some(500), &[]));
+        let other = BTreeMap::from([
+            ("lab-1".to_owned(), lab(Some(200), &[("a", 1), ("c", 3)])),
+            ("lab-2".to_owned(), lab(Some(400), &[])),
+            ("lab-3".to_owned(), lab(None, &[("d", 1)])),
+        ]);
+        let changed = merge(&mut state, other);
+        assert_eq!(changed, ["lab-1", "lab-3"]);
+        let one = &state.labs["lab-1"];
+        assert_eq!(one.last.as_ref().unwrap().checked_at, 200, "the newer run");
+        assert_eq!(
+            one.hints_shown,
+            BTreeMap::from([("a".into(), 2), ("b".into(), 1), ("c".into(), 3)])
+        );
+        assert_eq!(
+            state.labs["lab-2"].last.as_ref().unwrap().checked_at,
+            500,
+            "an older run does not replace a newer one"
+        );
+        assert!(state.labs["lab-3"].last.is_none());
+        // Merging the same again changes nothing.
+        let again = state.labs.clone();
+        assert!(merge(&mut state, again).is_empty());
+    }
+
+    #[test]
+    fn an_export_reads_back_and_other_files_are_refused() {
+        let mut state = State::default();
+        state.labs.insert("lab-0".into(), lab(Some(7), &[("x", 1)]));
+        let text = serde_json::to_string(&export(state)).unwrap();
+        let back = parse_export(&text).unwrap();
+        assert_eq!(back.labs["lab-0"].hints_shown["x"], 1);
+        let wrong = text.replace(EXPORT_FORMAT, "something else");
+        assert!(parse_export(&wrong)
+            .unwrap_err()
+            .to_string()
+            .contains("not a progress file"));
+        let newer = text.replace("\"version\":1", "\"version\":2");
+        assert!(parse_export(&newer)
+            .unwrap_err()
+            .to_string()
+            .contains("version 2"));
+        assert!(
+            parse_export("{\"schema_version\":1}").is_err(),
+            "a report is not progress"
+        );
+    }
 
     fn failing(message: &str) -> CheckSummary {
         CheckSummary {

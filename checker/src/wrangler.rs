@@ -48,9 +48,46 @@ pub fn environment(root: &Path, tools: &Tools) -> Vec<(&'static str, OsString)> 
     ]
 }
 
+/// Downloads every package of the crate's lockfile, once per workspace and process, so that
+/// the offline build above can start. worker-build begins with `cargo metadata`, which wants
+/// every package in Cargo.lock, those of other platforms too (a Windows-only crate on Linux),
+/// and a build never downloads those: on a machine whose cargo cache is new, the offline
+/// build stops at the first one. `cargo fetch` gets them from crates.io; once they are all
+/// there it uses no network and takes a fraction of a second.
+pub fn fetch_crates(crate_dir: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    static FETCHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    let mut fetched = FETCHED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = crate_dir.to_path_buf();
+    if fetched.contains(&dir) {
+        return Ok(());
+    }
+    let out = Command::new("cargo")
+        .arg("fetch")
+        .current_dir(crate_dir)
+        .env_remove("CARGO_NET_OFFLINE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .context("cannot run `cargo fetch`")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "`cargo fetch` failed in {} (worker-build's offline build needs every crate of Cargo.lock):\n{}",
+        crate_dir.display(),
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    fetched.push(dir);
+    Ok(())
+}
+
 /// `wrangler <args>` (the pinned one in node_modules, on the course's Node.js), run in a
-/// crate's directory with the course's environment.
+/// crate's directory with the course's environment (its crates fetched first, see
+/// [`fetch_crates`]; a failure is a note, and the offline build then says what is missing).
 pub fn wrangler(root: &Path, tools: &Tools, crate_dir: &Path) -> Command {
+    if let Err(e) = fetch_crates(crate_dir) {
+        crate::steps::note(format!("{e:#}"));
+    }
     let mut cmd = Command::new(&tools.node);
     cmd.arg(root.join("node_modules/wrangler/bin/wrangler.js"))
         .current_dir(crate_dir)

@@ -41,6 +41,7 @@ fn worker_build(root: &Path, tools: &Tools, krate: &CrateRef) -> PathBuf {
         toml::from_str(&std::fs::read_to_string(dir.join("wrangler.toml")).unwrap()).unwrap();
     let command = wrangler_toml["build"]["command"].as_str().unwrap();
     let _ = std::fs::remove_dir_all(dir.join("build"));
+    wrangler::fetch_crates(&dir).unwrap();
     let out = std::process::Command::new("sh")
         .args(["-c", command])
         .current_dir(&dir)
