@@ -102,7 +102,8 @@ pub struct Comparison {
     pub target: String,
     pub workerd: String,
     pub miniflare: String,
-    /// The deployed module against the bundle, bytes.
+    /// What `wrangler deploy` uploads, bytes: the module and its JavaScript (each gzipped on
+    /// its own for `size_gzip`) against the bundle.
     pub size_raw: Pair,
     pub size_gzip: Pair,
     pub cold_start_ms: Pair,
@@ -112,7 +113,7 @@ pub struct Comparison {
 }
 
 /// The note every comparison carries.
-pub const NOTE: &str = "Read the ratios (Rust ÷ TypeScript), not the absolute figures: both servers ran in the same Miniflare in the same run, but times depend on the machine and on what else runs on it. CPU is workerd's process CPU time per request minus the floor's: a JavaScript Worker that answers a constant after the same KV read (in Miniflare KV runs inside workerd; deployed, its work is not the Worker's). Requests per second are bounded by the client on a small machine.";
+pub const NOTE: &str = "Read the ratios (Rust ÷ TypeScript; below 1 favours Rust, except for requests per second, where above 1 does), not the absolute figures: both servers ran in the same Miniflare in the same run, but times depend on the machine and on what else runs on it. CPU is workerd's process CPU time per request minus the floor's: a JavaScript Worker that answers a constant after the same KV read (in Miniflare KV runs inside workerd; deployed, its work is not the Worker's). Requests per second are bounded by the client on a small machine.";
 
 /// The comparison of one run's readings, with the two servers' sizes.
 pub fn compare(
@@ -196,8 +197,8 @@ pub fn human(c: &Comparison) -> String {
             p.ratio
         )
     };
-    out.push_str(&row("module / bundle, raw", c.size_raw, " B"));
-    out.push_str(&row("module / bundle, gzip -9", c.size_gzip, " B"));
+    out.push_str(&row("upload (module + JS / bundle), raw", c.size_raw, " B"));
+    out.push_str(&row("upload, gzip -9", c.size_gzip, " B"));
     out.push_str(&row("cold start (first reply)", c.cold_start_ms, " ms"));
     for m in &c.methods {
         let cpu = format!("{}: CPU above the floor", m.method);
@@ -225,7 +226,13 @@ pub fn human(c: &Comparison) -> String {
     let floors: Vec<String> = c
         .methods
         .iter()
-        .filter_map(|m| Some(format!("{} {} ms", m.method, m.floor_cpu_ms_per_request?)))
+        .filter_map(|m| {
+            Some(format!(
+                "{} {} ms",
+                m.method,
+                trim(m.floor_cpu_ms_per_request?)
+            ))
+        })
         .collect();
     if !floors.is_empty() {
         out.push_str(&format!(
@@ -354,11 +361,11 @@ mod tests {
         let c = sample();
         let table = human(&c);
         for needle in [
-            "module / bundle, raw",
+            "upload (module + JS / bundle), raw",
             "cold start",
             "tools/list: CPU above the floor",
             "get_value: requests/s, 8 clients",
-            "tools/list 0.3 ms, get_value 0.5 ms",
+            "tools/list 0.300 ms, get_value 0.500 ms",
             "Read the ratios",
             "0.25",
         ] {

@@ -104,7 +104,7 @@ pub enum Cmd {
     /// between a Codespace and a laptop: export on one, copy or commit the file, import on the
     /// other. Merging keeps the more recent result of each lab and every hint seen.
     ///
-    /// Exit status: 0 done, 2 the file could not be read or written.
+    /// Exit status: 0 done, 2 the file could not be read or written, or is not an export.
     #[command(group(clap::ArgGroup::new("direction").required(true).args(["export", "import"])))]
     Progress {
         /// Write this checkout's progress to FILE (`-` for standard output).
@@ -158,9 +158,10 @@ pub enum Cmd {
         save: Option<PathBuf>,
     },
     /// Measure lab 4's Worker against the course's TypeScript SDK v2 reference server, in the
-    /// same Miniflare and the same run: module and bundle size (raw and gzip), cold start,
-    /// requests per second with 1 and 8 clients, and workerd CPU per request above a
-    /// constant-answer Worker's. Read the ratios; absolute times depend on the machine.
+    /// same Miniflare and the same run: upload size (the module and its JavaScript against the
+    /// bundle, raw and gzip), cold start, requests per second with 1 and 8 clients, and workerd
+    /// CPU per request above a constant-answer Worker's (after the same KV read). Read the
+    /// ratios; absolute times depend on the machine.
     Bench {
         /// The lab: `lab-4`, `4` or `full-server` (the TypeScript reference has lab 4's tools).
         lab: String,
@@ -280,7 +281,7 @@ pub struct MutantsArgs {
 pub enum BenchFormat {
     /// A table of both servers' figures and their ratios.
     Human,
-    /// The comparison as JSON (`schema_version` 1).
+    /// The comparison as JSON (`schema_version` 2).
     Json,
 }
 

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::output_text;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -18,14 +20,6 @@ fn checker(course: &Path, args: &[&str]) -> Output {
         .expect("the checker runs")
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 #[test]
 fn a_class_copy_has_no_answers_and_still_grades() {
     let root = common::repo_root();
@@ -38,7 +32,7 @@ fn a_class_copy_has_no_answers_and_still_grades() {
         .current_dir(&root)
         .output()
         .expect("cannot run .ci/class-template");
-    assert!(made.status.success(), "{}", text(&made));
+    assert!(made.status.success(), "{}", output_text(&made));
 
     // No answers.
     for gone in [
@@ -86,15 +80,15 @@ fn a_class_copy_has_no_answers_and_still_grades() {
 
     // Every grading file is the course's: the key may be missing, but not different.
     let intact = checker(&class, &["integrity"]);
-    assert!(intact.status.success(), "{}", text(&intact));
+    assert!(intact.status.success(), "{}", output_text(&intact));
     let key = class.join("checker/labs/lab-1-crate-audit/audit-key.toml");
     std::fs::write(&key, "[[problem]]\nname = \"nothing\"\n").unwrap();
     let planted = checker(&class, &["integrity"]);
-    assert_eq!(planted.status.code(), Some(1), "{}", text(&planted));
+    assert_eq!(planted.status.code(), Some(1), "{}", output_text(&planted));
     assert!(
-        text(&planted).contains("audit-key.toml was modified"),
+        output_text(&planted).contains("audit-key.toml was modified"),
         "{}",
-        text(&planted)
+        output_text(&planted)
     );
     std::fs::remove_file(&key).unwrap();
 

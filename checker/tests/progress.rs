@@ -5,6 +5,10 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+mod common;
+
+use common::output_text;
+
 fn checker(state: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(args)
@@ -13,14 +17,6 @@ fn checker(state: &Path, args: &[&str]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("the checker runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// A state file as `check` and `hint` leave it: lab 0 graded at 4 of 6 points, one hint seen.
@@ -38,14 +34,14 @@ fn progress_travels_between_checkouts() {
     let file = dir.path().join("progress.json");
 
     let exported = checker(&laptop, &["progress", "--export", file.to_str().unwrap()]);
-    assert!(exported.status.success(), "{}", text(&exported));
+    assert!(exported.status.success(), "{}", output_text(&exported));
     assert!(
-        text(&exported).contains("progress of 1 lab(s) written"),
+        output_text(&exported).contains("progress of 1 lab(s) written"),
         "{}",
-        text(&exported)
+        output_text(&exported)
     );
 
-    let before = text(&checker(&codespace, &["list"]));
+    let before = output_text(&checker(&codespace, &["list"]));
     assert!(
         before.contains("lab-0") && before.contains("not started"),
         "{before}"
@@ -54,13 +50,13 @@ fn progress_travels_between_checkouts() {
         &codespace,
         &["progress", "--import", file.to_str().unwrap()],
     );
-    assert!(imported.status.success(), "{}", text(&imported));
+    assert!(imported.status.success(), "{}", output_text(&imported));
     assert!(
-        text(&imported).contains("progress merged from"),
+        output_text(&imported).contains("progress merged from"),
         "{}",
-        text(&imported)
+        output_text(&imported)
     );
-    let after = text(&checker(&codespace, &["list"]));
+    let after = output_text(&checker(&codespace, &["list"]));
     let lab0 = after.lines().find(|l| l.starts_with("lab-0")).unwrap();
     assert!(lab0.contains("4/6"), "{after}");
     let state: serde_json::Value =
@@ -71,7 +67,11 @@ fn progress_travels_between_checkouts() {
         &codespace,
         &["progress", "--import", file.to_str().unwrap()],
     );
-    assert!(text(&again).contains("nothing new"), "{}", text(&again));
+    assert!(
+        output_text(&again).contains("nothing new"),
+        "{}",
+        output_text(&again)
+    );
 
     // A JSON report is not a progress file: refused, exit 2, progress untouched.
     let report = dir.path().join("report.json");
@@ -81,15 +81,15 @@ fn progress_travels_between_checkouts() {
         &codespace,
         &["progress", "--import", report.to_str().unwrap()],
     );
-    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert_eq!(refused.status.code(), Some(2), "{}", output_text(&refused));
     assert!(
-        text(&refused).contains("not a progress file"),
+        output_text(&refused).contains("not a progress file"),
         "{}",
-        text(&refused)
+        output_text(&refused)
     );
     assert_eq!(std::fs::read_to_string(&codespace).unwrap(), kept);
 
     // One of the two directions is required.
     let neither = checker(&codespace, &["progress"]);
-    assert_eq!(neither.status.code(), Some(2), "{}", text(&neither));
+    assert_eq!(neither.status.code(), Some(2), "{}", output_text(&neither));
 }

@@ -808,9 +808,9 @@ mod tests {
         assert_eq!(short(&"x".repeat(200)).chars().count(), 90);
     }
 
-    #[test]
-    fn human_all_passing() {
-        let report = report(vec![
+    /// Two checks, both passing.
+    fn all_passing() -> Report {
+        report(vec![
             check("build", Status::Pass, 1.0, 1.0, "built"),
             check(
                 "protocol.initialize",
@@ -819,7 +819,12 @@ mod tests {
                 2.0,
                 "answered 2025-11-25",
             ),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn human_all_passing() {
+        let report = all_passing();
         insta::assert_snapshot!(plain(&human(&report, Detail::NextTask)));
     }
 
@@ -907,16 +912,7 @@ mod tests {
 
     #[test]
     fn exercism_all_passing_is_a_pass_without_messages() {
-        let report = report(vec![
-            check("build", Status::Pass, 1.0, 1.0, "built"),
-            check(
-                "protocol.initialize",
-                Status::Pass,
-                2.0,
-                2.0,
-                "answered 2025-11-25",
-            ),
-        ]);
+        let report = all_passing();
         let results = exercism::results(&report);
         assert_eq!(results.status, exercism::Outcome::Pass);
         assert!(results

@@ -159,3 +159,12 @@ pub fn json_report(output: &Output) -> Value {
         )
     })
 }
+
+/// A finished command's standard output and error, one after the other, for messages.
+pub fn output_text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}

@@ -146,7 +146,6 @@ fn tools_list(era: Era) -> &'static RawValue {
     })
 }
 // ANCHOR_END: tools-list
-// ANCHOR_END: dispatch
 
 // ANCHOR: decorate
 /// Adds the fields every modern result carries (`resultType`, server identity) and the
