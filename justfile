@@ -52,3 +52,7 @@ book:
 # Put a lab back to its starting point (your files are backed up first): `just reset lab-0`.
 reset lab *args:
     @cargo lab reset "$@"
+
+# Take your progress to another checkout: `just progress --export p.json`, `--import p.json` there.
+progress *args:
+    @cargo lab progress "$@"
