@@ -101,7 +101,13 @@ fn the_official_conformance_suite_agrees_with_the_solution() {
     let mut runs = Vec::new();
     let mut suite_agrees = Vec::new();
     for revision in official_suite::REVISIONS {
-        let (agrees, run) = run_suite(&root, &url, revision, &baseline_path);
+        let (mut agrees, mut run) = run_suite(&root, &url, revision, &baseline_path);
+        // As the grader does (`official_suite::run`): a connection the runtime reset is no
+        // answer from the server, so that run is done once more, and the second one counts.
+        if let Some(scenario) = official_suite::dropped_connection(&run.scenarios) {
+            println!("the connection dropped in {scenario} ({revision}): running it once more");
+            (agrees, run) = run_suite(&root, &url, revision, &baseline_path);
+        }
         suite_agrees.push((revision, agrees));
         runs.push(run);
     }
