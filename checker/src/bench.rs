@@ -188,33 +188,43 @@ pub fn human(c: &Comparison) -> String {
         "  {:<34} {:>12} {:>12} {:>8}\n",
         "", "Rust", "TypeScript", "ratio"
     ));
-    let row = |name: &str, p: Pair, unit: &str| {
+    // How each figure is written: whole bytes, milliseconds or requests, and CPU milliseconds
+    // with three decimals so that the column lines up.
+    let bytes = |x: f64| format!("{} B", trim(x));
+    let ms = |x: f64| format!("{} ms", trim(x));
+    let cpu_ms = |x: f64| format!("{x:.3} ms");
+    let count = |x: f64| trim(x);
+    let row = |name: &str, p: Pair, write: &dyn Fn(f64) -> String| {
         format!(
             "  {:<34} {:>12} {:>12} {:>8.2}\n",
             name,
-            format!("{}{unit}", trim(p.rust)),
-            format!("{}{unit}", trim(p.ts)),
+            write(p.rust),
+            write(p.ts),
             p.ratio
         )
     };
-    out.push_str(&row("upload (module + JS / bundle), raw", c.size_raw, " B"));
-    out.push_str(&row("upload, gzip -9", c.size_gzip, " B"));
-    out.push_str(&row("cold start (first reply)", c.cold_start_ms, " ms"));
+    out.push_str(&row(
+        "upload (module + JS / bundle), raw",
+        c.size_raw,
+        &bytes,
+    ));
+    out.push_str(&row("upload, gzip -9", c.size_gzip, &bytes));
+    out.push_str(&row("cold start (first reply)", c.cold_start_ms, &ms));
     for m in &c.methods {
         let cpu = format!("{}: CPU above the floor", m.method);
         match m.cpu_ms_above_floor {
-            Some(p) => out.push_str(&row(&cpu, p, " ms")),
+            Some(p) => out.push_str(&row(&cpu, p, &cpu_ms)),
             None => out.push_str(&format!("  {cpu:<34} not measured (needs Linux /proc)\n")),
         }
         out.push_str(&row(
             &format!("{}: requests/s, 1 client", m.method),
             m.requests_per_second_1,
-            "",
+            &count,
         ));
         out.push_str(&row(
             &format!("{}: requests/s, 8 clients", m.method),
             m.requests_per_second_8,
-            "",
+            &count,
         ));
     }
     for m in c.methods.iter().filter(|m| !m.reply_matches_reference) {
@@ -228,9 +238,8 @@ pub fn human(c: &Comparison) -> String {
         .iter()
         .filter_map(|m| {
             Some(format!(
-                "{} {} ms",
-                m.method,
-                trim(m.floor_cpu_ms_per_request?)
+                "{} {:.3} ms",
+                m.method, m.floor_cpu_ms_per_request?
             ))
         })
         .collect();
