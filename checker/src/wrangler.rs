@@ -48,7 +48,7 @@ pub fn environment(root: &Path, tools: &Tools) -> Vec<(&'static str, OsString)> 
     ]
 }
 
-/// Downloads every package of the crate's lockfile, once per workspace and process, so that
+/// Downloads every package of the crate's lockfile, once per crate directory and process, so that
 /// the offline build above can start. worker-build begins with `cargo metadata`, which wants
 /// every package in Cargo.lock, those of other platforms too (a Windows-only crate on Linux),
 /// and a build never downloads those: on a machine whose cargo cache is new, the offline
