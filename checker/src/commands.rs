@@ -657,9 +657,13 @@ pub fn bench(
     let out_dir = pipeline::target_dir(root).join("checker").join("bench");
     std::fs::create_dir_all(&out_dir)?;
     let bundle = out_dir.join("ts-reference.js");
-    let esbuild = std::process::Command::new(root.join("node_modules/.bin/esbuild"))
-        .arg(root.join("checker/bench/ts-reference.mjs"))
-        .args([
+    let outfile = format!("--outfile={}", bundle.display());
+    let reference = root.join("checker/bench/ts-reference.mjs");
+    pipeline::run_esbuild(
+        root,
+        root,
+        &[
+            &reference.to_string_lossy(),
             "--bundle",
             "--minify",
             "--format=esm",
@@ -667,17 +671,10 @@ pub fn bench(
             "--conditions=workerd,worker,browser",
             "--main-fields=module,main",
             "--log-level=warning",
-        ])
-        .arg(format!("--outfile={}", bundle.display()))
-        .current_dir(root)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .context("cannot run esbuild from node_modules (run `cargo lab setup`)")?;
-    anyhow::ensure!(
-        esbuild.status.success(),
-        "esbuild could not bundle checker/bench/ts-reference.mjs:\n{}",
-        String::from_utf8_lossy(&esbuild.stderr).trim()
-    );
+            &outfile,
+        ],
+        "checker/bench/ts-reference.mjs",
+    )?;
     step.done();
 
     let config = serde_json::json!({

@@ -67,10 +67,10 @@ pub fn bundle(root: &Path, artefact: &Artefact, tools: &Tools) -> Result<Deploym
 
 /// worker-build's `bundle`: the pinned esbuild, with its flags, in the staging directory.
 fn esbuild(root: &Path, staging: &Path) -> Result<()> {
-    let bin = root.join("node_modules/.bin/esbuild");
-    let output = Command::new(&bin)
-        .current_dir(staging)
-        .args([
+    run_esbuild(
+        root,
+        staging,
+        &[
             "--external:./index_bg.wasm",
             "--external:cloudflare:*",
             "--format=esm",
@@ -80,13 +80,24 @@ fn esbuild(root: &Path, staging: &Path) -> Result<()> {
             "--allow-overwrite",
             "--minify",
             "--log-level=warning",
-        ])
+        ],
+        "the Worker's entry module",
+    )
+}
+
+/// Runs the course's pinned esbuild (node_modules) in `dir` with `args`; on failure, says it
+/// could not bundle `what`, with esbuild's own message.
+pub fn run_esbuild(root: &Path, dir: &Path, args: &[&str], what: &str) -> Result<()> {
+    let bin = root.join("node_modules/.bin/esbuild");
+    let output = Command::new(&bin)
+        .current_dir(dir)
+        .args(args)
         .stdin(Stdio::null())
         .output()
-        .with_context(|| format!("cannot run {}", bin.display()))?;
+        .with_context(|| format!("cannot run {} (run `cargo lab setup`)", bin.display()))?;
     anyhow::ensure!(
         output.status.success(),
-        "esbuild could not bundle the Worker's entry module:\n{}",
+        "esbuild could not bundle {what}:\n{}",
         String::from_utf8_lossy(&output.stderr).trim()
     );
     Ok(())

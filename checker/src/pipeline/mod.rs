@@ -33,7 +33,7 @@ use bindgen::bindgen;
 pub use bindgen::BindgenMismatch;
 pub use cargo::{build_timeout, build_with_names, package_args};
 use cargo::{cargo_build, touch};
-pub use deploy::{bundle, Deployment};
+pub use deploy::{bundle, run_esbuild, Deployment};
 pub use diagnostics::{
     compile_failure, error_location, failure_in_output, first_error, span_location,
 };
