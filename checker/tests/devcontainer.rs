@@ -102,11 +102,7 @@ fn post_create_prepares_a_fresh_clone_for_just_check() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let log = format!(
-        "{}{}",
-        String::from_utf8_lossy(&created.stdout),
-        String::from_utf8_lossy(&created.stderr)
-    );
+    let log = common::output_text(&created);
     assert!(created.status.success(), "post-create failed:\n{log}");
     assert!(log.contains("Ready: run `just check lab-0`"), "{log}");
 
