@@ -203,6 +203,17 @@ pub fn human(c: &Comparison) -> String {
             p.ratio
         )
     };
+    // A method whose reply is not the reference's did other work: its figures are shown, its
+    // ratios are not (a server that skips the KV read would otherwise look cheaper).
+    let unlike = |name: &str, p: Pair, write: &dyn Fn(f64) -> String| {
+        format!(
+            "  {:<34} {:>12} {:>12} {:>8}\n",
+            name,
+            write(p.rust),
+            write(p.ts),
+            "—"
+        )
+    };
     out.push_str(&row(
         "upload (module + JS / bundle), raw",
         c.size_raw,
@@ -211,6 +222,11 @@ pub fn human(c: &Comparison) -> String {
     out.push_str(&row("upload, gzip -9", c.size_gzip, &bytes));
     out.push_str(&row("cold start (first reply)", c.cold_start_ms, &ms));
     for m in &c.methods {
+        let row = if m.reply_matches_reference {
+            &row as &dyn Fn(&str, Pair, &dyn Fn(f64) -> String) -> String
+        } else {
+            &unlike
+        };
         let cpu = format!("{}: CPU above the floor", m.method);
         match m.cpu_ms_above_floor {
             Some(p) => out.push_str(&row(&cpu, p, &cpu_ms)),
@@ -227,9 +243,17 @@ pub fn human(c: &Comparison) -> String {
             &count,
         ));
     }
-    for m in c.methods.iter().filter(|m| !m.reply_matches_reference) {
+    let unlike: Vec<&MethodComparison> = c
+        .methods
+        .iter()
+        .filter(|m| !m.reply_matches_reference)
+        .collect();
+    if !unlike.is_empty() {
+        out.push('\n');
+    }
+    for m in unlike {
         out.push_str(&format!(
-            "\n  ! {}: this Worker's reply is not the reference's, so its figures measure other work; `cargo lab check {}` shows what is missing\n",
+            "  ! {}: this Worker's reply is not the reference's, so its figures measure other work and have no ratio; `cargo lab check {}` shows what is missing\n",
             m.method, c.lab
         ));
     }
@@ -346,6 +370,16 @@ mod tests {
             "{table}"
         );
         assert!(!table.contains("! tools/list"), "{table}");
+        let ratio_of = |row: &str| {
+            let line = table.lines().find(|l| l.contains(row)).unwrap();
+            line.split_whitespace().last().unwrap().to_owned()
+        };
+        assert_eq!(ratio_of("get_value: CPU above the floor"), "—", "{table}");
+        assert_eq!(
+            ratio_of("tools/list: CPU above the floor"),
+            "0.40",
+            "{table}"
+        );
     }
 
     #[test]
